@@ -1,0 +1,323 @@
+/*
+ * Chorus admin page: a sign-in form in front of GraphiQL.
+ *
+ * Served by the Chorus server itself at /admin, so operators can query the
+ * GraphQL API as a signed-in user without installing anything and without
+ * the page loading any asset from outside the server (strict CSP).
+ *
+ * - Plain ES2019, no build step: uses the globals React, ReactDOM and
+ *   GraphiQL from the UMD bundles loaded before this file.
+ * - The session ({accessToken, refreshToken, user}) lives in sessionStorage,
+ *   so it is per tab and gone when the tab closes.
+ * - Every GraphiQL request carries "Authorization: Bearer <accessToken>".
+ *   When the server answers with an UNAUTHENTICATED error, the page calls
+ *   refreshSession once (refresh tokens rotate: the newest one is always
+ *   kept), then retries the request once. If the refresh is refused, the
+ *   session is cleared and the sign-in form is shown again.
+ * - Tokens are never written to the console.
+ */
+(function () {
+  'use strict';
+
+  var GRAPHQL_URL = '/graphql';
+  var SESSION_KEY = 'chorus.admin.session';
+  var SESSION_ENDED = 'Your session has ended; please sign in again.';
+
+  var SESSION_FIELDS =
+    'accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt user { id email role }';
+  var LOGIN_MUTATION =
+    'mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { ' +
+    SESSION_FIELDS + ' } }';
+  var REFRESH_MUTATION =
+    'mutation Refresh($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { ' +
+    SESSION_FIELDS + ' } }';
+  var LOGOUT_MUTATION = 'mutation { logout }';
+
+  var DEFAULT_QUERY = [
+    '# Chorus admin',
+    '#',
+    '# GraphiQL signed in as you: every request goes to /graphql with your',
+    '# access token, which is refreshed automatically when it expires.',
+    '# Use the Docs and Schema panels on the left to explore the API, and',
+    '# press Ctrl+Enter (or the run button) to execute.',
+    '',
+    'query {',
+    '  me { email role }',
+    '  campaigns(first: 10) { edges { node { slug name hashtag } } }',
+    '}',
+    ''
+  ].join('\n');
+
+  var app = document.getElementById('app');
+  var reactRoot = null;
+
+  /* ---------------------------------------------------------------- session */
+
+  function loadSession() {
+    try {
+      var s = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null');
+      if (s && s.accessToken && s.refreshToken && s.user) return s;
+    } catch (_) { /* corrupt entry: treat as signed out */ }
+    return null;
+  }
+
+  function saveSession(payload) {
+    var s = { accessToken: payload.accessToken, refreshToken: payload.refreshToken, user: payload.user };
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
+    return s;
+  }
+
+  function clearSession() {
+    sessionStorage.removeItem(SESSION_KEY);
+  }
+
+  /* ---------------------------------------------------------------- network */
+
+  // POST a GraphQL request and return the parsed JSON body, whatever the
+  // HTTP status. Rejects only when the server can't be reached or the body
+  // isn't JSON.
+  // extraHeaders are those typed in GraphiQL's Headers tab; they can't
+  // override the content type or the Authorization header.
+  function postGraphQL(body, accessToken, extraHeaders) {
+    var headers = {};
+    Object.keys(extraHeaders || {}).forEach(function (name) {
+      if (!/^(authorization|content-type|accept)$/i.test(name)) headers[name] = String(extraHeaders[name]);
+    });
+    headers['content-type'] = 'application/json';
+    headers.accept = 'application/json';
+    if (accessToken) headers.authorization = 'Bearer ' + accessToken;
+    return fetch(GRAPHQL_URL, {
+      method: 'POST',
+      headers: headers,
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store'
+    }).then(function (res) {
+      return res.json().catch(function () {
+        throw new Error('The server sent an unexpected response (HTTP ' + res.status + ').');
+      });
+    });
+  }
+
+  function errorCode(result, code) {
+    return Boolean(result && Array.isArray(result.errors) && result.errors.some(function (e) {
+      return e && e.extensions && e.extensions.code === code;
+    }));
+  }
+
+  // One refresh at a time: concurrent requests (e.g. schema introspection and
+  // a query) that all hit UNAUTHENTICATED share it, so a rotated refresh token
+  // is never presented twice. Resolves to the new session, or null if the
+  // server refused the refresh token.
+  var refreshing = null;
+  function refreshSession(session) {
+    if (!refreshing) {
+      refreshing = postGraphQL({
+        query: REFRESH_MUTATION,
+        operationName: 'Refresh',
+        variables: { refreshToken: session.refreshToken }
+      }).then(function (result) {
+        var payload = result && result.data && result.data.refreshSession;
+        if (!payload || !payload.accessToken || (result.errors && result.errors.length)) return null;
+        return saveSession(payload);
+      }).finally(function () {
+        refreshing = null;
+      });
+    }
+    return refreshing;
+  }
+
+  // Called from inside GraphiQL: leave React's call stack before unmounting it.
+  function endSession() {
+    clearSession();
+    setTimeout(function () { if (reactRoot) showLogin(SESSION_ENDED); }, 0);
+    return { errors: [{ message: SESSION_ENDED }] };
+  }
+
+  // The fetcher handed to GraphiQL.
+  function fetcher(graphQLParams, opts) {
+    var userHeaders = (opts && opts.headers) || {};
+    var session = loadSession();
+    if (!session) return Promise.resolve(endSession());
+    return postGraphQL(graphQLParams, session.accessToken, userHeaders).then(function (result) {
+      if (!errorCode(result, 'UNAUTHENTICATED')) return result;
+
+      // Another request may already have refreshed while this one was in flight.
+      var current = loadSession();
+      var renewed = current && current.accessToken !== session.accessToken
+        ? Promise.resolve(current)
+        : current ? refreshSession(current) : Promise.resolve(null);
+
+      return renewed.then(function (fresh) {
+        if (!fresh) return endSession();
+        updateUserLabel(fresh.user);
+        return postGraphQL(graphQLParams, fresh.accessToken, userHeaders);
+      });
+    });
+  }
+
+  /* -------------------------------------------------------------------- DOM */
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') node.textContent = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { node.appendChild(c); });
+    return node;
+  }
+
+  function unmountGraphiQL() {
+    if (reactRoot) {
+      reactRoot.unmount();
+      reactRoot = null;
+    }
+  }
+
+  /* ------------------------------------------------------------ login form */
+
+  function loginErrorMessage(result) {
+    if (errorCode(result, 'RATE_LIMITED')) {
+      return 'Too many sign-in attempts. Please wait a few minutes, then try again.';
+    }
+    var first = result && result.errors && result.errors[0];
+    return (first && first.message) || 'Sign-in failed.';
+  }
+
+  function showLogin(message) {
+    unmountGraphiQL();
+    app.textContent = '';
+
+    var email = el('input', {
+      id: 'login-email', name: 'email', type: 'email', autocomplete: 'username',
+      required: '', spellcheck: 'false', autocapitalize: 'off'
+    });
+    var password = el('input', {
+      id: 'login-password', name: 'password', type: 'password',
+      autocomplete: 'current-password', required: ''
+    });
+    var submit = el('button', { type: 'submit', text: 'Sign in' });
+    var error = el('p', { id: 'login-error', class: 'login-error', role: 'alert' });
+
+    var form = el('form', { class: 'login-form', 'aria-labelledby': 'login-title', novalidate: '' }, [
+      el('h1', { id: 'login-title', text: 'Chorus admin' }),
+      el('p', { class: 'login-intro', text: 'Sign in to use the GraphQL console.' }),
+      el('label', { for: 'login-email', text: 'Email' }),
+      email,
+      el('label', { for: 'login-password', text: 'Password' }),
+      password,
+      submit,
+      error
+    ]);
+
+    function setError(text) {
+      error.textContent = text || '';
+      var invalid = text ? 'true' : 'false';
+      email.setAttribute('aria-invalid', invalid);
+      password.setAttribute('aria-invalid', invalid);
+      if (text) {
+        email.setAttribute('aria-describedby', 'login-error');
+        password.setAttribute('aria-describedby', 'login-error');
+      }
+    }
+
+    function setBusy(busy) {
+      submit.disabled = busy;
+      submit.textContent = busy ? 'Signing in\u2026' : 'Sign in';
+      form.setAttribute('aria-busy', busy ? 'true' : 'false');
+    }
+
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (!email.value.trim() || !password.value) {
+        setError('Please enter your email and password.');
+        (email.value.trim() ? password : email).focus();
+        return;
+      }
+      setError('');
+      setBusy(true);
+      postGraphQL({
+        query: LOGIN_MUTATION,
+        operationName: 'Login',
+        variables: { email: email.value.trim(), password: password.value }
+      }).then(function (result) {
+        var payload = result && result.data && result.data.login;
+        if (payload && payload.accessToken && !(result.errors && result.errors.length)) {
+          showGraphiQL(saveSession(payload));
+          return;
+        }
+        setBusy(false);
+        setError(loginErrorMessage(result));
+        password.value = '';
+        password.focus();
+      }, function (err) {
+        setBusy(false);
+        setError(err && err.message && !(err instanceof TypeError)
+          ? err.message
+          : 'Could not reach the server. Check your connection and try again.');
+      });
+    });
+
+    app.appendChild(el('main', { class: 'login' }, [form]));
+    setError(message || '');
+    email.focus();
+  }
+
+  /* --------------------------------------------------------------- GraphiQL */
+
+  var userLabel = null;
+
+  function updateUserLabel(user) {
+    if (userLabel && user) userLabel.textContent = user.email + ' (' + user.role + ')';
+  }
+
+  function signOut() {
+    var session = loadSession();
+    clearSession();
+    showLogin('');
+    if (session) {
+      postGraphQL({ query: LOGOUT_MUTATION }, session.accessToken).catch(function () { /* ignored */ });
+    }
+  }
+
+  function showGraphiQL(session) {
+    unmountGraphiQL();
+    app.textContent = '';
+
+    userLabel = el('span', { class: 'topbar-user' });
+    updateUserLabel(session.user);
+    var signOutButton = el('button', { type: 'button', class: 'topbar-signout', text: 'Sign out' });
+    signOutButton.addEventListener('click', signOut);
+
+    var topbar = el('header', { class: 'topbar' }, [
+      el('span', { class: 'topbar-title', text: 'Chorus admin' }),
+      el('span', { class: 'topbar-spacer' }),
+      el('span', { class: 'topbar-signed-in', text: 'Signed in as ' }, [userLabel]),
+      signOutButton
+    ]);
+    var container = el('main', { id: 'graphiql', class: 'graphiql-host', 'aria-label': 'GraphQL console' });
+
+    app.appendChild(topbar);
+    app.appendChild(container);
+
+    reactRoot = ReactDOM.createRoot(container);
+    reactRoot.render(React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      defaultQuery: DEFAULT_QUERY
+    }));
+  }
+
+  /* ------------------------------------------------------------------ start */
+
+  if (typeof React === 'undefined' || typeof ReactDOM === 'undefined' || typeof GraphiQL === 'undefined') {
+    app.textContent = '';
+    app.appendChild(el('p', { class: 'admin-noscript', role: 'alert',
+      text: 'The admin page could not load its scripts. Please reload the page.' }));
+    return;
+  }
+
+  var existing = loadSession();
+  if (existing) showGraphiQL(existing);
+  else showLogin('');
+})();

@@ -1,0 +1,136 @@
+//! Building the application (database, migrations, schema, listener) and running it
+//! until a shutdown signal.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use poem::{
+    Server,
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+};
+use sea_orm::DbErr;
+
+use crate::{
+    auth::tokens::TokenKeys,
+    config::{Config, redact_url},
+    db,
+    graphql::build_schema,
+    http,
+    state::AppState,
+};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database {url}: {source}")]
+    Database { url: String, source: DbErr },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(DbErr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A server ready to run: migrated, bound, not yet accepting.
+pub struct Application {
+    state: AppState,
+    acceptor: TcpAcceptor,
+    local_addr: SocketAddr,
+}
+
+impl Application {
+    /// Connects and migrates the database (unless configured not to) and binds the
+    /// listener, so that the address is known before anything is served.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let db = db::connect(&config)
+            .await
+            .map_err(|source| StartError::Database {
+                url: redact_url(&config.database_url),
+                source,
+            })?;
+        if config.migrate_on_start {
+            db::migrate(&db).await.map_err(StartError::Migrate)?;
+        }
+        let acceptor = TcpListener::bind(config.bind)
+            .into_acceptor()
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let local_addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .unwrap_or(config.bind);
+        let keys = TokenKeys::new(&config.auth);
+        Ok(Self {
+            state: AppState {
+                db,
+                config: Arc::new(config),
+                keys,
+            },
+            acceptor,
+            local_addr,
+        })
+    }
+
+    /// The address the server listens on (useful when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The base URL people should use: the configured public URL or the bound address.
+    pub fn base_url(&self) -> String {
+        self.state
+            .config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.local_addr))
+    }
+
+    /// The shared state (database, configuration).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and lets requests in
+    /// flight finish (up to the configured grace period).
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let grace = self.state.config.shutdown_grace;
+        let schema = build_schema(self.state.clone(), &self.state.config.graphql);
+        let routes = http::routes(self.state.clone(), schema);
+        Server::new_with_acceptor(self.acceptor)
+            .name("chorus")
+            .run_with_graceful_shutdown(routes, shutdown, Some(grace))
+            .await?;
+        self.state.db.clone().close().await.ok();
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}

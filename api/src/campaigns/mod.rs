@@ -1,0 +1,205 @@
+//! Campaigns (International Migrants Day, #WeAreAllMigrants…) and tags (themes).
+//!
+//! Anyone may read them; only editors and admins create or change them.
+
+pub mod tags;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::campaign;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::{
+    auth::Principal,
+    error::{Error, Result, is_unique_violation},
+    pagination::{self, Page, PageRequest},
+    slug,
+};
+
+const MAX_NAME_LEN: usize = 200;
+const MAX_HASHTAG_LEN: usize = 100;
+const MAX_DESCRIPTION_LEN: usize = 10_000;
+
+/// A change to an optional field: leave it, clear it, or set it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Patch<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Patch::Keep => current,
+            Patch::Clear => None,
+            Patch::Set(v) => Some(v),
+        }
+    }
+}
+
+/// Everything needed to create a campaign.
+#[derive(Debug, Clone, Default)]
+pub struct NewCampaign {
+    pub slug: String,
+    pub name: String,
+    pub hashtag: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub description: String,
+}
+
+/// A partial change to a campaign.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub hashtag: Patch<String>,
+    pub starts_on: Patch<NaiveDate>,
+    pub ends_on: Patch<NaiveDate>,
+    pub description: Option<String>,
+}
+
+/// A page of campaigns, oldest first.
+pub async fn list(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<campaign::Model>> {
+    pagination::fetch(db, campaign::Entity::find(), campaign::Column::Id, page).await
+}
+
+/// The campaign with this slug, if any.
+pub async fn find_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<campaign::Model>> {
+    Ok(campaign::Entity::find()
+        .filter(campaign::Column::Slug.eq(slug))
+        .one(db)
+        .await?)
+}
+
+/// Creates a campaign (editors and admins).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    input: NewCampaign,
+    now: DateTime<Utc>,
+) -> Result<campaign::Model> {
+    principal.require_editor()?;
+    let model = campaign::Model {
+        id: Uuid::now_v7(),
+        slug: input.slug,
+        name: input.name.trim().to_owned(),
+        hashtag: input.hashtag,
+        starts_on: input.starts_on,
+        ends_on: input.ends_on,
+        description: input.description,
+        created_at: now,
+        updated_at: now,
+    };
+    validate(&model)?;
+    let active: campaign::ActiveModel = model.into();
+    active.insert(db).await.map_err(slug_conflict)
+}
+
+/// Changes a campaign (editors and admins).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+    changes: CampaignChanges,
+    now: DateTime<Utc>,
+) -> Result<campaign::Model> {
+    principal.require_editor()?;
+    let current = campaign::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::NotFound("no campaign with this id".into()))?;
+    let updated = campaign::Model {
+        slug: changes.slug.unwrap_or(current.slug.clone()),
+        name: changes
+            .name
+            .map_or(current.name.clone(), |n| n.trim().to_owned()),
+        hashtag: changes.hashtag.apply(current.hashtag.clone()),
+        starts_on: changes.starts_on.apply(current.starts_on),
+        ends_on: changes.ends_on.apply(current.ends_on),
+        description: changes.description.unwrap_or(current.description.clone()),
+        updated_at: now,
+        ..current.clone()
+    };
+    validate(&updated)?;
+    let mut active: campaign::ActiveModel = current.into();
+    active.slug = Set(updated.slug);
+    active.name = Set(updated.name);
+    active.hashtag = Set(updated.hashtag);
+    active.starts_on = Set(updated.starts_on);
+    active.ends_on = Set(updated.ends_on);
+    active.description = Set(updated.description);
+    active.updated_at = Set(updated.updated_at);
+    active.update(db).await.map_err(slug_conflict)
+}
+
+fn validate(c: &campaign::Model) -> Result<()> {
+    slug::validate("slug", &c.slug)?;
+    if c.name.is_empty() || c.name.chars().count() > MAX_NAME_LEN {
+        return Err(Error::invalid(
+            "name",
+            format!("a name is required, at most {MAX_NAME_LEN} characters"),
+        ));
+    }
+    if let Some(tag) = &c.hashtag {
+        validate_hashtag(tag)?;
+    }
+    if let (Some(start), Some(end)) = (c.starts_on, c.ends_on)
+        && end < start
+    {
+        return Err(Error::invalid(
+            "endsOn",
+            "a campaign cannot end before it starts",
+        ));
+    }
+    if c.description.chars().count() > MAX_DESCRIPTION_LEN {
+        return Err(Error::invalid(
+            "description",
+            format!("at most {MAX_DESCRIPTION_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A hashtag is `#` then letters, digits or underscores, in any script.
+fn validate_hashtag(tag: &str) -> Result<()> {
+    let body = tag.strip_prefix('#').unwrap_or_default();
+    if body.is_empty()
+        || tag.chars().count() > MAX_HASHTAG_LEN
+        || !body.chars().all(|c| c.is_alphanumeric() || c == '_')
+    {
+        return Err(Error::invalid(
+            "hashtag",
+            "expected a hashtag such as #IAmAMigrant: `#` then letters, digits or underscores",
+        ));
+    }
+    Ok(())
+}
+
+fn slug_conflict(err: sea_orm::DbErr) -> Error {
+    if is_unique_violation(&err) {
+        Error::Conflict("this slug is already taken".into())
+    } else {
+        err.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_hashtag;
+
+    #[test]
+    fn hashtags_need_a_hash_and_word_characters() {
+        for good in ["#IAmAMigrant", "#1DayWithoutUs", "#Göçmen", "#we_are_all"] {
+            assert!(validate_hashtag(good).is_ok(), "{good}");
+        }
+        for bad in ["IAmAMigrant", "#", "#two words", "#a-b"] {
+            assert!(validate_hashtag(bad).is_err(), "{bad}");
+        }
+    }
+}

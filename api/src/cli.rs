@@ -1,0 +1,247 @@
+//! The `chorus` command line: serve (the default), migrate, schema, demo, user.
+//!
+//! Exit codes: 0 success, 1 a runtime failure (database unreachable, port taken),
+//! 2 a usage or configuration error, printed as one line naming what to fix.
+
+use std::{
+    io::{BufRead, IsTerminal, Write},
+    process::ExitCode,
+};
+
+use clap::{Parser, Subcommand};
+
+use crate::{
+    Application,
+    app::shutdown_signal,
+    auth::{principal::parse_role, users},
+    clock,
+    config::Config,
+    db, demo, graphql, telemetry,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "chorus",
+    version,
+    about = "Consent-first GraphQL headless CMS for migrant stories"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL); `schema.graphql` must equal it.
+    Schema,
+    /// Load the demo campaigns and tags, and create the demo admin if missing.
+    Demo,
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from stdin or a prompt, never from argv.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// ADMIN, EDITOR or CONTRIBUTOR.
+        #[arg(long, value_parser = parse_role_arg)]
+        role: crate::auth::Role,
+    },
+    /// Set a new password for an account, read from stdin or a prompt.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn parse_role_arg(value: &str) -> Result<crate::auth::Role, String> {
+    parse_role(value).ok_or_else(|| "expected ADMIN, EDITOR or CONTRIBUTOR".into())
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Schema) = cli.command {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("chorus: cannot read .env: {e}");
+        return ExitCode::from(2);
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("chorus: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("chorus: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(config).await,
+            Command::Migrate => migrate(config).await,
+            Command::Demo => load_demo(config).await,
+            Command::User { command } => user(config, command).await,
+            Command::Schema => unreachable!("handled before configuration is read"),
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("chorus: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(message)) => {
+            eprintln!("chorus: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Runtime(String),
+}
+
+fn runtime(e: impl std::fmt::Display) -> Failure {
+    Failure::Runtime(e.to_string())
+}
+
+async fn serve(config: Config) -> Result<(), Failure> {
+    if config.auth.jwt_secret_generated {
+        tracing::warn!(
+            "CHORUS_JWT_SECRET is not set: using a random key, so access tokens end when Chorus restarts"
+        );
+    }
+    let demo_wanted = config.demo_on_first_start && config.is_sqlite();
+    let app = Application::build(config).await.map_err(runtime)?;
+    let demo_admin = if demo_wanted && demo::is_empty(&app.state().db).await.map_err(runtime)? {
+        tracing::info!("empty embedded database: loading demo content");
+        demo::load(&app.state().db, clock::now())
+            .await
+            .map_err(runtime)?
+    } else {
+        None
+    };
+
+    let base = app.base_url();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "\nChorus is running at {base}");
+    let _ = writeln!(out, "  Admin (GraphiQL): {base}/admin");
+    if let Some(admin) = demo_admin {
+        let _ = writeln!(out, "  Demo admin, shown only this once:");
+        let _ = writeln!(out, "    email:    {}", admin.email);
+        let _ = writeln!(out, "    password: {}", admin.password);
+    }
+    let _ = writeln!(out, "  Stop with Ctrl-C.\n");
+    let _ = out.flush();
+    drop(out);
+
+    app.run_until(shutdown_signal()).await.map_err(runtime)
+}
+
+async fn connect_and_migrate(config: &Config) -> Result<sea_orm::DatabaseConnection, Failure> {
+    let conn = db::connect(config).await.map_err(runtime)?;
+    db::migrate(&conn)
+        .await
+        .map_err(|e| Failure::Runtime(format!("cannot migrate the database: {e}")))?;
+    Ok(conn)
+}
+
+async fn migrate(config: Config) -> Result<(), Failure> {
+    connect_and_migrate(&config).await?;
+    println!("database is up to date");
+    Ok(())
+}
+
+async fn load_demo(config: Config) -> Result<(), Failure> {
+    if config.is_production() {
+        return Err(Failure::Usage(
+            "demo content is never loaded in production".into(),
+        ));
+    }
+    let conn = connect_and_migrate(&config).await?;
+    match demo::load(&conn, clock::now()).await.map_err(runtime)? {
+        Some(admin) => println!(
+            "demo content loaded\ndemo admin, shown only this once:\n  email:    {}\n  password: {}",
+            admin.email, admin.password
+        ),
+        None => println!(
+            "demo content loaded; the demo admin exists already (chorus user set-password --email {})",
+            demo::ADMIN_EMAIL
+        ),
+    }
+    Ok(())
+}
+
+async fn user(config: Config, command: UserCommand) -> Result<(), Failure> {
+    let conn = connect_and_migrate(&config).await?;
+    match command {
+        UserCommand::Create { email, role } => {
+            let password = read_password()?;
+            let user = users::create(&conn, &email, &password, role, clock::now())
+                .await
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            println!(
+                "created {} ({})",
+                user.email,
+                crate::auth::principal::role_name(user.role)
+            );
+        }
+        UserCommand::SetPassword { email } => {
+            let password = read_password()?;
+            let user = users::set_password(&conn, &email, &password, clock::now())
+                .await
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            println!("password changed for {}", user.email);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a password from a prompt (twice, unechoed) or, when piped, one line of stdin.
+fn read_password() -> Result<String, Failure> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(runtime)?;
+        let again = rpassword::prompt_password("Repeat password: ").map_err(runtime)?;
+        if first != again {
+            return Err(Failure::Usage("the passwords do not match".into()));
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(runtime)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err(Failure::Usage("no password on stdin".into()));
+    }
+    Ok(password)
+}

@@ -1,0 +1,463 @@
+//! Every setting Chorus reads, typed and validated in one place.
+//!
+//! Settings come from environment variables (optionally loaded from `.env` by the
+//! binary). Validation happens once at start-up: a wrong value becomes a
+//! [`ConfigError`] naming the variable and what was expected, which the binary
+//! prints as one line before exiting with status 2. Nothing else in the crate
+//! reads the environment.
+
+use std::{
+    collections::HashMap,
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+/// A setting that could not be used, with the variable it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub var: &'static str,
+    /// What was wrong and what was expected, in words.
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            var,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Where Chorus runs; production turns every protective default on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The key that signs access tokens; never printed.
+#[derive(Clone)]
+pub struct JwtSecret(Vec<u8>);
+
+impl JwtSecret {
+    /// The raw key bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JwtSecret(..)")
+    }
+}
+
+/// Access and refresh token settings.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub jwt_secret: JwtSecret,
+    /// True when no secret was configured and a random one was made for this process.
+    pub jwt_secret_generated: bool,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub login_window: Duration,
+    pub login_max_failures_per_account: u32,
+    pub login_max_failures_per_address: u32,
+    pub trust_forwarded_for: bool,
+}
+
+/// Bounds on what one GraphQL request may ask for.
+#[derive(Debug, Clone)]
+pub struct GraphqlConfig {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    /// Whether callers who are not signed-in staff may introspect the schema.
+    pub public_introspection: bool,
+    pub max_body_bytes: usize,
+}
+
+/// The whole validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub bind: SocketAddr,
+    /// Base URL printed for people (the admin link); defaults to the bound address.
+    pub public_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub media_dir: PathBuf,
+    pub migrate_on_start: bool,
+    /// Load demo content on the first start with an empty embedded database.
+    pub demo_on_first_start: bool,
+    pub auth: AuthConfig,
+    pub graphql: GraphqlConfig,
+    pub shutdown_grace: Duration,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration from a map, as tests and tools do.
+    pub fn from_map(map: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| map.get(name).cloned())
+    }
+
+    /// Reads the configuration through `lookup`, which returns a variable's value if set.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Vars(&lookup);
+        let environment = match vars.get("CHORUS_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "CHORUS_ENV",
+                    format!("expected `development` or `production`, got `{other}`"),
+                ));
+            }
+        };
+        let production = environment == Environment::Production;
+
+        let bind = vars.parse_with(
+            "CHORUS_BIND",
+            "127.0.0.1:8080",
+            "a socket address such as 127.0.0.1:8080",
+            |v| v.parse::<SocketAddr>().ok(),
+        )?;
+        let public_url = match vars.get("CHORUS_PUBLIC_URL") {
+            None => None,
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_owned())
+            }
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "CHORUS_PUBLIC_URL",
+                    format!("expected an http:// or https:// URL, got `{other}`"),
+                ));
+            }
+        };
+        let data_dir = PathBuf::from(
+            vars.get("CHORUS_DATA_DIR")
+                .unwrap_or_else(|| "./data".into()),
+        );
+        let database_url = match vars.get("CHORUS_DATABASE_URL") {
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url
+            }
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "CHORUS_DATABASE_URL",
+                    format!(
+                        "expected a sqlite: or postgres:// URL, got `{}`",
+                        redact_url(&other)
+                    ),
+                ));
+            }
+            None => default_sqlite_url(&data_dir),
+        };
+        let database_max_connections = vars.parse_with(
+            "CHORUS_DATABASE_MAX_CONNECTIONS",
+            "10",
+            "a whole number from 1 to 1000",
+            |v| v.parse::<u32>().ok().filter(|n| (1..=1000).contains(n)),
+        )?;
+        let media_dir = vars
+            .get("CHORUS_MEDIA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("media"));
+        let migrate_on_start = vars.bool("CHORUS_MIGRATE_ON_START", true)?;
+        let demo_on_first_start = vars.bool("CHORUS_DEMO", !production)?;
+        if production && demo_on_first_start {
+            return Err(ConfigError::new(
+                "CHORUS_DEMO",
+                "demo content is never loaded in production; unset it or set it to false",
+            ));
+        }
+
+        let (jwt_secret, jwt_secret_generated) = match vars.get("CHORUS_JWT_SECRET") {
+            Some(secret) if secret.len() >= 32 => (JwtSecret(secret.into_bytes()), false),
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "CHORUS_JWT_SECRET",
+                    "expected at least 32 bytes (e.g. `openssl rand -base64 48`)",
+                ));
+            }
+            None if production => {
+                return Err(ConfigError::new(
+                    "CHORUS_JWT_SECRET",
+                    "required in production: set a random secret of at least 32 bytes",
+                ));
+            }
+            None => (JwtSecret(crate::auth::random_bytes(32)), true),
+        };
+        let auth = AuthConfig {
+            jwt_secret,
+            jwt_secret_generated,
+            jwt_issuer: vars.non_empty("CHORUS_JWT_ISSUER", "chorus")?,
+            jwt_audience: vars.non_empty("CHORUS_JWT_AUDIENCE", "chorus-admin")?,
+            access_token_ttl: vars.duration("CHORUS_ACCESS_TOKEN_TTL", "15m")?,
+            refresh_token_ttl: vars.duration("CHORUS_REFRESH_TOKEN_TTL", "14d")?,
+            login_window: vars.duration("CHORUS_LOGIN_WINDOW", "15m")?,
+            login_max_failures_per_account: vars
+                .count("CHORUS_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5")?,
+            login_max_failures_per_address: vars
+                .count("CHORUS_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")?,
+            trust_forwarded_for: vars.bool("CHORUS_TRUST_FORWARDED_FOR", false)?,
+        };
+        let graphql = GraphqlConfig {
+            max_depth: vars.count("CHORUS_GRAPHQL_MAX_DEPTH", "12")? as usize,
+            max_complexity: vars.count("CHORUS_GRAPHQL_MAX_COMPLEXITY", "1000")? as usize,
+            public_introspection: vars.bool("CHORUS_PUBLIC_INTROSPECTION", !production)?,
+            max_body_bytes: vars.count("CHORUS_GRAPHQL_MAX_BODY_BYTES", "1048576")? as usize,
+        };
+        let shutdown_grace = vars.duration("CHORUS_SHUTDOWN_GRACE", "30s")?;
+        let log_filter = vars.get("CHORUS_LOG").unwrap_or_else(|| "info".into());
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_filter) {
+            return Err(ConfigError::new(
+                "CHORUS_LOG",
+                format!("expected a log filter such as `info` or `chorus=debug,info`: {e}"),
+            ));
+        }
+        let log_format = match vars.get("CHORUS_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "CHORUS_LOG_FORMAT",
+                    format!("expected `text` or `json`, got `{other}`"),
+                ));
+            }
+        };
+
+        Ok(Self {
+            environment,
+            bind,
+            public_url,
+            data_dir,
+            database_url,
+            database_max_connections,
+            media_dir,
+            migrate_on_start,
+            demo_on_first_start,
+            auth,
+            graphql,
+            shutdown_grace,
+            log_filter,
+            log_format,
+        })
+    }
+
+    /// True in production mode.
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    /// True when the database is the embedded SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn default_sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("chorus.db").display())
+}
+
+/// Hides a password in a database URL before it is shown anywhere.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Vars<'_> {
+    /// A variable's value; set-but-empty counts as unset, as in most shells' `.env` habits.
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn parse_with<T>(
+        &self,
+        name: &'static str,
+        default: &str,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, ConfigError> {
+        let value = self.get(name).unwrap_or_else(|| default.to_owned());
+        parse(&value)
+            .ok_or_else(|| ConfigError::new(name, format!("expected {expected}, got `{value}`")))
+    }
+
+    fn bool(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        let default = if default { "true" } else { "false" };
+        self.parse_with(name, default, "`true` or `false`", |v| {
+            match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Some(true),
+                "false" | "0" | "no" | "off" => Some(false),
+                _ => None,
+            }
+        })
+    }
+
+    fn count(&self, name: &'static str, default: &str) -> Result<u32, ConfigError> {
+        self.parse_with(name, default, "a whole number greater than 0", |v| {
+            v.parse::<u32>().ok().filter(|n| *n > 0)
+        })
+    }
+
+    fn duration(&self, name: &'static str, default: &str) -> Result<Duration, ConfigError> {
+        self.parse_with(
+            name,
+            default,
+            "a duration such as 90s, 15m, 12h or 14d",
+            parse_duration,
+        )
+    }
+
+    fn non_empty(&self, name: &'static str, default: &str) -> Result<String, ConfigError> {
+        Ok(self.get(name).unwrap_or_else(|| default.to_owned()))
+    }
+}
+
+/// Parses `90s`, `15m`, `12h`, `14d` or a bare number of seconds; zero is refused.
+pub fn parse_duration(value: &str) -> Option<Duration> {
+    let (digits, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => value.split_at(i),
+        None => (value, "s"),
+    };
+    let n: u64 = digits.parse().ok().filter(|n| *n > 0)?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_map(&map)
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_development_setup() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.environment, Environment::Development);
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://./data/chorus.db?mode=rwc");
+        assert_eq!(c.media_dir, PathBuf::from("./data/media"));
+        assert!(c.demo_on_first_start);
+        assert!(c.auth.jwt_secret_generated);
+        assert!(c.graphql.public_introspection);
+    }
+
+    #[test]
+    fn production_requires_a_long_jwt_secret() {
+        let err = config(&[("CHORUS_ENV", "production")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_JWT_SECRET");
+        let err =
+            config(&[("CHORUS_ENV", "production"), ("CHORUS_JWT_SECRET", "short")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_JWT_SECRET");
+        let c = config(&[
+            ("CHORUS_ENV", "production"),
+            ("CHORUS_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ])
+        .expect("valid production config");
+        assert!(!c.demo_on_first_start);
+        assert!(!c.graphql.public_introspection);
+    }
+
+    #[test]
+    fn production_refuses_demo_content() {
+        let err = config(&[
+            ("CHORUS_ENV", "production"),
+            ("CHORUS_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("CHORUS_DEMO", "true"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "CHORUS_DEMO");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("CHORUS_BIND", "localhost"),
+            ("CHORUS_ENV", "staging"),
+            ("CHORUS_DATABASE_URL", "mysql://x"),
+            ("CHORUS_ACCESS_TOKEN_TTL", "soon"),
+            ("CHORUS_MIGRATE_ON_START", "maybe"),
+            ("CHORUS_LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
+            ("CHORUS_LOG_FORMAT", "xml"),
+            ("CHORUS_PUBLIC_URL", "example.org"),
+        ] {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, var, "{value}");
+            assert!(err.to_string().starts_with(var));
+        }
+    }
+
+    #[test]
+    fn durations_accept_units_and_refuse_zero() {
+        assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
+        assert_eq!(
+            parse_duration("14d"),
+            Some(Duration::from_secs(14 * 86_400))
+        );
+        assert_eq!(parse_duration("0s"), None);
+        assert_eq!(parse_duration("5w"), None);
+        assert_eq!(parse_duration("m"), None);
+    }
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://chorus:hunter2@db:5432/chorus"),
+            "postgres://chorus:***@db:5432/chorus"
+        );
+        assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+}

@@ -1,0 +1,83 @@
+//! The error every service returns, and the client-facing code of each kind.
+//!
+//! Services speak in these variants; the GraphQL layer turns each into a message
+//! and an `extensions.code`. Anything the client did not cause is `Internal`: its
+//! cause is logged (with the request id, from the tracing span) and the client
+//! sees only "internal error" and the request id, never a database message.
+
+/// Result of a service call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, in terms a client can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    BadUserInput {
+        message: String,
+        /// The input field at fault, when there is one.
+        field: Option<&'static str>,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    /// The stable code clients branch on (`extensions.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Unauthenticated(_) => "UNAUTHENTICATED",
+            Error::Forbidden(_) => "FORBIDDEN",
+            Error::NotFound(_) => "NOT_FOUND",
+            Error::BadUserInput { .. } => "BAD_USER_INPUT",
+            Error::Conflict(_) => "CONFLICT",
+            Error::RateLimited { .. } => "RATE_LIMITED",
+            Error::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// A bad value in the named input field.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Error::BadUserInput {
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
+    /// Anything the client did not cause.
+    pub fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Error::Internal(Box::new(err))
+    }
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Error::internal(err)
+    }
+}
+
+impl From<sea_orm::TransactionError<Error>> for Error {
+    fn from(err: sea_orm::TransactionError<Error>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => Error::internal(db),
+            sea_orm::TransactionError::Transaction(e) => e,
+        }
+    }
+}
+
+/// True when `err` is a unique-constraint violation, which services turn into `Conflict`.
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

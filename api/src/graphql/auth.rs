@@ -1,0 +1,146 @@
+//! Signing in and out, and who the caller is.
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::context::ContextExt;
+use crate::{
+    auth::{self, sessions, users},
+    clock,
+};
+
+/// A staff role.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(name = "Role")]
+pub enum RoleGql {
+    /// Manages accounts, partners and keys, and everything editors do.
+    Admin,
+    /// Reviews, approves and publishes stories; manages campaigns and tags.
+    Editor,
+    /// Writes stories and submits them for review.
+    Contributor,
+}
+
+impl From<auth::Role> for RoleGql {
+    fn from(role: auth::Role) -> Self {
+        match role {
+            auth::Role::Admin => RoleGql::Admin,
+            auth::Role::Editor => RoleGql::Editor,
+            auth::Role::Contributor => RoleGql::Contributor,
+        }
+    }
+}
+
+/// A staff account.
+#[derive(SimpleObject)]
+pub struct User {
+    pub id: ID,
+    pub email: String,
+    pub role: RoleGql,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::user::Model> for User {
+    fn from(u: entity::user::Model) -> Self {
+        Self {
+            id: ID(u.id.to_string()),
+            email: u.email,
+            role: u.role.into(),
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// Tokens for a signed-in session.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// Send as `Authorization: Bearer <accessToken>`; short-lived.
+    pub access_token: String,
+    pub access_token_expires_at: DateTime<Utc>,
+    /// Spend it once with `refreshSession` for a new pair; reusing it ends the session.
+    pub refresh_token: String,
+    pub refresh_token_expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+impl From<sessions::SessionTokens> for AuthPayload {
+    fn from(t: sessions::SessionTokens) -> Self {
+        Self {
+            access_token: t.access_token,
+            access_token_expires_at: t.access_token_expires_at,
+            refresh_token: t.refresh_token,
+            refresh_token_expires_at: t.refresh_token_expires_at,
+            user: t.user.into(),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The signed-in staff member.
+    async fn me(&self, ctx: &Context<'_>) -> Result<User> {
+        let staff = ctx.principal().staff()?;
+        let user = users::find_by_id(&ctx.state().db, staff.user_id)
+            .await?
+            .ok_or_else(|| {
+                crate::error::Error::Unauthenticated("this account no longer exists".into())
+            })?;
+        Ok(user.into())
+    }
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Signs in. Unknown emails and wrong passwords get the same `UNAUTHENTICATED`
+    /// answer; too many failures get `RATE_LIMITED`.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let tokens = sessions::login(
+            &state.db,
+            &state.keys,
+            &state.config.auth,
+            &email,
+            &password,
+            &ctx.request().client_address,
+            clock::now(),
+        )
+        .await?;
+        Ok(tokens.into())
+    }
+
+    /// Spends a refresh token for a new access and refresh token.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let tokens = sessions::refresh(
+            &state.db,
+            &state.keys,
+            &state.config.auth,
+            &refresh_token,
+            clock::now(),
+        )
+        .await?;
+        Ok(tokens.into())
+    }
+
+    /// Ends the caller's session; its access and refresh tokens stop working at once.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
+        let staff = ctx.principal().staff()?;
+        sessions::revoke(&ctx.state().db, staff.session_id, "logout", clock::now()).await?;
+        Ok(true)
+    }
+}

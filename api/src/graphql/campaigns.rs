@@ -1,0 +1,252 @@
+//! Campaigns and tags: public reads, editor writes.
+
+use async_graphql::{
+    Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
+    connection::{Connection, Edge},
+};
+use chrono::{DateTime, Utc};
+
+use super::{
+    context::ContextExt,
+    scalars::{Date, decode_cursor, encode_cursor, parse_id},
+};
+use crate::{
+    campaigns::{self, CampaignChanges, NewCampaign, Patch, tags},
+    clock,
+    pagination::{Page, PageRequest},
+};
+
+/// A story campaign, such as International Migrants Day 2023, "I Am A Migrant".
+#[derive(SimpleObject)]
+pub struct Campaign {
+    pub id: ID,
+    pub slug: String,
+    pub name: String,
+    /// With its `#`, e.g. `#IAmAMigrant`.
+    pub hashtag: Option<String>,
+    pub starts_on: Option<Date>,
+    pub ends_on: Option<Date>,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<entity::campaign::Model> for Campaign {
+    fn from(c: entity::campaign::Model) -> Self {
+        Self {
+            id: ID(c.id.to_string()),
+            slug: c.slug,
+            name: c.name,
+            hashtag: c.hashtag,
+            starts_on: c.starts_on.map(Date),
+            ends_on: c.ends_on.map(Date),
+            description: c.description,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A theme stories are filed under, such as community, work or food.
+#[derive(SimpleObject)]
+pub struct Tag {
+    pub id: ID,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<entity::tag::Model> for Tag {
+    fn from(t: entity::tag::Model) -> Self {
+        Self {
+            id: ID(t.id.to_string()),
+            slug: t.slug,
+            name: t.name,
+            description: t.description,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateCampaignInput {
+    /// Lower-case words joined by hyphens, e.g. `international-migrants-day-2023`.
+    pub slug: String,
+    pub name: String,
+    pub hashtag: Option<String>,
+    pub starts_on: Option<Date>,
+    pub ends_on: Option<Date>,
+    #[graphql(default)]
+    pub description: String,
+}
+
+/// Fields left out stay as they are; optional fields set to `null` are cleared.
+#[derive(InputObject)]
+pub struct UpdateCampaignInput {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub hashtag: MaybeUndefined<String>,
+    pub starts_on: MaybeUndefined<Date>,
+    pub ends_on: MaybeUndefined<Date>,
+    pub description: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateTagInput {
+    pub slug: String,
+    pub name: String,
+    #[graphql(default)]
+    pub description: String,
+}
+
+/// Fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateTagInput {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+fn patch<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Patch<U> {
+    match value {
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(v) => Patch::Set(map(v)),
+    }
+}
+
+fn page_request(first: Option<i32>, after: Option<String>) -> Result<PageRequest> {
+    let after = after.as_deref().map(decode_cursor).transpose()?;
+    Ok(PageRequest::new(first.map(i64::from), after)?)
+}
+
+fn connection<M, T: async_graphql::OutputType>(
+    page: Page<M>,
+    id: impl Fn(&M) -> uuid::Uuid,
+    into: impl Fn(M) -> T,
+) -> Connection<String, T> {
+    let mut conn = Connection::new(page.has_previous_page, page.has_next_page);
+    conn.edges.extend(
+        page.items
+            .into_iter()
+            .map(|m| Edge::new(encode_cursor(id(&m)), into(m))),
+    );
+    conn
+}
+
+#[derive(Default)]
+pub struct CampaignQuery;
+
+#[Object]
+impl CampaignQuery {
+    /// Campaigns, oldest first. `first` is at most 100 (default 20).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Campaign>> {
+        let page = campaigns::list(&ctx.state().db, page_request(first, after)?).await?;
+        Ok(connection(page, |c| c.id, Campaign::from))
+    }
+
+    /// The campaign with this slug, or null.
+    async fn campaign(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Campaign>> {
+        Ok(campaigns::find_by_slug(&ctx.state().db, &slug)
+            .await?
+            .map(Campaign::from))
+    }
+
+    /// Tags, oldest first. `first` is at most 100 (default 20).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Tag>> {
+        let page = tags::list(&ctx.state().db, page_request(first, after)?).await?;
+        Ok(connection(page, |t| t.id, Tag::from))
+    }
+
+    /// The tag with this slug, or null.
+    async fn tag(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Tag>> {
+        Ok(tags::find_by_slug(&ctx.state().db, &slug)
+            .await?
+            .map(Tag::from))
+    }
+}
+
+#[derive(Default)]
+pub struct CampaignMutation;
+
+#[Object]
+impl CampaignMutation {
+    /// Creates a campaign. Editors and admins only.
+    async fn create_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCampaignInput,
+    ) -> Result<Campaign> {
+        let new = NewCampaign {
+            slug: input.slug,
+            name: input.name,
+            hashtag: input.hashtag,
+            starts_on: input.starts_on.map(|d| d.0),
+            ends_on: input.ends_on.map(|d| d.0),
+            description: input.description,
+        };
+        let created =
+            campaigns::create(&ctx.state().db, ctx.principal(), new, clock::now()).await?;
+        Ok(created.into())
+    }
+
+    /// Changes a campaign. Editors and admins only.
+    async fn update_campaign(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateCampaignInput,
+    ) -> Result<Campaign> {
+        let id = parse_id("id", &id)?;
+        let changes = CampaignChanges {
+            slug: input.slug,
+            name: input.name,
+            hashtag: patch(input.hashtag, |h| h),
+            starts_on: patch(input.starts_on, |d| d.0),
+            ends_on: patch(input.ends_on, |d| d.0),
+            description: input.description,
+        };
+        let updated =
+            campaigns::update(&ctx.state().db, ctx.principal(), id, changes, clock::now()).await?;
+        Ok(updated.into())
+    }
+
+    /// Creates a tag. Editors and admins only.
+    async fn create_tag(&self, ctx: &Context<'_>, input: CreateTagInput) -> Result<Tag> {
+        let new = tags::NewTag {
+            slug: input.slug,
+            name: input.name,
+            description: input.description,
+        };
+        let created = tags::create(&ctx.state().db, ctx.principal(), new, clock::now()).await?;
+        Ok(created.into())
+    }
+
+    /// Changes a tag. Editors and admins only.
+    async fn update_tag(&self, ctx: &Context<'_>, id: ID, input: UpdateTagInput) -> Result<Tag> {
+        let id = parse_id("id", &id)?;
+        let changes = tags::TagChanges {
+            slug: input.slug,
+            name: input.name,
+            description: input.description,
+        };
+        let updated =
+            tags::update(&ctx.state().db, ctx.principal(), id, changes, clock::now()).await?;
+        Ok(updated.into())
+    }
+}

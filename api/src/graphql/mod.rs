@@ -1,0 +1,47 @@
+//! The GraphQL schema: a thin layer that turns arguments into service calls and
+//! service results into GraphQL types.
+//!
+//! Resolvers hold no rules; they read the request's [`RequestContext`] (built once
+//! per request by the HTTP layer) and call into `auth`, `campaigns` and friends.
+//! Output types are separate from the storage entities so that no column becomes
+//! public by accident.
+
+mod auth;
+mod campaigns;
+mod context;
+mod error;
+mod scalars;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+pub use context::RequestContext;
+pub use error::{error_response, finalize_errors};
+
+use crate::{config::GraphqlConfig, state::AppState};
+
+/// Every query, by domain.
+#[derive(MergedObject, Default)]
+pub struct Query(auth::AuthQuery, campaigns::CampaignQuery);
+
+/// Every mutation, by domain.
+#[derive(MergedObject, Default)]
+pub struct Mutation(auth::AuthMutation, campaigns::CampaignMutation);
+
+/// The schema type served at `/graphql`.
+pub type ChorusSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema with the request limits from the configuration.
+pub fn build_schema(state: AppState, limits: &GraphqlConfig) -> ChorusSchema {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(state)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
+}
+
+/// The schema in SDL; `schema.graphql` at the repository root must equal it.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .finish()
+        .sdl()
+}

@@ -1,0 +1,166 @@
+//! `/graphql`: parse the request, resolve the caller, execute, give every error a code.
+
+use async_graphql::{
+    BatchRequest, Request as GqlRequest,
+    parser::{parse_query, types::OperationType},
+};
+use poem::{
+    Body, IntoResponse, Request, Response, handler,
+    http::{Method, StatusCode, header},
+    web::{Data, Json},
+};
+
+use super::RequestId;
+use crate::{
+    auth::{Principal, sessions},
+    clock,
+    graphql::{ChorusSchema, RequestContext, finalize_errors},
+    state::AppState,
+};
+
+/// Executes one GraphQL request sent by GET (queries only) or POST (JSON).
+#[handler]
+pub async fn handle(
+    req: &Request,
+    body: Body,
+    state: Data<&AppState>,
+    schema: Data<&ChorusSchema>,
+    request_id: Data<&RequestId>,
+) -> Response {
+    let request_id = &request_id.0.0;
+    let mut gql = match read_request(req, body, state.config.graphql.max_body_bytes).await {
+        Ok(gql) => gql,
+        Err((status, code, message)) => return error(status, code, message, request_id),
+    };
+
+    let principal = match bearer_token(req) {
+        Ok(None) => Principal::Anonymous,
+        Ok(Some(token)) => {
+            match sessions::authenticate(&state.db, &state.keys, token, clock::now()).await {
+                Ok(principal) => principal,
+                Err(e) => return error(StatusCode::OK, e.code(), e.to_string(), request_id),
+            }
+        }
+        Err(message) => return error(StatusCode::OK, "UNAUTHENTICATED", message, request_id),
+    };
+
+    if !state.config.graphql.public_introspection && !principal.is_staff() {
+        gql = gql.disable_introspection();
+    }
+    let is_staff = principal.is_staff();
+    gql = gql.data(RequestContext {
+        principal,
+        client_address: client_address(req, state.config.auth.trust_forwarded_for),
+        request_id: request_id.clone(),
+    });
+
+    let mut response = schema.execute(gql).await;
+    finalize_errors(&mut response, request_id);
+    let mut http = Json(&response).into_response();
+    // A staff member's answer is theirs alone; nothing between may keep it.
+    if is_staff || req.method() != Method::GET {
+        http.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    http
+}
+
+type Refusal = (StatusCode, &'static str, String);
+
+async fn read_request(req: &Request, body: Body, limit: usize) -> Result<GqlRequest, Refusal> {
+    let bad = |message: String| (StatusCode::BAD_REQUEST, "BAD_USER_INPUT", message);
+    if req.method() == Method::GET {
+        let gql = async_graphql::http::parse_query_string(req.uri().query().unwrap_or_default())
+            .map_err(|e| bad(format!("malformed GraphQL request: {e}")))?;
+        // GET may be cached and replayed by anything on the way, so it never changes data.
+        if let Ok(doc) = parse_query(&gql.query) {
+            let mutates = doc.operations.iter().any(|(name, op)| {
+                op.node.ty != OperationType::Query
+                    && gql
+                        .operation_name
+                        .as_deref()
+                        .is_none_or(|n| name.is_none_or(|name| name.as_str() == n))
+            });
+            if mutates {
+                return Err((
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "BAD_USER_INPUT",
+                    "mutations must be sent with POST".into(),
+                ));
+            }
+        }
+        return Ok(gql);
+    }
+
+    let content_type = req
+        .header(header::CONTENT_TYPE)
+        .unwrap_or("application/json");
+    if !content_type.starts_with("application/json")
+        && !content_type.starts_with("application/graphql-response+json")
+    {
+        return Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            "send the request as application/json".into(),
+        ));
+    }
+    let bytes = body.into_bytes_limit(limit).await.map_err(|_| {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("the request body is larger than {limit} bytes"),
+        )
+    })?;
+    let batch: BatchRequest = serde_json::from_slice(&bytes)
+        .map_err(|e| bad(format!("malformed GraphQL request: {e}")))?;
+    batch.into_single().map_err(|_| {
+        bad("batched requests are not supported; send one operation per request".into())
+    })
+}
+
+/// The bearer token, if an `Authorization` header was sent; any other scheme is refused.
+fn bearer_token(req: &Request) -> Result<Option<&str>, String> {
+    let Some(value) = req.header(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim()))
+        }
+        _ => Err("the Authorization header must be `Bearer <access token>`".into()),
+    }
+}
+
+/// The client's address: the connection's peer, or behind one trusted proxy the
+/// address it appended to `X-Forwarded-For`.
+fn client_address(req: &Request, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for
+        && let Some(last) = req
+            .header("x-forwarded-for")
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    {
+        return last.to_owned();
+    }
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn error(status: StatusCode, code: &str, message: impl Into<String>, request_id: &str) -> Response {
+    let mut response = crate::graphql::error_response(code, message);
+    finalize_errors(&mut response, request_id);
+    let mut http = Json(&response).into_response();
+    http.set_status(status);
+    http.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    http
+}

@@ -1,0 +1,37 @@
+//! The HTTP surface: routes and the middleware every request passes through.
+//!
+//! `/graphql` (GET for cacheable reads, POST for everything), `/admin` (the
+//! self-hosted GraphiQL), `/healthz` and `/readyz`. Every request gets a request id
+//! (echoed in `x-request-id`) and a tracing span carrying it.
+
+mod admin;
+mod graphql;
+mod health;
+mod request_id;
+
+use poem::{Endpoint, EndpointExt, Route, get, handler, middleware::CatchPanic, web::Redirect};
+
+pub use request_id::RequestId;
+
+use crate::{graphql::ChorusSchema, state::AppState};
+
+/// Every route Chorus serves.
+pub fn routes(state: AppState, schema: ChorusSchema) -> impl Endpoint + 'static {
+    Route::new()
+        .at("/", get(root))
+        .at("/graphql", get(graphql::handle).post(graphql::handle))
+        .at("/admin", get(admin::index))
+        .at("/admin/", get(admin::index))
+        .at("/admin/assets/:name", get(admin::asset))
+        .at("/healthz", get(health::healthz))
+        .at("/readyz", get(health::readyz))
+        .data(state)
+        .data(schema)
+        .with(CatchPanic::new())
+        .around(request_id::trace_request)
+}
+
+#[handler]
+fn root() -> Redirect {
+    Redirect::see_other("/admin")
+}

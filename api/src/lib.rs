@@ -1,0 +1,26 @@
+//! Chorus: a consent-first GraphQL headless CMS for migrant stories.
+//!
+//! This crate is the whole application behind the thin `chorus` binary: the
+//! configuration, the services that hold the rules (auth, campaigns, and later
+//! stories, consent and media), the GraphQL schema over them, and the HTTP server.
+//! See `docs/ARCHITECTURE.md` for the layers and the path of a request.
+
+pub mod app;
+pub mod auth;
+pub mod campaigns;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod pagination;
+pub mod slug;
+pub mod state;
+pub mod telemetry;
+
+pub use app::Application;
+pub use config::Config;
+pub use error::Error;

@@ -1,0 +1,15 @@
+//! What every request shares: the database pool, the configuration, the token keys.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{auth::tokens::TokenKeys, config::Config};
+
+/// Shared, cheap to clone, and holding nothing per user.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub keys: TokenKeys,
+}

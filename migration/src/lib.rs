@@ -1,0 +1,22 @@
+//! Chorus's schema history: append-only migrations, the same on SQLite and PostgreSQL.
+//!
+//! A migration that has shipped is never edited; a change is a new file added at
+//! the end of [`Migrator::migrations`]. The server applies pending migrations on
+//! start (unless told not to) and `chorus migrate` applies them on demand.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_accounts;
+mod m20261123_000002_campaigns_tags;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_accounts::Migration),
+            Box::new(m20261123_000002_campaigns_tags::Migration),
+        ]
+    }
+}
