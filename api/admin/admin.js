@@ -34,16 +34,17 @@
   var LOGOUT_MUTATION = 'mutation { logout }';
 
   var DEFAULT_QUERY = [
-    '# Chorus admin',
-    '#',
-    '# GraphiQL signed in as you: every request goes to /graphql with your',
-    '# access token, which is refreshed automatically when it expires.',
-    '# Use the Docs and Schema panels on the left to explore the API, and',
-    '# press Ctrl+Enter (or the run button) to execute.',
+    '# Chorus admin: GraphiQL, signed in as you.',
+    '# Requests go to /graphql with your access token,',
+    '# which is refreshed automatically when it expires.',
+    '# Docs and history are in the left sidebar;',
+    '# Ctrl+Enter (or the run button) runs the query.',
     '',
     'query {',
     '  me { email role }',
-    '  campaigns(first: 10) { edges { node { slug name hashtag } } }',
+    '  campaigns(first: 10) {',
+    '    edges { node { slug name hashtag } }',
+    '  }',
     '}',
     ''
   ].join('\n');
@@ -74,9 +75,8 @@
   /* ---------------------------------------------------------------- network */
 
   // POST a GraphQL request and return the parsed JSON body, whatever the
-  // HTTP status. Rejects only when the server can't be reached or the body
-  // isn't JSON.
-  // extraHeaders are those typed in GraphiQL's Headers tab; they can't
+  // HTTP status; rejects only if the server can't be reached or the body
+  // isn't JSON. extraHeaders come from GraphiQL's Headers tab and can't
   // override the content type or the Authorization header.
   function postGraphQL(body, accessToken, extraHeaders) {
     var headers = {};

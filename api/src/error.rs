@@ -45,6 +45,13 @@ impl Error {
         }
     }
 
+    /// Logs the cause of an `Internal` error; the client only ever sees the request id.
+    pub fn log_if_internal(&self) {
+        if let Error::Internal(source) = self {
+            tracing::error!(error = %source, "internal error");
+        }
+    }
+
     /// A bad value in the named input field.
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         Error::BadUserInput {

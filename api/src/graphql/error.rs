@@ -6,11 +6,9 @@ use crate::error::Error;
 
 impl From<Error> for async_graphql::Error {
     fn from(err: Error) -> Self {
-        if let Error::Internal(source) = &err {
-            // The request id is on the current span, so this line can be matched to the
-            // `requestId` the client is shown.
-            tracing::error!(error = %source, "internal error");
-        }
+        // The request id is on the current span, so the log line can be matched to the
+        // `requestId` the client is shown.
+        err.log_if_internal();
         let code = err.code();
         async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
             ext.set("code", code);

@@ -2,7 +2,7 @@
 
 use async_graphql::{
     BatchRequest, Request as GqlRequest,
-    parser::{parse_query, types::OperationType},
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 use poem::{
     Body, IntoResponse, Request, Response, handler,
@@ -33,18 +33,48 @@ pub async fn handle(
         Err((status, code, message)) => return error(status, code, message, request_id),
     };
 
+    let operation_name = gql.operation_name.clone();
+    let (mutates, introspects) = match gql.parsed_query() {
+        Ok(doc) => (
+            is_mutation(doc, operation_name.as_deref()),
+            asks_for_introspection(doc),
+        ),
+        // Execution reports the syntax error with its position.
+        Err(_) => (false, false),
+    };
+    // GET may be cached and replayed by anything on the way, so it never changes data.
+    if mutates && req.method() == Method::GET {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_USER_INPUT",
+            "mutations must be sent with POST",
+            request_id,
+        );
+    }
+
     let principal = match bearer_token(req) {
         Ok(None) => Principal::Anonymous,
         Ok(Some(token)) => {
             match sessions::authenticate(&state.db, &state.keys, token, clock::now()).await {
                 Ok(principal) => principal,
-                Err(e) => return error(StatusCode::OK, e.code(), e.to_string(), request_id),
+                Err(e) => {
+                    e.log_if_internal();
+                    return error(StatusCode::OK, e.code(), e.to_string(), request_id);
+                }
             }
         }
         Err(message) => return error(StatusCode::OK, "UNAUTHENTICATED", message, request_id),
     };
 
     if !state.config.graphql.public_introspection && !principal.is_staff() {
+        if introspects {
+            return error(
+                StatusCode::OK,
+                "FORBIDDEN",
+                "schema introspection is open to signed-in staff only",
+                request_id,
+            );
+        }
         gql = gql.disable_introspection();
     }
     let is_staff = principal.is_staff();
@@ -72,26 +102,8 @@ type Refusal = (StatusCode, &'static str, String);
 async fn read_request(req: &Request, body: Body, limit: usize) -> Result<GqlRequest, Refusal> {
     let bad = |message: String| (StatusCode::BAD_REQUEST, "BAD_USER_INPUT", message);
     if req.method() == Method::GET {
-        let gql = async_graphql::http::parse_query_string(req.uri().query().unwrap_or_default())
-            .map_err(|e| bad(format!("malformed GraphQL request: {e}")))?;
-        // GET may be cached and replayed by anything on the way, so it never changes data.
-        if let Ok(doc) = parse_query(&gql.query) {
-            let mutates = doc.operations.iter().any(|(name, op)| {
-                op.node.ty != OperationType::Query
-                    && gql
-                        .operation_name
-                        .as_deref()
-                        .is_none_or(|n| name.is_none_or(|name| name.as_str() == n))
-            });
-            if mutates {
-                return Err((
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "BAD_USER_INPUT",
-                    "mutations must be sent with POST".into(),
-                ));
-            }
-        }
-        return Ok(gql);
+        return async_graphql::http::parse_query_string(req.uri().query().unwrap_or_default())
+            .map_err(|e| bad(format!("malformed GraphQL request: {e}")));
     }
 
     let content_type = req
@@ -118,6 +130,34 @@ async fn read_request(req: &Request, body: Body, limit: usize) -> Result<GqlRequ
     batch.into_single().map_err(|_| {
         bad("batched requests are not supported; send one operation per request".into())
     })
+}
+
+/// True when the operation to run (or any, if unnamed) is not a query.
+fn is_mutation(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    doc.operations.iter().any(|(name, op)| {
+        op.node.ty != OperationType::Query
+            && operation_name.is_none_or(|wanted| name.is_some_and(|n| n.as_str() == wanted))
+    })
+}
+
+/// True when an operation selects `__schema` or `__type` at its root, directly or
+/// through fragments.
+fn asks_for_introspection(doc: &ExecutableDocument) -> bool {
+    fn selects(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+        // Fragment cycles are rejected by validation later; don't follow them here.
+        depth < 16
+            && set.items.iter().any(|item| match &item.node {
+                Selection::Field(f) => matches!(f.node.name.node.as_str(), "__schema" | "__type"),
+                Selection::InlineFragment(f) => selects(doc, &f.node.selection_set.node, depth + 1),
+                Selection::FragmentSpread(spread) => doc
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|f| selects(doc, &f.node.selection_set.node, depth + 1)),
+            })
+    }
+    doc.operations
+        .iter()
+        .any(|(_, op)| selects(doc, &op.node.selection_set.node, 0))
 }
 
 /// The bearer token, if an `Authorization` header was sent; any other scheme is refused.

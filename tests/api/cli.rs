@@ -1,0 +1,298 @@
+//! The `chorus` binary: configuration errors, `user create`, demo content, and the
+//! README's run command end to end (start, sign in as the printed demo admin, stop).
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    process::{Command, Stdio},
+};
+
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestDatabase, spawn_app};
+
+/// The binary, run in an empty directory with no CHORUS_* variables inherited.
+fn chorus(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chorus"));
+    cmd.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CHORUS_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("CHORUS_LOG", "warn");
+    cmd
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_exit_2_and_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("CHORUS_BIND", "localhost")], "CHORUS_BIND"),
+        (
+            &[("CHORUS_ACCESS_TOKEN_TTL", "forever")],
+            "CHORUS_ACCESS_TOKEN_TTL",
+        ),
+        (
+            &[("CHORUS_DATABASE_URL", "mysql://db/chorus")],
+            "CHORUS_DATABASE_URL",
+        ),
+        (&[("CHORUS_ENV", "production")], "CHORUS_JWT_SECRET"),
+        (
+            &[
+                ("CHORUS_ENV", "production"),
+                ("CHORUS_JWT_SECRET", "too-short"),
+            ],
+            "CHORUS_JWT_SECRET",
+        ),
+    ];
+    for (vars, named) in cases {
+        let out = chorus(dir.path())
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{vars:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.contains(named), "{vars:?} names {named}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing was created before validation"
+    );
+}
+
+#[test]
+fn chorus_schema_prints_the_sdl() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chorus(dir.path()).arg("schema").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), api::graphql::sdl());
+}
+
+#[tokio::test]
+async fn user_create_reads_the_password_from_stdin_and_the_user_can_sign_in() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = chorus(dir.path())
+        .args([
+            "user",
+            "create",
+            "--email",
+            "Amal@Example.org",
+            "--role",
+            "editor",
+        ])
+        .env("CHORUS_DATABASE_URL", &app.database_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("amal@example.org (EDITOR)"));
+
+    let res = app.login("amal@example.org", PASSWORD).await;
+    assert_eq!(res.data()["login"]["user"]["role"], "EDITOR");
+
+    // The same email again is refused, and so is a short password.
+    for (email, password) in [("amal@example.org", PASSWORD), ("new@example.org", "short")] {
+        let mut child = chorus(dir.path())
+            .args(["user", "create", "--email", email, "--role", "ADMIN"])
+            .env("CHORUS_DATABASE_URL", &app.database_url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{email}");
+    }
+}
+
+#[tokio::test]
+async fn chorus_demo_loads_content_once_and_prints_the_admin_once() {
+    let database = TestDatabase::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        chorus(dir.path())
+            .arg("demo")
+            .env("CHORUS_DATABASE_URL", &database.url)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let stdout = String::from_utf8(first.stdout).unwrap();
+    assert!(
+        stdout.contains("admin@chorus.example") && stdout.contains("password:"),
+        "{stdout}"
+    );
+
+    let second = run();
+    let stdout = String::from_utf8(second.stdout).unwrap();
+    assert!(second.status.success());
+    assert!(
+        !stdout.contains("password:"),
+        "the password is shown only once: {stdout}"
+    );
+}
+
+/// Reads the server's stdout until the banner is complete; returns (base URL, email, password).
+fn read_banner(stdout: impl std::io::Read) -> (String, Option<(String, String)>) {
+    let mut base = String::new();
+    let mut email = None;
+    let mut password = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(url) = line.strip_prefix("Chorus is running at ") {
+            base = url.trim().to_owned();
+        } else if let Some(v) = line.trim().strip_prefix("email:") {
+            email = Some(v.trim().to_owned());
+        } else if let Some(v) = line.trim().strip_prefix("password:") {
+            password = Some(v.trim().to_owned());
+        } else if line.contains("Stop with Ctrl-C") {
+            break;
+        }
+    }
+    (base, email.zip(password))
+}
+
+#[tokio::test]
+async fn first_start_loads_the_demo_and_its_admin_can_sign_in_then_sigterm_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = chorus(dir.path())
+        .env("CHORUS_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (base, credentials) = tokio::task::spawn_blocking(move || read_banner(stdout))
+        .await
+        .unwrap();
+    let (email, password) = credentials.expect("the first start prints the demo admin");
+    assert!(
+        dir.path().join("data/chorus.db").exists(),
+        "the embedded database is under ./data"
+    );
+
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/graphql"))
+        .json(&json!({
+            "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+            "variables": { "e": email, "p": password }
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("demo admin signs in");
+    let me: serde_json::Value = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": "{ me { email role } campaigns { edges { node { slug } } } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me["data"]["me"],
+        json!({ "email": "admin@chorus.example", "role": "ADMIN" })
+    );
+    assert!(
+        !me["data"]["campaigns"]["edges"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "graceful exit: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // A second start finds content and prints no password.
+    let mut child = chorus(dir.path())
+        .env("CHORUS_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (_, credentials) = tokio::task::spawn_blocking(move || read_banner(stdout))
+        .await
+        .unwrap();
+    assert!(credentials.is_none());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn production_never_creates_demo_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = chorus(dir.path())
+        .env("CHORUS_ENV", "production")
+        .env(
+            "CHORUS_JWT_SECRET",
+            "a-production-secret-of-at-least-32-bytes",
+        )
+        .env("CHORUS_BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (base, credentials) = tokio::task::spawn_blocking(move || read_banner(stdout))
+        .await
+        .unwrap();
+    assert!(credentials.is_none());
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": "{ campaigns { edges { cursor } } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["data"]["campaigns"]["edges"], json!([]));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real server over real HTTP, on SQLite by default and on
+//! PostgreSQL when `CHORUS_TEST_POSTGRES_URL` is set. One binary, so it links once.
+
+mod admin;
+mod auth;
+mod campaigns;
+mod cli;
+mod contract;
+mod health;
+mod helpers;
+mod tokens;
