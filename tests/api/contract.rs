@@ -157,3 +157,25 @@ async fn every_response_carries_a_request_id_and_internal_errors_repeat_it() {
     let header = res.headers["x-request-id"].to_str().unwrap();
     assert_eq!(res.body["errors"][0]["extensions"]["requestId"], header);
 }
+
+#[test]
+fn every_setting_is_documented_in_the_readme_and_env_example() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |path: &str| std::fs::read_to_string(format!("{root}/{path}")).unwrap();
+    let source = read("api/src/config.rs");
+    let mut settings: Vec<&str> = source
+        .match_indices("\"CHORUS_")
+        .map(|(i, _)| {
+            let rest = &source[i + 1..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    settings.sort();
+    settings.dedup();
+    assert!(settings.len() > 20, "found the settings: {settings:?}");
+    let (readme, example) = (read("README.md"), read(".env.example"));
+    for setting in settings {
+        assert!(readme.contains(&format!("`{setting}`")), "README.md does not document {setting}");
+        assert!(example.contains(&format!("\n{setting}=")), ".env.example does not list {setting}");
+    }
+}
