@@ -228,7 +228,7 @@ impl Config {
             trust_forwarded_for: vars.bool("CHORUS_TRUST_FORWARDED_FOR", false)?,
         };
         let graphql = GraphqlConfig {
-            max_depth: vars.count("CHORUS_GRAPHQL_MAX_DEPTH", "12")? as usize,
+            max_depth: vars.count("CHORUS_GRAPHQL_MAX_DEPTH", "15")? as usize,
             max_complexity: vars.count("CHORUS_GRAPHQL_MAX_COMPLEXITY", "1000")? as usize,
             public_introspection: vars.bool("CHORUS_PUBLIC_INTROSPECTION", !production)?,
             max_body_bytes: vars.count("CHORUS_GRAPHQL_MAX_BODY_BYTES", "1048576")? as usize,

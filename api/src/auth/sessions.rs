@@ -57,9 +57,10 @@ pub async fn login(
 
     let user = users::find_by_email(db, email).await?;
     let user = match user {
+        // Verify first, so a disabled account costs the same time as any other.
         Some(user)
-            if user.disabled_at.is_none()
-                && password::verify(plain_password, &user.password_hash) =>
+            if password::verify(plain_password, &user.password_hash)
+                && user.disabled_at.is_none() =>
         {
             user
         }
