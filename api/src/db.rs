@@ -11,18 +11,17 @@ use crate::config::Config;
 /// migrations off comes up even while the database is away and reports it on
 /// `/readyz`; the first query then connects.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
-    if let Some(path) = sqlite_path(&config.database_url) {
-        if let Some(parent) = Path::new(path)
+    if let Some(path) = sqlite_path(&config.database_url)
+        && let Some(parent) = Path::new(path)
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                DbErr::Custom(format!(
-                    "cannot create the directory {}: {e}",
-                    parent.display()
-                ))
-            })?;
-        }
+    {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            DbErr::Custom(format!(
+                "cannot create the directory {}: {e}",
+                parent.display()
+            ))
+        })?;
     }
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
