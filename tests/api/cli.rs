@@ -74,55 +74,31 @@ fn chorus_schema_prints_the_sdl() {
 async fn user_create_reads_the_password_from_stdin_and_the_user_can_sign_in() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = chorus(dir.path())
-        .args([
-            "user",
-            "create",
-            "--email",
-            "Amal@Example.org",
-            "--role",
-            "editor",
-        ])
-        .env("CHORUS_DATABASE_URL", &app.database_url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("amal@example.org (EDITOR)"));
+    let create = |email: &str, role: &str, password: &str| {
+        let mut child = chorus(dir.path())
+            .args(["user", "create", "--email", email, "--role", role])
+            .env("CHORUS_DATABASE_URL", &app.database_url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
 
+    let out = create("Amal@Example.org", "editor", PASSWORD);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("amal@example.org (EDITOR)"));
     let res = app.login("amal@example.org", PASSWORD).await;
     assert_eq!(res.data()["login"]["user"]["role"], "EDITOR");
 
     // The same email again is refused, and so is a short password.
     for (email, password) in [("amal@example.org", PASSWORD), ("new@example.org", "short")] {
-        let mut child = chorus(dir.path())
-            .args(["user", "create", "--email", email, "--role", "ADMIN"])
-            .env("CHORUS_DATABASE_URL", &app.database_url)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = create(email, "ADMIN", password);
         assert_eq!(out.status.code(), Some(2), "{email}");
     }
 }

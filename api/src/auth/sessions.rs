@@ -10,8 +10,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{refresh_token, session, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -89,18 +89,8 @@ pub async fn login(
     }
     .insert(&txn)
     .await?;
-    let refresh_token = insert_refresh_token(&txn, session_id, refresh_expires_at, now).await?;
-    txn.commit().await?;
-
-    let (access_token, access_token_expires_at) = keys.issue(user.id, session_id, now)?;
     tracing::info!(user_id = %user.id, %session_id, "signed in");
-    Ok(SessionTokens {
-        access_token,
-        access_token_expires_at,
-        refresh_token,
-        refresh_token_expires_at: refresh_expires_at,
-        user,
-    })
+    issue_pair(txn, keys, user, session_id, refresh_expires_at, now).await
 }
 
 /// Spends a refresh token and issues a new pair; a spent token revokes its session.
@@ -157,17 +147,7 @@ pub async fn refresh(
         .filter(session::Column::Id.eq(session.id))
         .exec(&txn)
         .await?;
-    let refresh_token = insert_refresh_token(&txn, session.id, refresh_expires_at, now).await?;
-    txn.commit().await?;
-
-    let (access_token, access_token_expires_at) = keys.issue(user.id, session.id, now)?;
-    Ok(SessionTokens {
-        access_token,
-        access_token_expires_at,
-        refresh_token,
-        refresh_token_expires_at: refresh_expires_at,
-        user,
-    })
+    issue_pair(txn, keys, user, session.id, refresh_expires_at, now).await
 }
 
 /// Ends a session: its refresh tokens and access tokens stop working at once.
@@ -216,6 +196,27 @@ pub async fn authenticate(
             "this session has ended; sign in again".into(),
         )),
     }
+}
+
+/// Stores a new refresh token for the session, commits, and issues the access token.
+async fn issue_pair(
+    txn: DatabaseTransaction,
+    keys: &TokenKeys,
+    user: user::Model,
+    session_id: Uuid,
+    refresh_expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<SessionTokens> {
+    let refresh_token = insert_refresh_token(&txn, session_id, refresh_expires_at, now).await?;
+    txn.commit().await?;
+    let (access_token, access_token_expires_at) = keys.issue(user.id, session_id, now)?;
+    Ok(SessionTokens {
+        access_token,
+        access_token_expires_at,
+        refresh_token,
+        refresh_token_expires_at: refresh_expires_at,
+        user,
+    })
 }
 
 async fn insert_refresh_token(
