@@ -23,6 +23,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// Dropped after the server is told to stop (fields drop after `Drop::drop`).
     _database: TestDatabase,
 }
@@ -136,7 +137,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let addr = app.local_addr();
     let db = app.state().db.clone();
     let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
+    let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
     }));
     TestApp {
@@ -145,6 +146,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         db,
         client: reqwest::Client::new(),
         shutdown: Some(tx),
+        server: Some(server),
         _database: database,
     }
 }
@@ -218,6 +220,21 @@ impl GqlResponse {
 }
 
 impl TestApp {
+    /// Signals shutdown, as SIGTERM does, without waiting.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Waits for the server to stop after [`TestApp::begin_shutdown`].
+    pub async fn stopped(&mut self) -> std::io::Result<()> {
+        match self.server.take() {
+            Some(server) => server.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

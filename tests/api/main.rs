@@ -8,4 +8,5 @@ mod cli;
 mod contract;
 mod health;
 mod helpers;
+mod lifecycle;
 mod tokens;
