@@ -11,10 +11,11 @@ use sea_orm::DbErr;
 
 use crate::{
     auth::tokens::TokenKeys,
-    config::{Config, redact_url},
+    config::{Config, EncryptionKeys, redact_url},
+    crypto::{KeyRing, load_or_create_key_file},
     db,
     graphql::build_schema,
-    http,
+    http, jobs,
     state::AppState,
 };
 
@@ -25,6 +26,8 @@ pub enum StartError {
     Database { url: String, source: DbErr },
     #[error("cannot migrate the database: {0}")]
     Migrate(DbErr),
+    #[error("cannot load the encryption key: {0}")]
+    Keys(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -65,11 +68,13 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .unwrap_or(config.bind);
         let keys = TokenKeys::new(&config.auth);
+        let crypto = load_key_ring(&config.encryption).map_err(StartError::Keys)?;
         Ok(Self {
             state: AppState {
                 db,
                 config: Arc::new(config),
                 keys,
+                crypto,
             },
             acceptor,
             local_addr,
@@ -98,15 +103,41 @@ impl Application {
     /// Serves until `shutdown` completes, then stops accepting and lets requests in
     /// flight finish (up to the configured grace period).
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
-        let grace = self.state.config.shutdown_grace;
-        let schema = build_schema(self.state.clone(), &self.state.config.graphql);
+        let config = self.state.config.clone();
+        let schema = build_schema(self.state.clone(), &config.graphql);
         let routes = http::routes(self.state.clone(), schema);
-        Server::new_with_acceptor(self.acceptor)
+        let (stop_worker, stop) = tokio::sync::watch::channel(false);
+        let worker = config.jobs.enabled.then(|| {
+            tokio::spawn(jobs::worker(
+                self.state.db.clone(),
+                config.jobs.poll_interval,
+                config.jobs.lease,
+                stop,
+            ))
+        });
+        let served = Server::new_with_acceptor(self.acceptor)
             .name("chorus")
-            .run_with_graceful_shutdown(routes, shutdown, Some(grace))
-            .await?;
+            .run_with_graceful_shutdown(routes, shutdown, Some(config.shutdown_grace))
+            .await;
+        let _ = stop_worker.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
         self.state.db.clone().close().await.ok();
-        Ok(())
+        served
+    }
+}
+
+/// The key ring from the configuration, or (development) from the key file in the
+/// data directory, created on first use.
+pub fn load_key_ring(keys: &EncryptionKeys) -> Result<KeyRing, String> {
+    match keys {
+        EncryptionKeys::Configured { current, old } => KeyRing::parse(current, old.as_deref()),
+        EncryptionKeys::File(path) => {
+            let spec =
+                load_or_create_key_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            KeyRing::parse(&spec, None).map_err(|e| format!("{}: {e}", path.display()))
+        }
     }
 }
 

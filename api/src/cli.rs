@@ -45,6 +45,20 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage the key that encrypts personal data at rest.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new random key for CHORUS_ENCRYPTION_KEY.
+    Generate,
+    /// Re-encrypt every personal field under the current key. Set the new key as
+    /// CHORUS_ENCRYPTION_KEY and the old one in CHORUS_ENCRYPTION_OLD_KEYS first.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -71,9 +85,18 @@ fn parse_role_arg(value: &str) -> Result<crate::auth::Role, String> {
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Schema) = cli.command {
-        print!("{}", graphql::sdl());
-        return ExitCode::SUCCESS;
+    match cli.command {
+        Some(Command::Schema) => {
+            print!("{}", graphql::sdl());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Keys {
+            command: KeysCommand::Generate,
+        }) => {
+            println!("{}", crate::crypto::KeyRing::generate_spec());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
 
     if let Err(e) = dotenvy::dotenv()
@@ -107,6 +130,7 @@ pub fn run() -> ExitCode {
             Command::Migrate => migrate(config).await,
             Command::Demo => load_demo(config).await,
             Command::User { command } => user(config, command).await,
+            Command::Keys { .. } => rotate_keys(config).await,
             Command::Schema => unreachable!("handled before configuration is read"),
         }
     });
@@ -221,6 +245,19 @@ async fn user(config: Config, command: UserCommand) -> Result<(), Failure> {
             println!("password changed for {}", user.email);
         }
     }
+    Ok(())
+}
+
+async fn rotate_keys(config: Config) -> Result<(), Failure> {
+    let keys = crate::app::load_key_ring(&config.encryption).map_err(Failure::Usage)?;
+    let conn = connect_and_migrate(&config).await?;
+    let changed = crate::storytellers::rotate_keys(&conn, &keys, clock::now())
+        .await
+        .map_err(runtime)?;
+    println!(
+        "re-encrypted the personal data of {changed} storyteller(s) under key `{}`",
+        keys.current_id()
+    );
     Ok(())
 }
 

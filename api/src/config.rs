@@ -90,6 +90,29 @@ pub struct GraphqlConfig {
     pub max_body_bytes: usize,
 }
 
+/// Where the key that encrypts personal data at rest comes from.
+#[derive(Debug, Clone)]
+pub enum EncryptionKeys {
+    /// `CHORUS_ENCRYPTION_KEY` (and `CHORUS_ENCRYPTION_OLD_KEYS`), already checked.
+    Configured {
+        current: String,
+        old: Option<String>,
+    },
+    /// Development without a key: a key file in the data directory, made on first use,
+    /// so the embedded database stays readable across restarts.
+    File(PathBuf),
+}
+
+/// Background job settings.
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// Run the job worker in this process.
+    pub enabled: bool,
+    pub poll_interval: Duration,
+    /// How long a node may hold a job before another may take it over.
+    pub lease: Duration,
+}
+
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -106,6 +129,10 @@ pub struct Config {
     pub demo_on_first_start: bool,
     pub auth: AuthConfig,
     pub graphql: GraphqlConfig,
+    pub encryption: EncryptionKeys,
+    pub jobs: JobsConfig,
+    /// Editors may not approve stories they wrote.
+    pub four_eyes: bool,
     pub shutdown_grace: Duration,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -233,6 +260,34 @@ impl Config {
             public_introspection: vars.bool("CHORUS_PUBLIC_INTROSPECTION", !production)?,
             max_body_bytes: vars.count("CHORUS_GRAPHQL_MAX_BODY_BYTES", "1048576")? as usize,
         };
+        let encryption = match vars.get("CHORUS_ENCRYPTION_KEY") {
+            Some(current) => {
+                let old = vars.get("CHORUS_ENCRYPTION_OLD_KEYS");
+                crate::crypto::KeyRing::parse(&current, old.as_deref()).map_err(|e| {
+                    // The parser names which key; keep the variable name in front.
+                    let var = if e.starts_with("old key") {
+                        "CHORUS_ENCRYPTION_OLD_KEYS"
+                    } else {
+                        "CHORUS_ENCRYPTION_KEY"
+                    };
+                    ConfigError::new(var, e)
+                })?;
+                EncryptionKeys::Configured { current, old }
+            }
+            None if production => {
+                return Err(ConfigError::new(
+                    "CHORUS_ENCRYPTION_KEY",
+                    "required in production: `chorus keys generate` prints a new key",
+                ));
+            }
+            None => EncryptionKeys::File(data_dir.join("encryption.key")),
+        };
+        let jobs = JobsConfig {
+            enabled: vars.bool("CHORUS_JOBS_ENABLED", true)?,
+            poll_interval: vars.duration("CHORUS_JOBS_POLL_INTERVAL", "10s")?,
+            lease: vars.duration("CHORUS_JOBS_LEASE", "5m")?,
+        };
+        let four_eyes = vars.bool("CHORUS_FOUR_EYES", true)?;
         let shutdown_grace = vars.duration("CHORUS_SHUTDOWN_GRACE", "30s")?;
         let log_filter = vars.get("CHORUS_LOG").unwrap_or_else(|| "info".into());
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_filter) {
@@ -264,6 +319,9 @@ impl Config {
             demo_on_first_start,
             auth,
             graphql,
+            encryption,
+            jobs,
+            four_eyes,
             shutdown_grace,
             log_filter,
             log_format,
@@ -403,11 +461,14 @@ mod tests {
         let c = config(&[
             ("CHORUS_ENV", "production"),
             ("CHORUS_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("CHORUS_ENCRYPTION_KEY", KEY),
         ])
         .expect("valid production config");
         assert!(!c.demo_on_first_start);
         assert!(!c.graphql.public_introspection);
     }
+
+    const KEY: &str = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY";
 
     #[test]
     fn production_refuses_demo_content() {
@@ -418,6 +479,29 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(err.var, "CHORUS_DEMO");
+    }
+
+    #[test]
+    fn production_requires_an_encryption_key_and_bad_keys_are_named() {
+        let err = config(&[
+            ("CHORUS_ENV", "production"),
+            ("CHORUS_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "CHORUS_ENCRYPTION_KEY");
+        let err = config(&[("CHORUS_ENCRYPTION_KEY", "k1:c2hvcnQ")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_ENCRYPTION_KEY");
+        assert!(!err.to_string().contains("c2hvcnQ"), "{err}");
+        let err = config(&[
+            ("CHORUS_ENCRYPTION_KEY", KEY),
+            ("CHORUS_ENCRYPTION_OLD_KEYS", "nope"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "CHORUS_ENCRYPTION_OLD_KEYS");
+        assert!(matches!(
+            config(&[]).unwrap().encryption,
+            EncryptionKeys::File(path) if path == Path::new("./data/encryption.key")
+        ));
     }
 
     #[test]

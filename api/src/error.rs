@@ -25,6 +25,16 @@ pub enum Error {
     },
     #[error("{0}")]
     Conflict(String),
+    #[error(
+        "this was changed by someone else since the version you sent; the current version is {current}"
+    )]
+    VersionConflict { current: i32 },
+    #[error("{message}")]
+    InvalidTransition {
+        message: String,
+        /// What is missing or wrong, for clients to branch on (e.g. `STORYTELLER_REVIEW_MISSING`).
+        reason: &'static str,
+    },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error")]
@@ -39,7 +49,8 @@ impl Error {
             Error::Forbidden(_) => "FORBIDDEN",
             Error::NotFound(_) => "NOT_FOUND",
             Error::BadUserInput { .. } => "BAD_USER_INPUT",
-            Error::Conflict(_) => "CONFLICT",
+            Error::Conflict(_) | Error::VersionConflict { .. } => "CONFLICT",
+            Error::InvalidTransition { .. } => "INVALID_TRANSITION",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::Internal(_) => "INTERNAL",
         }
@@ -57,6 +68,14 @@ impl Error {
         Error::BadUserInput {
             message: message.into(),
             field: Some(field),
+        }
+    }
+
+    /// A refused workflow step.
+    pub fn transition(reason: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidTransition {
+            message: message.into(),
+            reason,
         }
     }
 

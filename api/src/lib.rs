@@ -6,19 +6,25 @@
 //! See `docs/ARCHITECTURE.md` for the layers and the path of a request.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod jobs;
+pub mod locale;
 pub mod pagination;
 pub mod slug;
 pub mod state;
+pub mod stories;
+pub mod storytellers;
 pub mod telemetry;
 
 pub use app::Application;

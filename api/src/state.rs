@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::tokens::TokenKeys, config::Config};
+use crate::{auth::tokens::TokenKeys, config::Config, crypto::KeyRing};
 
 /// Shared, cheap to clone, and holding nothing per user.
 #[derive(Clone)]
@@ -12,4 +12,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub keys: TokenKeys,
+    /// Encrypts and decrypts personal data at rest.
+    pub crypto: KeyRing,
 }

@@ -5,10 +5,21 @@
 //! types decide what is shown. Keeping them apart means a new column never
 //! becomes public by accident.
 
+pub mod audit_event;
 pub mod campaign;
+pub mod job;
 pub mod login_attempt;
 pub mod refresh_token;
+pub mod review_comment;
+pub mod risk_assessment;
 pub mod session;
+pub mod story;
+pub mod story_campaign;
+pub mod story_locale;
+pub mod story_revision;
+pub mod story_tag;
+pub mod storyteller;
+pub mod storyteller_review;
 pub mod tag;
 pub mod user;
 

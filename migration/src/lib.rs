@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_accounts;
 mod m20261123_000002_campaigns_tags;
+mod m20261123_000003_stories;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_accounts::Migration),
             Box::new(m20261123_000002_campaigns_tags::Migration),
+            Box::new(m20261123_000003_stories::Migration),
         ]
     }
 }

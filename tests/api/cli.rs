@@ -249,6 +249,10 @@ async fn production_never_creates_demo_content() {
             "CHORUS_JWT_SECRET",
             "a-production-secret-of-at-least-32-bytes",
         )
+        .env(
+            "CHORUS_ENCRYPTION_KEY",
+            api::crypto::KeyRing::generate_spec(),
+        )
         .env("CHORUS_BIND", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -30,7 +30,8 @@ pub enum Patch<T> {
 }
 
 impl<T> Patch<T> {
-    fn apply(self, current: Option<T>) -> Option<T> {
+    /// The field's new value given its current one.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
         match self {
             Patch::Keep => current,
             Patch::Clear => None,

@@ -1,19 +1,18 @@
 //! Campaigns and tags: public reads, editor writes.
 
 use async_graphql::{
-    Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
-    connection::{Connection, Edge},
+    Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, connection::Connection,
 };
 use chrono::{DateTime, Utc};
 
 use super::{
+    connection::{connection, page_request},
     context::ContextExt,
-    scalars::{Date, decode_cursor, encode_cursor, parse_id},
+    scalars::{Date, parse_id},
 };
 use crate::{
     campaigns::{self, CampaignChanges, NewCampaign, Patch, tags},
     clock,
-    pagination::{Page, PageRequest},
 };
 
 /// A story campaign, such as International Migrants Day 2023, "I Am A Migrant".
@@ -110,31 +109,12 @@ pub struct UpdateTagInput {
     pub description: Option<String>,
 }
 
-fn patch<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Patch<U> {
+pub(crate) fn patch<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Patch<U> {
     match value {
         MaybeUndefined::Undefined => Patch::Keep,
         MaybeUndefined::Null => Patch::Clear,
         MaybeUndefined::Value(v) => Patch::Set(map(v)),
     }
-}
-
-fn page_request(first: Option<i32>, after: Option<String>) -> Result<PageRequest> {
-    let after = after.as_deref().map(decode_cursor).transpose()?;
-    Ok(PageRequest::new(first.map(i64::from), after)?)
-}
-
-fn connection<M, T: async_graphql::OutputType>(
-    page: Page<M>,
-    id: impl Fn(&M) -> uuid::Uuid,
-    into: impl Fn(M) -> T,
-) -> Connection<String, T> {
-    let mut conn = Connection::new(page.has_previous_page, page.has_next_page);
-    conn.edges.extend(
-        page.items
-            .into_iter()
-            .map(|m| Edge::new(encode_cursor(id(&m)), into(m))),
-    );
-    conn
 }
 
 #[derive(Default)]

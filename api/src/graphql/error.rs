@@ -19,6 +19,8 @@ impl From<Error> for async_graphql::Error {
                 Error::RateLimited { retry_after_secs } => {
                     ext.set("retryAfterSeconds", *retry_after_secs)
                 }
+                Error::VersionConflict { current } => ext.set("currentVersion", *current),
+                Error::InvalidTransition { reason, .. } => ext.set("reason", *reason),
                 _ => {}
             }
         })

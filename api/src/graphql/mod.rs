@@ -6,11 +6,15 @@
 //! Output types are separate from the storage entities so that no column becomes
 //! public by accident.
 
+mod audit;
 mod auth;
 mod campaigns;
+mod connection;
 mod context;
 mod error;
 mod scalars;
+mod stories;
+mod storytellers;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -21,11 +25,22 @@ use crate::{config::GraphqlConfig, state::AppState};
 
 /// Every query, by domain.
 #[derive(MergedObject, Default)]
-pub struct Query(auth::AuthQuery, campaigns::CampaignQuery);
+pub struct Query(
+    auth::AuthQuery,
+    campaigns::CampaignQuery,
+    storytellers::StorytellerQuery,
+    stories::StoryQuery,
+    audit::AuditQuery,
+);
 
 /// Every mutation, by domain.
 #[derive(MergedObject, Default)]
-pub struct Mutation(auth::AuthMutation, campaigns::CampaignMutation);
+pub struct Mutation(
+    auth::AuthMutation,
+    campaigns::CampaignMutation,
+    storytellers::StorytellerMutation,
+    stories::StoryMutation,
+);
 
 /// The schema type served at `/graphql`.
 pub type ChorusSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -1,0 +1,535 @@
+//! Storytellers: the people behind the stories, and their personal data.
+//!
+//! Legal names, contacts, guardian details and private notes are encrypted at rest
+//! (see [`crate::crypto`]), each bound to its row and column. Anyone on staff may
+//! record a storyteller, but only editors and admins read the personal fields, and
+//! every such read is written to the audit log with the fields read.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use entity::storyteller;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit::{self, Actor, Event},
+    auth::Principal,
+    crypto::KeyRing,
+    error::{Error, Result},
+    locale,
+    pagination::{self, Page, PageRequest},
+};
+
+const MAX_NAME_LEN: usize = 300;
+const MAX_NOTES_LEN: usize = 10_000;
+const MAX_LANGUAGES: usize = 20;
+/// Age from which a person gives consent and signs off for themselves.
+pub const AGE_OF_MAJORITY: i32 = 18;
+
+/// A guardian or legal representative (for an unaccompanied minor, e.g. a local authority).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guardian {
+    pub name: String,
+    /// E.g. mother, legal guardian, social worker.
+    pub relationship: String,
+    /// What gives them authority: parental responsibility, a court order, a care order…
+    pub authority_basis: String,
+    pub contact: Option<String>,
+}
+
+/// A change to an optional field.
+pub use crate::campaigns::Patch;
+
+/// Everything needed to record a storyteller.
+#[derive(Debug, Clone, Default)]
+pub struct NewStoryteller {
+    pub public_name: String,
+    pub public_name_is_pseudonym: bool,
+    pub legal_name: String,
+    pub contact: Option<String>,
+    pub year_of_birth: Option<i32>,
+    pub guardian: Option<Guardian>,
+    pub languages: Vec<String>,
+    pub private_notes: Option<String>,
+    pub asylum_seeker: bool,
+    pub refugee: bool,
+    pub undocumented: bool,
+}
+
+/// A partial change to a storyteller.
+#[derive(Debug, Clone, Default)]
+pub struct StorytellerChanges {
+    pub public_name: Option<String>,
+    pub public_name_is_pseudonym: Option<bool>,
+    pub legal_name: Option<String>,
+    pub contact: Patch<String>,
+    pub year_of_birth: Patch<i32>,
+    pub guardian: Patch<Guardian>,
+    pub languages: Option<Vec<String>>,
+    pub private_notes: Patch<String>,
+    pub asylum_seeker: Option<bool>,
+    pub refugee: Option<bool>,
+    pub undocumented: Option<bool>,
+}
+
+/// The personal fields, decrypted; each only if it was asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonalData {
+    pub legal_name: Option<String>,
+    pub contact: Option<String>,
+    pub guardian: Option<Guardian>,
+    pub private_notes: Option<String>,
+}
+
+/// A personal field that can be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonalField {
+    LegalName,
+    Contact,
+    Guardian,
+    PrivateNotes,
+}
+
+impl PersonalField {
+    /// The column the encrypted value lives in; also its encryption context.
+    fn column(self) -> &'static str {
+        match self {
+            PersonalField::LegalName => "legal_name",
+            PersonalField::Contact => "contact",
+            PersonalField::Guardian => "guardian",
+            PersonalField::PrivateNotes => "private_notes",
+        }
+    }
+}
+
+/// A group whose stories need a recorded risk assessment before approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RiskGroup {
+    AsylumSeeker,
+    Refugee,
+    Undocumented,
+    Minor,
+}
+
+/// Whether a person born in `year_of_birth` may be under 18 on `on`.
+///
+/// Only the year is known, so someone who turns 18 this year may still be 17: they
+/// count as a minor until the year is over. An unknown year counts as a minor too:
+/// the protective assumption.
+pub fn may_be_minor(year_of_birth: Option<i32>, on: NaiveDate) -> bool {
+    year_of_birth.is_none_or(|year| on.year() - year <= AGE_OF_MAJORITY)
+}
+
+/// The risk groups a storyteller belongs to on `on`.
+pub fn risk_groups(s: &storyteller::Model, on: NaiveDate) -> Vec<RiskGroup> {
+    let mut groups = Vec::new();
+    if s.asylum_seeker {
+        groups.push(RiskGroup::AsylumSeeker);
+    }
+    if s.refugee {
+        groups.push(RiskGroup::Refugee);
+    }
+    if s.undocumented {
+        groups.push(RiskGroup::Undocumented);
+    }
+    if may_be_minor(s.year_of_birth, on) {
+        groups.push(RiskGroup::Minor);
+    }
+    groups
+}
+
+/// The storyteller's languages as a list.
+pub fn languages(s: &storyteller::Model) -> Vec<String> {
+    s.languages
+        .split(',')
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn context(field: PersonalField, id: Uuid) -> String {
+    format!("storytellers.{}:{id}", field.column())
+}
+
+/// Records a storyteller (any staff member).
+pub async fn create(
+    db: &DatabaseConnection,
+    keys: &KeyRing,
+    principal: &Principal,
+    input: NewStoryteller,
+    now: DateTime<Utc>,
+) -> Result<storyteller::Model> {
+    let staff = principal.staff()?;
+    let id = Uuid::now_v7();
+    let guardian = input.guardian.clone();
+    validate(
+        &input.public_name,
+        &input.legal_name,
+        input.year_of_birth,
+        guardian.as_ref(),
+        &input.languages,
+        input.private_notes.as_deref(),
+        now,
+    )?;
+    let model = storyteller::ActiveModel {
+        id: Set(id),
+        public_name: Set(input.public_name.trim().to_owned()),
+        public_name_is_pseudonym: Set(input.public_name_is_pseudonym),
+        legal_name_enc: Set(keys.encrypt(
+            input.legal_name.trim(),
+            &context(PersonalField::LegalName, id),
+        )),
+        contact_enc: Set(input
+            .contact
+            .map(|c| keys.encrypt(&c, &context(PersonalField::Contact, id)))),
+        guardian_enc: Set(guardian.map(|g| encrypt_guardian(keys, &g, id))),
+        private_notes_enc: Set(input
+            .private_notes
+            .map(|n| keys.encrypt(&n, &context(PersonalField::PrivateNotes, id)))),
+        year_of_birth: Set(input.year_of_birth),
+        languages: Set(input.languages.join(",")),
+        asylum_seeker: Set(input.asylum_seeker),
+        refugee: Set(input.refugee),
+        undocumented: Set(input.undocumented),
+        created_by: Set(staff.user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let txn = db.begin().await?;
+    let created = model.insert(&txn).await?;
+    audit::record(
+        &txn,
+        Actor::User(staff.user_id),
+        Event::new("storyteller.created", "storyteller", id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Changes a storyteller (editors and admins).
+pub async fn update(
+    db: &DatabaseConnection,
+    keys: &KeyRing,
+    principal: &Principal,
+    id: Uuid,
+    changes: StorytellerChanges,
+    now: DateTime<Utc>,
+) -> Result<storyteller::Model> {
+    let staff = principal.require_editor()?;
+    let txn = db.begin().await?;
+    let current = find(&txn, id).await?;
+    let guardian = match changes.guardian {
+        Patch::Keep => current
+            .guardian_enc
+            .as_deref()
+            .map(|enc| decrypt_guardian(keys, enc, id))
+            .transpose()?,
+        Patch::Clear => None,
+        Patch::Set(g) => Some(g),
+    };
+    let public_name = changes.public_name.unwrap_or(current.public_name.clone());
+    let year_of_birth = changes.year_of_birth.apply(current.year_of_birth);
+    let langs = changes.languages.unwrap_or_else(|| languages(&current));
+    let notes_for_check = match &changes.private_notes {
+        Patch::Set(n) => Some(n.as_str()),
+        _ => None,
+    };
+    let legal_for_check = changes
+        .legal_name
+        .clone()
+        .unwrap_or_else(|| "unchanged".into());
+    validate(
+        &public_name,
+        &legal_for_check,
+        year_of_birth,
+        guardian.as_ref(),
+        &langs,
+        notes_for_check,
+        now,
+    )?;
+
+    let mut active: storyteller::ActiveModel = current.clone().into();
+    active.public_name = Set(public_name.trim().to_owned());
+    if let Some(p) = changes.public_name_is_pseudonym {
+        active.public_name_is_pseudonym = Set(p);
+    }
+    if let Some(legal) = changes.legal_name {
+        active.legal_name_enc =
+            Set(keys.encrypt(legal.trim(), &context(PersonalField::LegalName, id)));
+    }
+    match changes.contact {
+        Patch::Keep => {}
+        Patch::Clear => active.contact_enc = Set(None),
+        Patch::Set(c) => {
+            active.contact_enc = Set(Some(keys.encrypt(&c, &context(PersonalField::Contact, id))))
+        }
+    }
+    active.guardian_enc = Set(guardian.map(|g| encrypt_guardian(keys, &g, id)));
+    match changes.private_notes {
+        Patch::Keep => {}
+        Patch::Clear => active.private_notes_enc = Set(None),
+        Patch::Set(n) => {
+            active.private_notes_enc = Set(Some(
+                keys.encrypt(&n, &context(PersonalField::PrivateNotes, id)),
+            ))
+        }
+    }
+    active.year_of_birth = Set(year_of_birth);
+    active.languages = Set(langs.join(","));
+    if let Some(v) = changes.asylum_seeker {
+        active.asylum_seeker = Set(v);
+    }
+    if let Some(v) = changes.refugee {
+        active.refugee = Set(v);
+    }
+    if let Some(v) = changes.undocumented {
+        active.undocumented = Set(v);
+    }
+    active.updated_at = Set(now);
+    let updated = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        Actor::User(staff.user_id),
+        Event::new("storyteller.updated", "storyteller", id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// The storyteller with this id, or `NotFound`.
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<storyteller::Model> {
+    storyteller::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::NotFound("no storyteller with this id".into()))
+}
+
+/// A page of storytellers, oldest first (any staff member; personal fields stay encrypted).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    page: PageRequest,
+) -> Result<Page<storyteller::Model>> {
+    principal.staff()?;
+    pagination::fetch(
+        db,
+        storyteller::Entity::find(),
+        storyteller::Column::Id,
+        page,
+    )
+    .await
+}
+
+/// Decrypts the asked-for personal fields (editors and admins) and audits the read.
+pub async fn read_personal(
+    db: &impl ConnectionTrait,
+    keys: &KeyRing,
+    principal: &Principal,
+    s: &storyteller::Model,
+    fields: &[PersonalField],
+    now: DateTime<Utc>,
+) -> Result<PersonalData> {
+    let staff = principal.require_editor()?;
+    let mut data = PersonalData::default();
+    for field in fields {
+        let stored = match field {
+            PersonalField::LegalName => Some(s.legal_name_enc.as_str()),
+            PersonalField::Contact => s.contact_enc.as_deref(),
+            PersonalField::Guardian => s.guardian_enc.as_deref(),
+            PersonalField::PrivateNotes => s.private_notes_enc.as_deref(),
+        };
+        let Some(stored) = stored else { continue };
+        match field {
+            PersonalField::LegalName => {
+                data.legal_name = Some(decrypt(keys, stored, *field, s.id)?)
+            }
+            PersonalField::Contact => data.contact = Some(decrypt(keys, stored, *field, s.id)?),
+            PersonalField::Guardian => data.guardian = Some(decrypt_guardian(keys, stored, s.id)?),
+            PersonalField::PrivateNotes => {
+                data.private_notes = Some(decrypt(keys, stored, *field, s.id)?)
+            }
+        }
+    }
+    let names: Vec<&str> = fields.iter().map(|f| f.column()).collect();
+    audit::record(
+        db,
+        Actor::User(staff.user_id),
+        Event::new("storyteller.personal_data_read", "storyteller", s.id)
+            .detail(json!({ "fields": names })),
+        now,
+    )
+    .await?;
+    Ok(data)
+}
+
+/// Re-encrypts every personal field not under the current key; returns how many
+/// storytellers changed. Rows are done one transaction each, so an interrupted run
+/// can simply be started again.
+pub async fn rotate_keys(
+    db: &DatabaseConnection,
+    keys: &KeyRing,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let mut changed = 0;
+    let mut after = None;
+    loop {
+        let page = pagination::fetch(
+            db,
+            storyteller::Entity::find(),
+            storyteller::Column::Id,
+            PageRequest { first: 100, after },
+        )
+        .await?;
+        for s in &page.items {
+            let fields = [
+                (PersonalField::LegalName, Some(s.legal_name_enc.as_str())),
+                (PersonalField::Contact, s.contact_enc.as_deref()),
+                (PersonalField::Guardian, s.guardian_enc.as_deref()),
+                (PersonalField::PrivateNotes, s.private_notes_enc.as_deref()),
+            ];
+            if !fields
+                .iter()
+                .any(|(_, v)| v.is_some_and(|v| keys.needs_rotation(v)))
+            {
+                continue;
+            }
+            let reencrypt = |field: PersonalField, stored: &str| -> Result<String> {
+                let plain = decrypt(keys, stored, field, s.id)?;
+                Ok(keys.encrypt(&plain, &context(field, s.id)))
+            };
+            let mut active: storyteller::ActiveModel = s.clone().into();
+            active.legal_name_enc = Set(reencrypt(PersonalField::LegalName, &s.legal_name_enc)?);
+            active.contact_enc = Set(s
+                .contact_enc
+                .as_deref()
+                .map(|v| reencrypt(PersonalField::Contact, v))
+                .transpose()?);
+            active.guardian_enc = Set(s
+                .guardian_enc
+                .as_deref()
+                .map(|v| reencrypt(PersonalField::Guardian, v))
+                .transpose()?);
+            active.private_notes_enc = Set(s
+                .private_notes_enc
+                .as_deref()
+                .map(|v| reencrypt(PersonalField::PrivateNotes, v))
+                .transpose()?);
+            let txn = db.begin().await?;
+            active.update(&txn).await?;
+            audit::record(
+                &txn,
+                Actor::Cli,
+                Event::new("storyteller.keys_rotated", "storyteller", s.id)
+                    .detail(json!({ "keyId": keys.current_id() })),
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            changed += 1;
+        }
+        if !page.has_next_page {
+            return Ok(changed);
+        }
+        after = page.items.last().map(|s| s.id);
+    }
+}
+
+fn decrypt(keys: &KeyRing, stored: &str, field: PersonalField, id: Uuid) -> Result<String> {
+    keys.decrypt(stored, &context(field, id))
+        .map_err(Error::internal)
+}
+
+fn encrypt_guardian(keys: &KeyRing, guardian: &Guardian, id: Uuid) -> String {
+    let json = serde_json::to_string(guardian).unwrap_or_default();
+    keys.encrypt(&json, &context(PersonalField::Guardian, id))
+}
+
+fn decrypt_guardian(keys: &KeyRing, stored: &str, id: Uuid) -> Result<Guardian> {
+    let json = decrypt(keys, stored, PersonalField::Guardian, id)?;
+    serde_json::from_str(&json).map_err(Error::internal)
+}
+
+fn validate(
+    public_name: &str,
+    legal_name: &str,
+    year_of_birth: Option<i32>,
+    guardian: Option<&Guardian>,
+    langs: &[String],
+    private_notes: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let public_name = public_name.trim();
+    if public_name.is_empty() || public_name.chars().count() > 200 {
+        return Err(Error::invalid(
+            "publicName",
+            "a public name or pseudonym is required, at most 200 characters",
+        ));
+    }
+    let legal_name = legal_name.trim();
+    if legal_name.is_empty() || legal_name.chars().count() > MAX_NAME_LEN {
+        return Err(Error::invalid(
+            "legalName",
+            format!("a legal name is required, at most {MAX_NAME_LEN} characters"),
+        ));
+    }
+    if let Some(year) = year_of_birth
+        && !(1900..=now.year()).contains(&year)
+    {
+        return Err(Error::invalid(
+            "yearOfBirth",
+            format!("expected a year between 1900 and {}", now.year()),
+        ));
+    }
+    if year_of_birth.is_some_and(|_| may_be_minor(year_of_birth, now.date_naive())) {
+        let ok = guardian
+            .is_some_and(|g| !g.name.trim().is_empty() && !g.authority_basis.trim().is_empty());
+        if !ok {
+            return Err(Error::invalid(
+                "guardian",
+                "a storyteller who may be under 18 needs a guardian or legal representative, with the basis of their authority",
+            ));
+        }
+    }
+    if langs.len() > MAX_LANGUAGES {
+        return Err(Error::invalid(
+            "languages",
+            format!("at most {MAX_LANGUAGES} languages"),
+        ));
+    }
+    for tag in langs {
+        locale::validate("languages", tag)?;
+    }
+    if private_notes.is_some_and(|n| n.chars().count() > MAX_NOTES_LEN) {
+        return Err(Error::invalid(
+            "privateNotes",
+            format!("at most {MAX_NOTES_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_counts_as_a_minor_until_the_year_they_turn_18_is_over() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert!(may_be_minor(Some(2010), day));
+        assert!(may_be_minor(Some(2008), day), "may still be 17 this year");
+        assert!(!may_be_minor(Some(2007), day));
+        assert!(may_be_minor(None, day), "unknown age is treated as a minor");
+        let next_year = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        assert!(
+            !may_be_minor(Some(2008), next_year),
+            "by the date of each use"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! `storytellers`: the people whose stories these are. Personal fields are stored
+//! encrypted (`*_enc`); only the `api` crate's crypto module reads them.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "storytellers")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub public_name: String,
+    pub public_name_is_pseudonym: bool,
+    #[sea_orm(column_type = "Text")]
+    pub legal_name_enc: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub contact_enc: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub guardian_enc: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub private_notes_enc: Option<String>,
+    pub year_of_birth: Option<i32>,
+    /// BCP 47 tags, comma-separated.
+    pub languages: String,
+    pub asylum_seeker: bool,
+    pub refugee: bool,
+    pub undocumented: bool,
+    pub created_by: Uuid,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
