@@ -13,6 +13,8 @@ use tokio::sync::oneshot;
 
 /// The JWT secret every test app signs with, so tests can forge tokens with it.
 pub const JWT_SECRET: &str = "test-secret-of-at-least-32-bytes-0123456789";
+/// The key test apps encrypt personal data with.
+pub const ENCRYPTION_KEY: &str = "test1:Y2hvcnVzLXRlc3Qta2V5LW9mLTMyLWJ5dGVzLWxvbmc";
 /// The password `create_user` gives every account.
 pub const PASSWORD: &str = "a long enough test password";
 
@@ -21,6 +23,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The server's own pool.
     pub db: DatabaseConnection,
+    /// The server's shared state (configuration, keys), for calling services directly.
+    pub state: api::state::AppState,
     pub client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -73,6 +77,8 @@ impl TestDatabase {
             ("CHORUS_DEMO", "false"),
             ("CHORUS_JWT_SECRET", JWT_SECRET),
             ("CHORUS_SHUTDOWN_GRACE", "5s"),
+            ("CHORUS_ENCRYPTION_KEY", ENCRYPTION_KEY),
+            ("CHORUS_JOBS_POLL_INTERVAL", "1s"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -136,6 +142,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let app = Application::build(config).await.expect("app builds");
     let addr = app.local_addr();
     let db = app.state().db.clone();
+    let state = app.state().clone();
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -144,6 +151,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         base_url: format!("http://{addr}"),
         database_url: database.url.clone(),
         db,
+        state,
         client: reqwest::Client::new(),
         shutdown: Some(tx),
         server: Some(server),

@@ -1,0 +1,166 @@
+//! One builder for domain objects, so tests say what they need ("an approved story
+//! about a refugee") instead of repeating the steps.
+
+use api::{
+    auth::{Principal, Role, principal::Staff, users},
+    clock,
+    crypto::KeyRing,
+    stories::{self, NewStory, Text, review, workflow},
+    storytellers::{self, Guardian, NewStoryteller},
+};
+use chrono::Utc;
+use entity::{risk_assessment, story, storyteller, storyteller_review};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::helpers::PASSWORD;
+
+/// A staff account and the principal that acts as it in service calls.
+pub async fn staff(db: &DatabaseConnection, email: &str, role: Role) -> Principal {
+    let user = users::create(db, email, PASSWORD, role, clock::now())
+        .await
+        .expect("user created");
+    Principal::Staff(Staff {
+        user_id: user.id,
+        email: user.email,
+        role,
+        // Services never look at the session; the HTTP layer checked it.
+        session_id: Uuid::now_v7(),
+    })
+}
+
+/// The user id behind a principal.
+pub fn user_id(p: &Principal) -> Uuid {
+    p.staff().expect("staff").user_id
+}
+
+/// Who a storyteller is, for tests that care about risk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Person {
+    /// An adult with no risk flag: no risk assessment needed.
+    Adult,
+    /// A refugee: a risk assessment is needed before approval.
+    Refugee,
+    /// Born 12 years ago, with a guardian.
+    Child,
+}
+
+/// Records a storyteller with the legal name `legal_name`.
+pub async fn storyteller(
+    db: &DatabaseConnection,
+    keys: &KeyRing,
+    by: &Principal,
+    person: Person,
+    legal_name: &str,
+) -> storyteller::Model {
+    use chrono::Datelike;
+    let child = person == Person::Child;
+    storytellers::create(
+        db,
+        keys,
+        by,
+        NewStoryteller {
+            public_name: "Amal".into(),
+            public_name_is_pseudonym: true,
+            legal_name: legal_name.into(),
+            contact: Some("+44 7700 900123".into()),
+            year_of_birth: Some(if child { Utc::now().year() - 12 } else { 1990 }),
+            guardian: child.then(|| Guardian {
+                name: "Guardian Name".into(),
+                relationship: "mother".into(),
+                authority_basis: "parental responsibility".into(),
+                contact: None,
+            }),
+            languages: vec!["ar".into(), "en".into()],
+            private_notes: None,
+            asylum_seeker: false,
+            refugee: person == Person::Refugee,
+            undocumented: false,
+        },
+        clock::now(),
+    )
+    .await
+    .expect("storyteller created")
+}
+
+/// A new draft by `author` about `teller`.
+pub async fn draft(
+    db: &DatabaseConnection,
+    author: &Principal,
+    teller: Uuid,
+    title: &str,
+) -> story::Model {
+    stories::create(
+        db,
+        author,
+        NewStory {
+            storyteller_id: teller,
+            slug: None,
+            primary_locale: "en".into(),
+            text: Text {
+                title: title.into(),
+                summary: "A summary.".into(),
+                body: "The story, in *Markdown*.".into(),
+            },
+            ..Default::default()
+        },
+        clock::now(),
+    )
+    .await
+    .expect("story created")
+}
+
+/// Records the storyteller's sign-off of the story's current primary-locale text.
+pub async fn sign_off(db: &DatabaseConnection, by: &Principal, story: &story::Model) {
+    let head = stories::head_revision(db, story, &story.primary_locale)
+        .await
+        .expect("head");
+    review::record_storyteller_review(
+        db,
+        by,
+        head.id,
+        storyteller_review::Method::InPerson,
+        clock::now(),
+        None,
+        clock::now(),
+    )
+    .await
+    .expect("sign-off recorded");
+}
+
+/// Records a risk assessment for the story.
+pub async fn assess(db: &DatabaseConnection, editor: &Principal, story: &story::Model) {
+    review::record_risk_assessment(
+        db,
+        editor,
+        story.id,
+        review::NewAssessment {
+            assessor: "Safeguarding lead".into(),
+            assessed_on: clock::now().date_naive(),
+            level: risk_assessment::Level::Medium,
+            mitigations: "Pseudonym only; no location below country.".into(),
+        },
+        clock::now(),
+    )
+    .await
+    .expect("assessment recorded");
+}
+
+/// A story by `author`, submitted, signed off, assessed and approved by `editor`.
+pub async fn approved(
+    db: &DatabaseConnection,
+    author: &Principal,
+    editor: &Principal,
+    teller: Uuid,
+    title: &str,
+) -> story::Model {
+    let story = draft(db, author, teller, title).await;
+    let story = workflow::submit(db, author, story.id, None, clock::now())
+        .await
+        .expect("submitted");
+    sign_off(db, author, &story).await;
+    assess(db, editor, &story).await;
+    workflow::approve(db, editor, true, story.id, None, clock::now())
+        .await
+        .expect("approved")
+}

@@ -1,0 +1,462 @@
+//! The editorial day, end to end over HTTP: draft, review, changes, sign-off, risk
+//! assessment, approval, scheduled publication, editing while live, restore, audit.
+
+use api::auth::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{GqlResponse, TestApp, spawn_app};
+
+const STORY_FIELDS: &str = "id slug state version isLive publishAt
+    locales { locale head { id number title body } approved { id } published { id number title } }";
+
+struct Journey {
+    app: TestApp,
+    admin: String,
+    editor: String,
+    contributor: String,
+}
+
+impl Journey {
+    async fn start() -> Self {
+        let app = spawn_app().await;
+        let admin = app.token_for("admin@example.org", Role::Admin).await;
+        let editor = app.token_for("editor@example.org", Role::Editor).await;
+        let contributor = app.token_for("writer@example.org", Role::Contributor).await;
+        Self {
+            app,
+            admin,
+            editor,
+            contributor,
+        }
+    }
+
+    async fn call(&self, token: &str, query: &str, variables: Value) -> GqlResponse {
+        self.app.gql(Some(token), query, variables).await
+    }
+
+    /// Runs a mutation returning a story and gives back the story.
+    async fn story_op(&self, token: &str, field: &str, args: &str, variables: Value) -> Value {
+        // `$at` is declared only when an argument uses it: unused variables are invalid.
+        let at = if args.contains("$at") { ", $at: DateTime" } else { "" };
+        let query = format!(
+            "mutation($id: ID!, $v: Int{at}) {{ {field}(id: $id, expectedVersion: $v{args}) {{ {STORY_FIELDS} }} }}"
+        );
+        let res = self.call(token, &query, variables).await;
+        res.data()[field].clone()
+    }
+
+    async fn story(&self, token: &str, id: &Value) -> Value {
+        let query = format!("query($id: ID!) {{ story(id: $id) {{ {STORY_FIELDS} }} }}");
+        self.call(token, &query, json!({ "id": id })).await.data()["story"].clone()
+    }
+
+    async fn create_storyteller(&self, token: &str, refugee: bool) -> Value {
+        let res = self
+            .call(
+                token,
+                "mutation($input: CreateStorytellerInput!) { createStoryteller(input: $input) { id publicName } }",
+                json!({ "input": {
+                    "publicName": "Amal", "legalName": "Amal Real-Name", "contact": "+44 7700 900123",
+                    "yearOfBirth": 1991, "languages": ["ar", "en"], "refugee": refugee
+                }}),
+            )
+            .await;
+        res.data()["createStoryteller"].clone()
+    }
+
+    async fn create_story(&self, token: &str, storyteller: &Value, title: &str) -> Value {
+        let query = format!(
+            "mutation($input: CreateStoryInput!) {{ createStory(input: $input) {{ {STORY_FIELDS} }} }}"
+        );
+        let res = self
+            .call(
+                token,
+                &query,
+                json!({ "input": {
+                    "storytellerId": storyteller["id"], "primaryLocale": "en", "title": title,
+                    "summary": "Arriving in winter.", "body": "I arrived in **December**."
+                }}),
+            )
+            .await;
+        res.data()["createStory"].clone()
+    }
+
+    async fn save(&self, token: &str, story: &Value, body: &str) -> GqlResponse {
+        let query = format!(
+            "mutation($input: SaveStoryRevisionInput!) {{ saveStoryRevision(input: $input) {{ story {{ {STORY_FIELDS} }} revision {{ id number }} }} }}"
+        );
+        self.call(
+            token,
+            &query,
+            json!({ "input": {
+                "storyId": story["id"], "expectedVersion": story["version"], "locale": "en",
+                "title": "My first winter", "summary": "Arriving in winter.", "body": body
+            }}),
+        )
+        .await
+    }
+}
+
+fn head(story: &Value) -> Value {
+    story["locales"][0]["head"].clone()
+}
+
+#[tokio::test]
+async fn a_story_goes_from_draft_to_published_and_every_step_is_audited() {
+    let j = Journey::start().await;
+    let c = j.contributor.as_str();
+    let e = j.editor.as_str();
+
+    // A contributor records a storyteller, writes a draft and submits it.
+    let teller = j.create_storyteller(c, true).await;
+    let story = j.create_story(c, &teller, "My First Winter").await;
+    assert_eq!(story["state"], "DRAFT");
+    assert_eq!(story["slug"], "my-first-winter");
+    let id = story["id"].clone();
+    let story = j.story_op(c, "submitStory", "", json!({ "id": id })).await;
+    assert_eq!(story["state"], "IN_REVIEW");
+
+    // The queue shows it, with who submitted it.
+    let res = j
+        .call(
+            e,
+            "{ reviewQueue { edges { node { id submittedBy { email } submittedAt } } } }",
+            json!({}),
+        )
+        .await;
+    let queued = &res.data()["reviewQueue"]["edges"][0]["node"];
+    assert_eq!(queued["id"], id);
+    assert_eq!(queued["submittedBy"]["email"], "writer@example.org");
+
+    // An editor comments and asks for changes.
+    let rev1 = head(&story)["id"].clone();
+    let res = j
+        .call(e, "mutation($r: ID!) { addReviewComment(revisionId: $r, body: \"Say which city, roughly?\") { id } }", json!({ "r": rev1 }))
+        .await;
+    let comment = res.data()["addReviewComment"]["id"].clone();
+    let story = j
+        .story_op(
+            e,
+            "requestChanges",
+            ", comment: \"Please add how you felt.\"",
+            json!({ "id": id, "v": story["version"] }),
+        )
+        .await;
+    assert_eq!(story["state"], "CHANGES_REQUESTED");
+
+    // The contributor revises, resolves the comment and resubmits.
+    let res = j
+        .save(
+            c,
+            &story,
+            "I arrived in **December**. I was cold and hopeful.",
+        )
+        .await;
+    let story = res.data()["saveStoryRevision"]["story"].clone();
+    assert_eq!(head(&story)["number"], 2);
+    assert_eq!(story["state"], "CHANGES_REQUESTED");
+    j.call(
+        c,
+        "mutation($c: ID!) { resolveReviewComment(id: $c) { resolvedAt } }",
+        json!({ "c": comment }),
+    )
+    .await
+    .data();
+    let story = j
+        .story_op(
+            c,
+            "submitStory",
+            "",
+            json!({ "id": id, "v": story["version"] }),
+        )
+        .await;
+    assert_eq!(story["state"], "IN_REVIEW");
+    let rev2 = head(&story)["id"].clone();
+
+    // Approval waits for the storyteller's review of this exact revision…
+    let approve = "mutation($id: ID!) { approveStory(id: $id) { state } }";
+    let res = j.call(e, approve, json!({ "id": id })).await;
+    assert_eq!(res.code(), "INVALID_TRANSITION");
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["reason"],
+        "STORYTELLER_REVIEW_MISSING"
+    );
+    j.call(
+        c,
+        "mutation($r: ID!, $at: DateTime!) { recordStorytellerReview(revisionId: $r, method: IN_PERSON, reviewedAt: $at) { id } }",
+        json!({ "r": rev2, "at": chrono::Utc::now() }),
+    )
+    .await
+    .data();
+
+    // …and, for a refugee, a risk assessment.
+    let res = j.call(e, approve, json!({ "id": id })).await;
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["reason"],
+        "RISK_ASSESSMENT_MISSING"
+    );
+    j.call(
+        e,
+        "mutation($s: ID!, $on: Date!) { recordRiskAssessment(storyId: $s, input: { assessor: \"Safeguarding lead\", assessedOn: $on, level: MEDIUM, mitigations: \"Pseudonym; country only.\" }) { id } }",
+        json!({ "s": id, "on": chrono::Utc::now().date_naive().to_string() }),
+    )
+    .await
+    .data();
+
+    // Contributors cannot approve; the editor can.
+    assert_eq!(
+        j.call(c, approve, json!({ "id": id })).await.code(),
+        "FORBIDDEN"
+    );
+    let res = j.call(e, approve, json!({ "id": id })).await;
+    assert_eq!(res.data()["approveStory"]["state"], "APPROVED");
+
+    // Scheduled for two seconds from now; the worker publishes it.
+    let at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let story = j.story(e, &id).await;
+    let story = j
+        .story_op(
+            e,
+            "publishStory",
+            ", publishAt: $at",
+            json!({ "id": id, "v": story["version"], "at": at }),
+        )
+        .await;
+    assert_eq!(story["state"], "APPROVED");
+    assert!(!story["publishAt"].is_null());
+    let mut story = story;
+    for _ in 0..100 {
+        story = j.story(e, &id).await;
+        if story["state"] == "PUBLISHED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(story["state"], "PUBLISHED", "the worker published it");
+    assert_eq!(story["isLive"], true);
+    assert_eq!(story["locales"][0]["published"]["id"], rev2);
+
+    // Editing while live: a new draft, and the published revision stays live.
+    let res = j.save(c, &story, "A new ending I am still writing.").await;
+    let story = res.data()["saveStoryRevision"]["story"].clone();
+    assert_eq!(story["state"], "DRAFT");
+    assert_eq!(story["isLive"], true);
+    assert_eq!(
+        story["locales"][0]["published"]["id"], rev2,
+        "still live until republished"
+    );
+    assert_eq!(head(&story)["number"], 3);
+
+    // The slug no longer changes once published.
+    let res = j
+        .call(
+            e,
+            "mutation($id: ID!, $v: Int!) { updateStoryDetails(storyId: $id, expectedVersion: $v, input: { slug: \"another\" }) { slug } }",
+            json!({ "id": id, "v": story["version"] }),
+        )
+        .await;
+    assert_eq!(res.code(), "BAD_USER_INPUT");
+
+    // Restore the first revision as a new one; a diff shows what changed.
+    let res = j
+        .call(
+            c,
+            "mutation($r: ID!, $v: Int!) { restoreRevision(revisionId: $r, expectedVersion: $v) { revision { number body restoredFrom } } }",
+            json!({ "r": rev1, "v": story["version"] }),
+        )
+        .await;
+    let restored = &res.data()["restoreRevision"]["revision"];
+    assert_eq!(restored["number"], 4);
+    assert_eq!(restored["body"], "I arrived in **December**.");
+    assert_eq!(restored["restoredFrom"], rev1);
+    let res = j
+        .call(
+            c,
+            "query($a: ID!, $b: ID!) { revisionDiff(from: $a, to: $b) { body } }",
+            json!({ "a": rev1, "b": rev2 }),
+        )
+        .await;
+    let diff = res.data()["revisionDiff"]["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        diff.contains("-I arrived in **December**.")
+            && diff.contains("+I arrived in **December**. I was cold and hopeful."),
+        "{diff}"
+    );
+
+    // The audit log tells the whole story, in order; only admins may read it.
+    let audit = "query($s: ID!) { auditEvents(filter: { subjectId: $s }, first: 100) { edges { node { action actor fromState toState } } } }";
+    assert_eq!(
+        j.call(e, audit, json!({ "s": id })).await.code(),
+        "FORBIDDEN"
+    );
+    let res = j.call(&j.admin, audit, json!({ "s": id })).await;
+    let events: Vec<Value> = res.data()["auditEvents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "story.created",
+            "story.submitted",
+            "review.comment_added",
+            "review.comment_added",
+            "story.changes_requested",
+            "story.revision_saved",
+            "review.comment_resolved",
+            "story.submitted",
+            "story.storyteller_review_recorded",
+            "story.risk_assessment_recorded",
+            "story.approved",
+            "story.publish_scheduled",
+            "story.published",
+            "story.revision_saved",
+            "story.revision_restored",
+        ]
+    );
+    let published = &events[12];
+    assert_eq!(published["actor"], "worker");
+    assert_eq!(
+        (
+            published["fromState"].as_str(),
+            published["toState"].as_str()
+        ),
+        (Some("APPROVED"), Some("PUBLISHED"))
+    );
+}
+
+#[tokio::test]
+async fn editors_cannot_review_or_approve_their_own_work() {
+    let j = Journey::start().await;
+    let teller = j.create_storyteller(&j.editor, false).await;
+    let story = j.create_story(&j.editor, &teller, "Work I wrote").await;
+    let id = story["id"].clone();
+    j.story_op(&j.editor, "submitStory", "", json!({ "id": id }))
+        .await;
+
+    let res = j
+        .call(
+            &j.editor,
+            "mutation($id: ID!) { approveStory(id: $id) { state } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(res.code(), "FORBIDDEN");
+    let res = j
+        .call(
+            &j.editor,
+            "mutation($id: ID!) { requestChanges(id: $id) { state } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(res.code(), "FORBIDDEN");
+    assert_eq!(
+        j.story(&j.editor, &id).await["state"],
+        "IN_REVIEW",
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
+async fn refused_steps_answer_invalid_transition_and_change_nothing() {
+    let j = Journey::start().await;
+    let teller = j.create_storyteller(&j.contributor, false).await;
+    let story = j.create_story(&j.contributor, &teller, "Not yet").await;
+    let id = story["id"].clone();
+    for step in [
+        "approveStory",
+        "publishStory",
+        "unpublishStory",
+        "unarchiveStory",
+    ] {
+        let res = j
+            .call(
+                &j.editor,
+                &format!("mutation($id: ID!) {{ {step}(id: $id) {{ state }} }}"),
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(res.code(), "INVALID_TRANSITION", "{step}: {}", res.body);
+    }
+    let after = j.story(&j.editor, &id).await;
+    assert_eq!(after["state"], "DRAFT");
+    assert_eq!(after["version"], story["version"]);
+}
+
+#[tokio::test]
+async fn two_editors_saving_from_the_same_version_conflict_and_nothing_is_lost() {
+    let j = Journey::start().await;
+    let second = j.app.token_for("second@example.org", Role::Editor).await;
+    let teller = j.create_storyteller(&j.editor, false).await;
+    let story = j.create_story(&j.editor, &teller, "Shared draft").await;
+
+    let first = j.save(&j.editor, &story, "The first editor's words.").await;
+    first.data();
+    let late = j.save(&second, &story, "The second editor's words.").await;
+    assert_eq!(late.code(), "CONFLICT");
+    let current = late.body["errors"][0]["extensions"]["currentVersion"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(current, story["version"].as_i64().unwrap() + 1);
+
+    let now = j.story(&j.editor, &story["id"]).await;
+    assert_eq!(
+        head(&now)["body"],
+        "The first editor's words.",
+        "not overwritten"
+    );
+    assert_eq!(
+        head(&now)["number"],
+        2,
+        "the refused save added no revision"
+    );
+
+    // Saving again from the current version works.
+    let mut retry = story.clone();
+    retry["version"] = json!(current);
+    j.save(&second, &retry, "The second editor's words.")
+        .await
+        .data();
+}
+
+#[tokio::test]
+async fn contributors_see_only_public_names_and_change_only_their_own_stories() {
+    let j = Journey::start().await;
+    let teller = j.create_storyteller(&j.contributor, false).await;
+    assert_eq!(teller["publicName"], "Amal");
+    let res = j
+        .call(
+            &j.contributor,
+            "query($id: ID!) { storyteller(id: $id) { yearOfBirth } }",
+            json!({ "id": teller["id"] }),
+        )
+        .await;
+    assert_eq!(res.code(), "FORBIDDEN");
+
+    let editors_story = j
+        .create_story(&j.editor, &teller, "An editor's draft")
+        .await;
+    let res = j
+        .save(&j.contributor, &editors_story, "Not mine to change.")
+        .await;
+    assert_eq!(res.code(), "FORBIDDEN");
+
+    let res = j
+        .app
+        .gql(None, "{ stories { edges { cursor } } }", json!({}))
+        .await;
+    assert_eq!(
+        res.code(),
+        "UNAUTHENTICATED",
+        "stories are for staff; consumers come later"
+    );
+}
