@@ -37,7 +37,11 @@ impl Journey {
     /// Runs a mutation returning a story and gives back the story.
     async fn story_op(&self, token: &str, field: &str, args: &str, variables: Value) -> Value {
         // `$at` is declared only when an argument uses it: unused variables are invalid.
-        let at = if args.contains("$at") { ", $at: DateTime" } else { "" };
+        let at = if args.contains("$at") {
+            ", $at: DateTime"
+        } else {
+            ""
+        };
         let query = format!(
             "mutation($id: ID!, $v: Int{at}) {{ {field}(id: $id, expectedVersion: $v{args}) {{ {STORY_FIELDS} }} }}"
         );
@@ -459,4 +463,36 @@ async fn contributors_see_only_public_names_and_change_only_their_own_stories() 
         "UNAUTHENTICATED",
         "stories are for staff; consumers come later"
     );
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_change_or_delete_audit_events() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let j = Journey::start().await;
+    j.create_storyteller(&j.contributor, false).await;
+    let backend = j.app.db.get_database_backend();
+    for sql in [
+        "UPDATE audit_events SET action = 'rewritten'",
+        "DELETE FROM audit_events",
+    ] {
+        let result = j
+            .app
+            .db
+            .execute_raw(Statement::from_string(backend, sql))
+            .await;
+        assert!(result.is_err(), "{sql} must be refused");
+    }
+    let count = j
+        .app
+        .db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'storyteller.created'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(count, 1);
 }
