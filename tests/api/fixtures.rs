@@ -30,6 +30,7 @@ pub async fn staff(db: &DatabaseConnection, email: &str, role: Role) -> Principa
 }
 
 /// The user id behind a principal.
+#[allow(dead_code)]
 pub fn user_id(p: &Principal) -> Uuid {
     p.staff().expect("staff").user_id
 }

@@ -160,28 +160,32 @@ pub async fn run(db: &DatabaseConnection, job: &job::Model, now: DateTime<Utc>) 
     Ok(())
 }
 
-/// Releases a failed job to run again later, keeping the error.
+/// Releases a failed job to run again later, keeping the error. Only while this
+/// worker still holds the lease: if it expired and another worker took the job, that
+/// worker's outcome stands.
 async fn retry_later(
     db: &DatabaseConnection,
+    worker: &str,
     job: &job::Model,
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let backoff = (30_i64 << job.attempts.clamp(0, 7)).min(MAX_BACKOFF_SECS);
+    // `attempts` already counts this run (the lease added it): 30 s, 60 s, 2 min…
+    let backoff = (30_i64 << (job.attempts - 1).clamp(0, 7)).min(MAX_BACKOFF_SECS);
+    let error: String = error.chars().take(2000).collect();
     job::Entity::update_many()
         .col_expr(
             job::Column::LockedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
+        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
         .col_expr(
             job::Column::RunAt,
             Expr::value(now + chrono::Duration::seconds(backoff)),
         )
-        .col_expr(
-            job::Column::LastError,
-            Expr::value(error.chars().take(2000).collect::<String>()),
-        )
+        .col_expr(job::Column::LastError, Expr::value(error))
         .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::LockedBy.eq(worker))
         .exec(db)
         .await?;
     Ok(())
@@ -193,8 +197,8 @@ pub async fn run_due(db: &DatabaseConnection, worker: &str, lease: Duration) -> 
     for job in &jobs {
         if let Err(err) = run(db, job, clock::now()).await {
             err.log_if_internal();
-            tracing::warn!(job_id = %job.id, attempts = job.attempts + 1, error = %err, "job failed; will retry");
-            retry_later(db, job, &err.to_string(), clock::now()).await?;
+            tracing::warn!(job_id = %job.id, attempts = job.attempts, error = %err, "job failed; will retry");
+            retry_later(db, worker, job, &err.to_string(), clock::now()).await?;
         }
     }
     Ok(jobs.len())

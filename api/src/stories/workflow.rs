@@ -417,13 +417,18 @@ pub async fn publish(
             )
             .await?
         }
-        None => publish_now(&txn, &story, actor, now).await?,
+        None => {
+            // Publishing now supersedes any schedule.
+            jobs::cancel_for_story(&txn, story.id, job::Kind::PublishStory, now).await?;
+            publish_now(&txn, &story, actor, now).await?
+        }
     };
     txn.commit().await?;
     Ok(story)
 }
 
-/// Makes the approved revisions the published ones and puts the story live.
+/// Makes the approved revisions the published ones and puts the story live. Used by
+/// editors (after cancelling any schedule) and by the worker running a schedule.
 pub async fn publish_now(
     txn: &DatabaseTransaction,
     story: &story::Model,
@@ -453,7 +458,6 @@ pub async fn publish_now(
             .await?;
         published.push(approved);
     }
-    jobs::cancel_for_story(txn, story.id, job::Kind::PublishStory, now).await?;
     let mut changes = unchanged();
     changes.published_at = Set(Some(now));
     changes.publish_at = Set(None);
@@ -503,7 +507,10 @@ pub async fn unpublish(
             )
             .await?
         }
-        None => unpublish_now(&txn, &story, actor, now).await?,
+        None => {
+            jobs::cancel_for_story(&txn, story.id, job::Kind::UnpublishStory, now).await?;
+            unpublish_now(&txn, &story, actor, now).await?
+        }
     };
     txn.commit().await?;
     Ok(story)
@@ -517,7 +524,6 @@ pub async fn unpublish_now(
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
     let to = check_step(story, Step::Unpublish)?;
-    jobs::cancel_for_story(txn, story.id, job::Kind::UnpublishStory, now).await?;
     let mut changes = unchanged();
     changes.published_at = Set(None);
     changes.unpublish_at = Set(None);
