@@ -496,3 +496,112 @@ async fn the_database_refuses_to_change_or_delete_audit_events() {
         .unwrap();
     assert_eq!(count, 1);
 }
+
+#[tokio::test]
+async fn translations_are_signed_off_and_published_together_with_protective_defaults() {
+    use api::stories::{self, Text, workflow};
+    use entity::story::{Faces, IdentityLevel, LocationPrecision, State};
+
+    use crate::fixtures::{self, Person};
+
+    let app = spawn_app().await;
+    let (db, keys) = (&app.db, &app.state.crypto);
+    let writer = fixtures::staff(db, "writer@example.org", Role::Contributor).await;
+    let editor = fixtures::staff(db, "editor@example.org", Role::Editor).await;
+    let teller = fixtures::storyteller(db, keys, &writer, Person::Adult, "Hana Legal").await;
+
+    let story = fixtures::draft(db, &writer, teller.id, "Bread from home").await;
+    assert_eq!(
+        (
+            story.identity_level,
+            story.faces,
+            story.location_precision,
+            story.published_at
+        ),
+        (
+            IdentityLevel::Anonymous,
+            Faces::Obscured,
+            LocationPrecision::Country,
+            None
+        ),
+        "a new story starts anonymous, faces obscured, location coarse, unpublished"
+    );
+
+    // An oversized body is refused and adds nothing.
+    let huge = Text {
+        title: "t".into(),
+        summary: String::new(),
+        body: "x".repeat(stories::MAX_BODY_BYTES + 1),
+    };
+    let err = stories::save_revision(
+        db,
+        &writer,
+        story.id,
+        story.version,
+        "en",
+        huge,
+        None,
+        api::clock::now(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "BAD_USER_INPUT");
+
+    // An Arabic translation gets its own revision chain.
+    let arabic = Text {
+        title: "خبز من الوطن".into(),
+        summary: String::new(),
+        body: "نص القصة".into(),
+    };
+    let (story, revision) = stories::save_revision(
+        db,
+        &writer,
+        story.id,
+        story.version,
+        "ar",
+        arabic,
+        None,
+        api::clock::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((revision.locale.as_str(), revision.number), ("ar", 1));
+
+    let story = workflow::submit(db, &writer, story.id, None, api::clock::now())
+        .await
+        .unwrap();
+    fixtures::sign_off(db, &writer, &story).await;
+    // Only the English text is signed off: approval waits for the Arabic one too.
+    let err = workflow::approve(db, &editor, true, story.id, None, api::clock::now())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "INVALID_TRANSITION");
+    assert!(err.to_string().contains("`ar`"), "{err}");
+    let ar_head = stories::head_revision(db, &story, "ar").await.unwrap();
+    api::stories::review::record_storyteller_review(
+        db,
+        &writer,
+        ar_head.id,
+        entity::storyteller_review::Method::Phone,
+        api::clock::now(),
+        Some("Read to her over the phone by an interpreter.".into()),
+        api::clock::now(),
+    )
+    .await
+    .unwrap();
+    let story = workflow::approve(db, &editor, true, story.id, None, api::clock::now())
+        .await
+        .unwrap();
+    let story = workflow::publish(db, &editor, story.id, None, None, api::clock::now())
+        .await
+        .unwrap();
+    assert_eq!(story.state, State::Published);
+    let locales = stories::locales(db, story.id).await.unwrap();
+    assert_eq!(locales.len(), 2);
+    assert!(
+        locales
+            .iter()
+            .all(|l| l.published_revision_id == Some(l.head_revision_id)),
+        "both published together"
+    );
+}
