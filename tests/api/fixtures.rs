@@ -29,12 +29,6 @@ pub async fn staff(db: &DatabaseConnection, email: &str, role: Role) -> Principa
     })
 }
 
-/// The user id behind a principal.
-#[allow(dead_code)]
-pub fn user_id(p: &Principal) -> Uuid {
-    p.staff().expect("staff").user_id
-}
-
 /// Who a storyteller is, for tests that care about risk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Person {

@@ -605,3 +605,65 @@ async fn translations_are_signed_off_and_published_together_with_protective_defa
         "both published together"
     );
 }
+
+#[tokio::test]
+async fn an_editor_who_wrote_any_unpublished_revision_cannot_approve_it() {
+    use api::stories::{self, Text, workflow};
+
+    use crate::fixtures::{self, Person};
+
+    let app = spawn_app().await;
+    let (db, keys) = (&app.db, &app.state.crypto);
+    let writer = fixtures::staff(db, "writer@example.org", Role::Contributor).await;
+    let editor = fixtures::staff(db, "editor@example.org", Role::Editor).await;
+    let other = fixtures::staff(db, "other@example.org", Role::Editor).await;
+    let teller = fixtures::storyteller(db, keys, &writer, Person::Adult, "Legal Name").await;
+    let story = fixtures::draft(db, &writer, teller.id, "Whose words").await;
+    let text = |body: &str| Text {
+        title: "Whose words".into(),
+        summary: String::new(),
+        body: body.into(),
+    };
+
+    // The editor rewrites the story; the contributor then fixes a typo on top.
+    let (story, _) = stories::save_revision(
+        db,
+        &editor,
+        story.id,
+        story.version,
+        "en",
+        text("The editor's own words."),
+        None,
+        api::clock::now(),
+    )
+    .await
+    .unwrap();
+    let (story, _) = stories::save_revision(
+        db,
+        &writer,
+        story.id,
+        story.version,
+        "en",
+        text("The editor's own words!"),
+        None,
+        api::clock::now(),
+    )
+    .await
+    .unwrap();
+    let story = workflow::submit(db, &writer, story.id, None, api::clock::now())
+        .await
+        .unwrap();
+    fixtures::sign_off(db, &writer, &story).await;
+
+    let err = workflow::approve(db, &editor, true, story.id, None, api::clock::now())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        "FORBIDDEN",
+        "the editor wrote part of this draft"
+    );
+    workflow::approve(db, &other, true, story.id, None, api::clock::now())
+        .await
+        .unwrap();
+}

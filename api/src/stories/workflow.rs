@@ -148,21 +148,37 @@ pub fn check_can_write(staff: &Staff, story: &story::Model) -> Result<()> {
     }
 }
 
-/// The people whose work the current draft is: its creator and the authors of each
-/// locale's newest revision.
+/// The people whose work the draft under review is: the story's creator and the
+/// author of every revision not yet published (in each locale, every revision after
+/// the published one). Counting only the newest revision's author would let an editor
+/// write a text, have someone else fix a typo, and approve their own words.
 pub async fn draft_authors(db: &impl ConnectionTrait, story: &story::Model) -> Result<Vec<Uuid>> {
-    let heads: Vec<Uuid> = story_locale::Entity::find()
+    let locales = story_locale::Entity::find()
         .filter(story_locale::Column::StoryId.eq(story.id))
         .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.head_revision_id)
+        .await?;
+    let published: Vec<Uuid> = locales
+        .iter()
+        .filter_map(|l| l.published_revision_id)
         .collect();
-    let mut authors: Vec<Uuid> = story_revision::Entity::find()
-        .filter(story_revision::Column::Id.is_in(heads))
+    let published_numbers: Vec<(String, i32)> = story_revision::Entity::find()
+        .filter(story_revision::Column::Id.is_in(published))
         .all(db)
         .await?
         .into_iter()
+        .map(|r| (r.locale, r.number))
+        .collect();
+    let mut authors: Vec<Uuid> = story_revision::Entity::find()
+        .filter(story_revision::Column::StoryId.eq(story.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            published_numbers
+                .iter()
+                .find(|(locale, _)| *locale == r.locale)
+                .is_none_or(|(_, number)| r.number > *number)
+        })
         .map(|r| r.author_id)
         .collect();
     authors.push(story.created_by);
