@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consumers;
 pub mod crypto;
 pub mod db;
 pub mod demo;

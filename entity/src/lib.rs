@@ -5,10 +5,13 @@
 //! types decide what is shown. Keeping them apart means a new column never
 //! becomes public by accident.
 
+pub mod api_key;
+pub mod api_key_campaign;
 pub mod audit_event;
 pub mod campaign;
 pub mod job;
 pub mod login_attempt;
+pub mod partner;
 pub mod refresh_token;
 pub mod review_comment;
 pub mod risk_assessment;

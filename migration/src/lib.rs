@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_accounts;
 mod m20261123_000002_campaigns_tags;
 mod m20261123_000003_stories;
+mod m20261123_000004_partners_api_keys;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_accounts::Migration),
             Box::new(m20261123_000002_campaigns_tags::Migration),
             Box::new(m20261123_000003_stories::Migration),
+            Box::new(m20261123_000004_partners_api_keys::Migration),
         ]
     }
 }

@@ -14,6 +14,16 @@ pub struct Staff {
     pub session_id: Uuid,
 }
 
+/// A partner site or app reading with an API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consumer {
+    pub key_id: Uuid,
+    pub partner_id: Option<Uuid>,
+    pub channel: entity::api_key::Channel,
+    /// The campaigns the key is limited to; empty means all.
+    pub campaign_ids: Vec<Uuid>,
+}
+
 /// Who is making a request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Principal {
@@ -22,6 +32,8 @@ pub enum Principal {
     Anonymous,
     /// A staff member with a valid access token and a live session.
     Staff(Staff),
+    /// A consumer with a valid API key.
+    Consumer(Consumer),
 }
 
 impl Principal {
@@ -31,6 +43,9 @@ impl Principal {
             Principal::Staff(staff) => Ok(staff),
             Principal::Anonymous => Err(Error::Unauthenticated(
                 "sign in to do this: send `Authorization: Bearer <access token>`".into(),
+            )),
+            Principal::Consumer(_) => Err(Error::Forbidden(
+                "API keys read published stories; this needs a staff account".into(),
             )),
         }
     }

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod campaigns;
 mod connection;
+mod consumers;
 mod context;
 mod error;
 mod scalars;
@@ -30,6 +31,7 @@ pub struct Query(
     campaigns::CampaignQuery,
     storytellers::StorytellerQuery,
     stories::StoryQuery,
+    consumers::ConsumerQuery,
     audit::AuditQuery,
 );
 
@@ -40,6 +42,7 @@ pub struct Mutation(
     campaigns::CampaignMutation,
     storytellers::StorytellerMutation,
     stories::StoryMutation,
+    consumers::ConsumerMutation,
 );
 
 /// The schema type served at `/graphql`.

@@ -13,7 +13,7 @@ use poem::{
 use super::RequestId;
 use crate::{
     auth::{Principal, sessions},
-    clock,
+    clock, consumers,
     graphql::{ChorusSchema, RequestContext, finalize_errors},
     state::AppState,
 };
@@ -52,18 +52,20 @@ pub async fn handle(
         );
     }
 
-    let principal = match bearer_token(req) {
-        Ok(None) => Principal::Anonymous,
-        Ok(Some(token)) => {
-            match sessions::authenticate(&state.db, &state.keys, token, clock::now()).await {
-                Ok(principal) => principal,
-                Err(e) => {
-                    e.log_if_internal();
-                    return error(StatusCode::OK, e.code(), e.to_string(), request_id);
-                }
-            }
+    let principal = match credentials(req) {
+        Ok(Credentials::None) => Ok(Principal::Anonymous),
+        Ok(Credentials::Bearer(token)) => {
+            sessions::authenticate(&state.db, &state.keys, token, clock::now()).await
         }
-        Err(message) => return error(StatusCode::OK, "UNAUTHENTICATED", message, request_id),
+        Ok(Credentials::ApiKey(key)) => consumers::authenticate(&state.db, key, clock::now()).await,
+        Err(message) => Err(crate::error::Error::Unauthenticated(message)),
+    };
+    let principal = match principal {
+        Ok(principal) => principal,
+        Err(e) => {
+            e.log_if_internal();
+            return error(StatusCode::OK, e.code(), e.to_string(), request_id);
+        }
     };
 
     if !state.config.graphql.public_introspection && !principal.is_staff() {
@@ -160,18 +162,35 @@ fn asks_for_introspection(doc: &ExecutableDocument) -> bool {
         .any(|(_, op)| selects(doc, &op.node.selection_set.node, 0))
 }
 
-/// The bearer token, if an `Authorization` header was sent; any other scheme is refused.
-fn bearer_token(req: &Request) -> Result<Option<&str>, String> {
-    let Some(value) = req.header(header::AUTHORIZATION) else {
-        return Ok(None);
+/// What a request authenticates with.
+enum Credentials<'a> {
+    None,
+    /// A staff access token (`Authorization: Bearer …`).
+    Bearer(&'a str),
+    /// A consumer key (`X-Api-Key: …`).
+    ApiKey(&'a str),
+}
+
+/// The request's credentials; a malformed `Authorization` header, or both kinds at
+/// once, is refused rather than ignored.
+fn credentials(req: &Request) -> Result<Credentials<'_>, String> {
+    let bearer = match req.header(header::AUTHORIZATION) {
+        None => None,
+        Some(value) => match value.split_once(' ') {
+            Some((scheme, token))
+                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+            {
+                Some(token.trim())
+            }
+            _ => return Err("the Authorization header must be `Bearer <access token>`".into()),
+        },
     };
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(Some(token.trim()))
-        }
-        _ => Err("the Authorization header must be `Bearer <access token>`".into()),
+    let api_key = req.header("x-api-key").map(str::trim);
+    match (bearer, api_key) {
+        (None, None) => Ok(Credentials::None),
+        (Some(token), None) => Ok(Credentials::Bearer(token)),
+        (None, Some(key)) => Ok(Credentials::ApiKey(key)),
+        (Some(_), Some(_)) => Err("send either an access token or an API key, not both".into()),
     }
 }
 

@@ -1,0 +1,274 @@
+//! Consumers: partner organisations and the API keys their sites and apps read with.
+//!
+//! Each key is bound to one channel (a partner site, a mobile app…), optionally to a
+//! partner and to a set of campaigns; that binding is what the consent gate will
+//! check every read against. Keys are shown once and stored as SHA-256 hashes (they
+//! are long random strings, so a fast hash is enough); admins create and revoke them.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use entity::{
+    api_key::{self, Channel},
+    api_key_campaign, partner,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait, sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit::{self, Actor, Event},
+    auth::{Principal, Role, principal::Consumer, random_bytes, sha256_hex},
+    error::{Error, Result, is_unique_violation},
+    pagination::{self, Page, PageRequest},
+    slug,
+};
+
+/// Every key starts with this, so leaked keys are easy to recognise and scan for.
+pub const KEY_PREFIX: &str = "chk_";
+/// How stale `last_used_at` may get before a request refreshes it; saves a write per read.
+const LAST_USED_GRANULARITY_SECS: i64 = 60;
+
+/// Records a partner organisation (admins).
+pub async fn create_partner(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    slug_value: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<partner::Model> {
+    let admin = principal.require_role(&[Role::Admin])?;
+    slug::validate("slug", slug_value)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::invalid(
+            "name",
+            "a name is required, at most 200 characters",
+        ));
+    }
+    let txn = db.begin().await?;
+    let created = partner::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        slug: Set(slug_value.to_owned()),
+        name: Set(name.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::Conflict("this slug is already taken".into())
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        &txn,
+        Actor::User(admin.user_id),
+        Event::new("partner.created", "partner", created.id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A page of partners (admins).
+pub async fn partners(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    page: PageRequest,
+) -> Result<Page<partner::Model>> {
+    principal.require_role(&[Role::Admin])?;
+    pagination::fetch(db, partner::Entity::find(), partner::Column::Id, page).await
+}
+
+/// Everything needed to issue a key.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub name: String,
+    pub channel: Channel,
+    pub partner_id: Option<Uuid>,
+    /// Empty: every campaign.
+    pub campaign_ids: Vec<Uuid>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Issues a key (admins). The secret is returned once and never stored.
+pub async fn create_key(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    input: NewKey,
+    now: DateTime<Utc>,
+) -> Result<(api_key::Model, String)> {
+    let admin = principal.require_role(&[Role::Admin])?;
+    let name = input.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::invalid(
+            "name",
+            "a name is required, at most 200 characters",
+        ));
+    }
+    if input.channel == Channel::PartnerSites && input.partner_id.is_none() {
+        return Err(Error::invalid(
+            "partnerId",
+            "a PARTNER_SITES key belongs to a partner",
+        ));
+    }
+    if input.expires_at.is_some_and(|at| at <= now) {
+        return Err(Error::invalid(
+            "expiresAt",
+            "the expiry must be in the future",
+        ));
+    }
+    let txn = db.begin().await?;
+    if let Some(partner_id) = input.partner_id
+        && partner::Entity::find_by_id(partner_id)
+            .one(&txn)
+            .await?
+            .is_none()
+    {
+        return Err(Error::invalid("partnerId", "no partner with this id"));
+    }
+    let mut campaign_ids = input.campaign_ids.clone();
+    campaign_ids.sort();
+    campaign_ids.dedup();
+    let found = entity::campaign::Entity::find()
+        .filter(entity::campaign::Column::Id.is_in(campaign_ids.clone()))
+        .all(&txn)
+        .await?;
+    if found.len() != campaign_ids.len() {
+        return Err(Error::invalid(
+            "campaignIds",
+            "no campaign with one of these ids",
+        ));
+    }
+
+    let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(random_bytes(32)));
+    let key = api_key::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name),
+        partner_id: Set(input.partner_id),
+        channel: Set(input.channel),
+        prefix: Set(secret.chars().take(12).collect()),
+        secret_hash: Set(sha256_hex(secret.as_bytes())),
+        created_by: Set(admin.user_id),
+        created_at: Set(now),
+        expires_at: Set(input.expires_at),
+        revoked_at: Set(None),
+        last_used_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    for campaign_id in campaign_ids {
+        api_key_campaign::ActiveModel {
+            api_key_id: Set(key.id),
+            campaign_id: Set(campaign_id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        Actor::User(admin.user_id),
+        Event::new("api_key.created", "api_key", key.id).detail(
+            json!({ "channel": format!("{:?}", key.channel), "partnerId": key.partner_id }),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((key, secret))
+}
+
+/// Revokes a key at once (admins); revoking twice is a no-op.
+pub async fn revoke_key(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<api_key::Model> {
+    let admin = principal.require_role(&[Role::Admin])?;
+    let txn = db.begin().await?;
+    let key = api_key::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound("no API key with this id".into()))?;
+    if key.revoked_at.is_some() {
+        txn.commit().await?;
+        return Ok(key);
+    }
+    let mut active: api_key::ActiveModel = key.into();
+    active.revoked_at = Set(Some(now));
+    let key = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        Actor::User(admin.user_id),
+        Event::new("api_key.revoked", "api_key", key.id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(key)
+}
+
+/// A page of keys (admins).
+pub async fn keys(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    page: PageRequest,
+) -> Result<Page<api_key::Model>> {
+    principal.require_role(&[Role::Admin])?;
+    pagination::fetch(db, api_key::Entity::find(), api_key::Column::Id, page).await
+}
+
+/// The campaigns a key is limited to (empty: all).
+pub async fn key_campaigns(db: &impl ConnectionTrait, key_id: Uuid) -> Result<Vec<Uuid>> {
+    Ok(api_key_campaign::Entity::find()
+        .filter(api_key_campaign::Column::ApiKeyId.eq(key_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.campaign_id)
+        .collect())
+}
+
+/// Resolves a presented key to the consumer behind it; unknown, revoked and expired
+/// keys are all the same `UNAUTHENTICATED`.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    presented: &str,
+    now: DateTime<Utc>,
+) -> Result<Principal> {
+    let refused = || Error::Unauthenticated("invalid, expired or revoked API key".into());
+    if !presented.starts_with(KEY_PREFIX) {
+        return Err(refused());
+    }
+    let key = api_key::Entity::find()
+        .filter(api_key::Column::SecretHash.eq(sha256_hex(presented.as_bytes())))
+        .one(db)
+        .await?
+        .ok_or_else(refused)?;
+    if key.revoked_at.is_some() || key.expires_at.is_some_and(|at| at <= now) {
+        return Err(refused());
+    }
+    if key
+        .last_used_at
+        .is_none_or(|at| (now - at).num_seconds() >= LAST_USED_GRANULARITY_SECS)
+    {
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
+            .filter(api_key::Column::Id.eq(key.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(Principal::Consumer(Consumer {
+        key_id: key.id,
+        partner_id: key.partner_id,
+        channel: key.channel,
+        campaign_ids: key_campaigns(db, key.id).await?,
+    }))
+}
