@@ -410,34 +410,89 @@ pub async fn publish(
     publish_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
+    now_or_later(
+        db,
+        principal,
+        id,
+        expected_version,
+        publish_at,
+        Timed::Publish,
+        now,
+    )
+    .await
+}
+
+/// A step an editor can take now or schedule for later.
+#[derive(Clone, Copy)]
+enum Timed {
+    Publish,
+    Unpublish,
+}
+
+impl Timed {
+    fn step(self) -> Step {
+        match self {
+            Timed::Publish => Step::Publish,
+            Timed::Unpublish => Step::Unpublish,
+        }
+    }
+
+    fn job(self) -> job::Kind {
+        match self {
+            Timed::Publish => job::Kind::PublishStory,
+            Timed::Unpublish => job::Kind::UnpublishStory,
+        }
+    }
+}
+
+/// Takes `timed` now, or enqueues it for `at` (replacing any earlier schedule of it).
+#[allow(clippy::too_many_arguments)]
+async fn now_or_later(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: Uuid,
+    expected_version: Option<i32>,
+    at: Option<DateTime<Utc>>,
+    timed: Timed,
+    now: DateTime<Utc>,
+) -> Result<story::Model> {
     let staff = principal.require_editor()?;
     let txn = db.begin().await?;
     let story = load(&txn, id, expected_version).await?;
-    check_step(&story, Step::Publish)?;
+    check_step(&story, timed.step())?;
     let actor = Actor::User(staff.user_id);
-    let story = match publish_at.filter(|at| *at > now) {
+    // A new decision supersedes any schedule of the same step.
+    jobs::cancel_for_story(&txn, story.id, timed.job(), now).await?;
+    let story = match at.filter(|at| *at > now) {
         Some(at) => {
-            jobs::cancel_for_story(&txn, story.id, job::Kind::PublishStory, now).await?;
-            jobs::enqueue(&txn, job::Kind::PublishStory, story.id, at, now).await?;
+            jobs::enqueue(&txn, timed.job(), story.id, at, now).await?;
             let mut changes = unchanged();
-            changes.publish_at = Set(Some(at));
+            let (action, detail) = match timed {
+                Timed::Publish => {
+                    changes.publish_at = Set(Some(at));
+                    ("story.publish_scheduled", json!({ "publishAt": at }))
+                }
+                Timed::Unpublish => {
+                    changes.unpublish_at = Set(Some(at));
+                    ("story.unpublish_scheduled", json!({ "unpublishAt": at }))
+                }
+            };
             advance(
                 &txn,
                 &story,
                 story.state,
                 actor,
-                "story.publish_scheduled",
+                action,
                 changes,
-                json!({ "publishAt": at }),
+                detail,
                 now,
             )
             .await?
         }
-        None => {
-            // Publishing now supersedes any schedule.
-            jobs::cancel_for_story(&txn, story.id, job::Kind::PublishStory, now).await?;
-            publish_now(&txn, &story, actor, now).await?
-        }
+        None => match timed {
+            Timed::Publish => publish_now(&txn, &story, actor, now).await?,
+            Timed::Unpublish => unpublish_now(&txn, &story, actor, now).await?,
+        },
     };
     txn.commit().await?;
     Ok(story)
@@ -500,36 +555,16 @@ pub async fn unpublish(
     unpublish_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
-    let staff = principal.require_editor()?;
-    let txn = db.begin().await?;
-    let story = load(&txn, id, expected_version).await?;
-    check_step(&story, Step::Unpublish)?;
-    let actor = Actor::User(staff.user_id);
-    let story = match unpublish_at.filter(|at| *at > now) {
-        Some(at) => {
-            jobs::cancel_for_story(&txn, story.id, job::Kind::UnpublishStory, now).await?;
-            jobs::enqueue(&txn, job::Kind::UnpublishStory, story.id, at, now).await?;
-            let mut changes = unchanged();
-            changes.unpublish_at = Set(Some(at));
-            advance(
-                &txn,
-                &story,
-                story.state,
-                actor,
-                "story.unpublish_scheduled",
-                changes,
-                json!({ "unpublishAt": at }),
-                now,
-            )
-            .await?
-        }
-        None => {
-            jobs::cancel_for_story(&txn, story.id, job::Kind::UnpublishStory, now).await?;
-            unpublish_now(&txn, &story, actor, now).await?
-        }
-    };
-    txn.commit().await?;
-    Ok(story)
+    now_or_later(
+        db,
+        principal,
+        id,
+        expected_version,
+        unpublish_at,
+        Timed::Unpublish,
+        now,
+    )
+    .await
 }
 
 /// Takes the story offline; a draft in progress carries on.
