@@ -27,11 +27,6 @@ pub enum Actor {
 }
 
 impl Actor {
-    /// The staff member behind a principal; `Unauthenticated` for anonymous callers.
-    pub fn of(principal: &Principal) -> Result<Self> {
-        Ok(Actor::User(principal.staff()?.user_id))
-    }
-
     fn parts(self) -> (Option<Uuid>, &'static str) {
         match self {
             Actor::User(id) => (Some(id), "user"),
