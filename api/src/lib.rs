@@ -22,6 +22,7 @@ pub mod http;
 pub mod jobs;
 pub mod locale;
 pub mod pagination;
+pub mod patch;
 pub mod slug;
 pub mod state;
 pub mod stories;

@@ -13,32 +13,13 @@ use crate::{
     auth::Principal,
     error::{Error, Result, is_unique_violation},
     pagination::{self, Page, PageRequest},
+    patch::Patch,
     slug,
 };
 
 const MAX_NAME_LEN: usize = 200;
 const MAX_HASHTAG_LEN: usize = 100;
 const MAX_DESCRIPTION_LEN: usize = 10_000;
-
-/// A change to an optional field: leave it, clear it, or set it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Patch<T> {
-    #[default]
-    Keep,
-    Clear,
-    Set(T),
-}
-
-impl<T> Patch<T> {
-    /// The field's new value given its current one.
-    pub fn apply(self, current: Option<T>) -> Option<T> {
-        match self {
-            Patch::Keep => current,
-            Patch::Clear => None,
-            Patch::Set(v) => Some(v),
-        }
-    }
-}
 
 /// Everything needed to create a campaign.
 #[derive(Debug, Clone, Default)]

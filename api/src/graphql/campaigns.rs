@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use super::{
     connection::{connection, page_request},
     context::ContextExt,
-    scalars::{Date, parse_id},
+    scalars::{Date, parse_id, patch},
 };
 use crate::{
-    campaigns::{self, CampaignChanges, NewCampaign, Patch, tags},
+    campaigns::{self, CampaignChanges, NewCampaign, tags},
     clock,
 };
 
@@ -107,14 +107,6 @@ pub struct UpdateTagInput {
     pub slug: Option<String>,
     pub name: Option<String>,
     pub description: Option<String>,
-}
-
-pub(crate) fn patch<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Patch<U> {
-    match value {
-        MaybeUndefined::Undefined => Patch::Keep,
-        MaybeUndefined::Null => Patch::Clear,
-        MaybeUndefined::Value(v) => Patch::Set(map(v)),
-    }
 }
 
 #[derive(Default)]

@@ -1,11 +1,11 @@
 //! Scalars with names that read well in the schema.
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use async_graphql::{InputValueError, InputValueResult, MaybeUndefined, Scalar, ScalarType, Value};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::error::Error;
+use crate::{error::Error, patch::Patch};
 
 /// A calendar date, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,4 +45,13 @@ pub fn decode_cursor(cursor: &str) -> Result<Uuid, Error> {
         .ok()
         .and_then(|bytes| Uuid::from_slice(&bytes).ok())
         .ok_or_else(|| Error::invalid("after", "expected a cursor as returned by Chorus"))
+}
+
+/// An optional input field as a service-level change: left out keeps, `null` clears.
+pub fn patch<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Patch<U> {
+    match value {
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(v) => Patch::Set(map(v)),
+    }
 }

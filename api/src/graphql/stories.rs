@@ -10,10 +10,10 @@ use uuid::Uuid;
 
 use super::{
     auth::User,
-    campaigns::{Campaign, Tag, patch},
+    campaigns::{Campaign, Tag},
     connection::{connection, page_request},
     context::ContextExt,
-    scalars::{Date, parse_id},
+    scalars::{Date, parse_id, patch},
     storytellers::Storyteller,
 };
 use crate::{

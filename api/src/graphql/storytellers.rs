@@ -9,10 +9,9 @@ use chrono::{DateTime, Utc};
 use entity::storyteller;
 
 use super::{
-    campaigns::patch,
     connection::{connection, page_request},
     context::ContextExt,
-    scalars::parse_id,
+    scalars::{parse_id, patch},
 };
 use crate::{
     clock,

@@ -62,7 +62,7 @@ pub struct NewStory {
 #[derive(Debug, Clone, Default)]
 pub struct DetailChanges {
     pub slug: Option<String>,
-    pub region: crate::campaigns::Patch<String>,
+    pub region: crate::patch::Patch<String>,
     pub campaign_ids: Option<Vec<Uuid>>,
     pub tag_ids: Option<Vec<Uuid>>,
     pub identity_level: Option<story::IdentityLevel>,
@@ -280,7 +280,7 @@ pub async fn update_details(
 ) -> Result<story::Model> {
     let staff = principal.staff()?;
     validate_region(match &changes.region {
-        crate::campaigns::Patch::Set(r) => Some(r.as_str()),
+        crate::patch::Patch::Set(r) => Some(r.as_str()),
         _ => None,
     })?;
     let txn = db.begin().await?;

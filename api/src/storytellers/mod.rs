@@ -21,6 +21,7 @@ use crate::{
     error::{Error, Result},
     locale,
     pagination::{self, Page, PageRequest},
+    patch::Patch,
 };
 
 const MAX_NAME_LEN: usize = 300;
@@ -39,9 +40,6 @@ pub struct Guardian {
     pub authority_basis: String,
     pub contact: Option<String>,
 }
-
-/// A change to an optional field.
-pub use crate::campaigns::Patch;
 
 /// Everything needed to record a storyteller.
 #[derive(Debug, Clone, Default)]
