@@ -667,3 +667,58 @@ async fn an_editor_who_wrote_any_unpublished_revision_cannot_approve_it() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_story_lists_its_own_campaigns_and_tags_and_editors_can_change_them() {
+    let j = Journey::start().await;
+    let e = j.editor.as_str();
+    let mut ids = Vec::new();
+    for (kind, slug) in [
+        ("Campaign", "imd-2023"),
+        ("Campaign", "other-campaign"),
+        ("Tag", "food"),
+        ("Tag", "work"),
+    ] {
+        let query = format!(
+            "mutation($input: Create{kind}Input!) {{ create{kind}(input: $input) {{ id }} }}"
+        );
+        let res = j
+            .call(
+                e,
+                &query,
+                json!({ "input": { "slug": slug, "name": slug } }),
+            )
+            .await;
+        ids.push(res.data()[&format!("create{kind}")]["id"].clone());
+    }
+    let teller = j.create_storyteller(e, false).await;
+    let res = j
+        .call(
+            e,
+            "mutation($input: CreateStoryInput!) { createStory(input: $input) { id version campaigns { slug } tags { slug } } }",
+            json!({ "input": { "storytellerId": teller["id"], "primaryLocale": "en", "title": "Filed",
+                               "campaignIds": [ids[0]], "tagIds": [ids[2], ids[3]] } }),
+        )
+        .await;
+    let story = res.data()["createStory"].clone();
+    assert_eq!(story["campaigns"], json!([{ "slug": "imd-2023" }]));
+    assert_eq!(
+        story["tags"],
+        json!([{ "slug": "food" }, { "slug": "work" }])
+    );
+
+    let res = j
+        .call(
+            e,
+            "mutation($id: ID!, $v: Int!, $t: [ID!]) { updateStoryDetails(storyId: $id, expectedVersion: $v, input: { tagIds: $t }) { campaigns { slug } tags { slug } } }",
+            json!({ "id": story["id"], "v": story["version"], "t": [ids[3]] }),
+        )
+        .await;
+    let updated = &res.data()["updateStoryDetails"];
+    assert_eq!(updated["tags"], json!([{ "slug": "work" }]));
+    assert_eq!(
+        updated["campaigns"],
+        json!([{ "slug": "imd-2023" }]),
+        "left out, so unchanged"
+    );
+}

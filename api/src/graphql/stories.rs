@@ -179,23 +179,11 @@ impl Story {
         user(ctx, self.0.approved_by).await
     }
     async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let (ids, _) = stories::links(&ctx.state().db, self.0.id).await?;
-        let found = entity::campaign::Entity::find()
-            .filter(entity::campaign::Column::Id.is_in(ids))
-            .all(&ctx.state().db)
-            .await
-            .map_err(Error::from)?;
+        let found = stories::campaigns(&ctx.state().db, self.0.id).await?;
         Ok(found.into_iter().map(Campaign::from).collect())
     }
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let (_, ids) = stories::links(&ctx.state().db, self.0.id).await?;
-        let found = entity::tag::Entity::find()
-            .filter(entity::tag::Column::Id.is_in(ids))
-            .all(&ctx.state().db)
-            .await
-            .map_err(Error::from)?;
+        let found = stories::tags(&ctx.state().db, self.0.id).await?;
         Ok(found.into_iter().map(Tag::from).collect())
     }
     /// Each locale's newest, approved and published revision.

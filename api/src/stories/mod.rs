@@ -15,7 +15,7 @@ use entity::{story, story_campaign, story_locale, story_revision, story_tag};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-    sea_query::Expr,
+    sea_query::{Expr, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -498,23 +498,35 @@ pub async fn diff(
     })
 }
 
-/// The ids of the campaigns, then the tags, a story is linked to.
-pub async fn links(db: &impl ConnectionTrait, story_id: Uuid) -> Result<(Vec<Uuid>, Vec<Uuid>)> {
-    let campaigns = story_campaign::Entity::find()
-        .filter(story_campaign::Column::StoryId.eq(story_id))
+/// The campaigns a story belongs to, in one query.
+pub async fn campaigns(
+    db: &impl ConnectionTrait,
+    story_id: Uuid,
+) -> Result<Vec<entity::campaign::Model>> {
+    let linked = Query::select()
+        .column(story_campaign::Column::CampaignId)
+        .from(story_campaign::Entity)
+        .and_where(story_campaign::Column::StoryId.eq(story_id))
+        .to_owned();
+    Ok(entity::campaign::Entity::find()
+        .filter(entity::campaign::Column::Id.in_subquery(linked))
+        .order_by_asc(entity::campaign::Column::Id)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.campaign_id)
-        .collect();
-    let tags = story_tag::Entity::find()
-        .filter(story_tag::Column::StoryId.eq(story_id))
+        .await?)
+}
+
+/// The tags a story is filed under, in one query.
+pub async fn tags(db: &impl ConnectionTrait, story_id: Uuid) -> Result<Vec<entity::tag::Model>> {
+    let linked = Query::select()
+        .column(story_tag::Column::TagId)
+        .from(story_tag::Entity)
+        .and_where(story_tag::Column::StoryId.eq(story_id))
+        .to_owned();
+    Ok(entity::tag::Entity::find()
+        .filter(entity::tag::Column::Id.in_subquery(linked))
+        .order_by_asc(entity::tag::Column::Id)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.tag_id)
-        .collect();
-    Ok((campaigns, tags))
+        .await?)
 }
 
 #[allow(clippy::too_many_arguments)]
