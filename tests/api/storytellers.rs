@@ -94,6 +94,16 @@ async fn editors_read_personal_data_and_each_read_is_audited() {
         json!(["ASYLUM_SEEKER"])
     );
 
+    // Selecting no personal field decrypts nothing, so there is nothing to audit.
+    let res = app
+        .gql(
+            Some(&editor),
+            "query($id: ID!) { storyteller(id: $id) { personalData { __typename } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    res.data();
+
     let audit = "query($id: ID!) { auditEvents(filter: { subjectId: $id, action: \"storyteller.personal_data_read\" }) { edges { node { actorId detail } } } }";
     let res = app.gql(Some(&admin), audit, json!({ "id": id })).await;
     let reads = res.data()["auditEvents"]["edges"]

@@ -165,7 +165,7 @@ pub async fn create(
     let guardian = input.guardian.clone();
     validate(
         &input.public_name,
-        &input.legal_name,
+        Some(&input.legal_name),
         input.year_of_birth,
         guardian.as_ref(),
         &input.languages,
@@ -237,13 +237,9 @@ pub async fn update(
         Patch::Set(n) => Some(n.as_str()),
         _ => None,
     };
-    let legal_for_check = changes
-        .legal_name
-        .clone()
-        .unwrap_or_else(|| "unchanged".into());
     validate(
         &public_name,
-        &legal_for_check,
+        changes.legal_name.as_deref(),
         year_of_birth,
         guardian.as_ref(),
         &langs,
@@ -301,6 +297,16 @@ pub async fn update(
     Ok(updated)
 }
 
+/// The storyteller with this id, for staff; `NotFound` if there is none.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<storyteller::Model> {
+    principal.staff()?;
+    find(db, id).await
+}
+
 /// The storyteller with this id, or `NotFound`.
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<storyteller::Model> {
     storyteller::Entity::find_by_id(id)
@@ -354,6 +360,10 @@ pub async fn read_personal(
                 data.private_notes = Some(decrypt(keys, stored, *field, s.id)?)
             }
         }
+    }
+    // Nothing decrypted (only public fields were selected): nothing to audit.
+    if fields.is_empty() {
+        return Ok(data);
     }
     let names: Vec<&str> = fields.iter().map(|f| f.column()).collect();
     audit::record(
@@ -454,9 +464,10 @@ fn decrypt_guardian(keys: &KeyRing, stored: &str, id: Uuid) -> Result<Guardian> 
     serde_json::from_str(&json).map_err(Error::internal)
 }
 
+/// Checks a storyteller's fields; `legal_name` is `None` when it is not being changed.
 fn validate(
     public_name: &str,
-    legal_name: &str,
+    legal_name: Option<&str>,
     year_of_birth: Option<i32>,
     guardian: Option<&Guardian>,
     langs: &[String],
@@ -470,8 +481,9 @@ fn validate(
             "a public name or pseudonym is required, at most 200 characters",
         ));
     }
-    let legal_name = legal_name.trim();
-    if legal_name.is_empty() || legal_name.chars().count() > MAX_NAME_LEN {
+    if let Some(legal_name) = legal_name.map(str::trim)
+        && (legal_name.is_empty() || legal_name.chars().count() > MAX_NAME_LEN)
+    {
         return Err(Error::invalid(
             "legalName",
             format!("a legal name is required, at most {MAX_NAME_LEN} characters"),
