@@ -46,6 +46,8 @@ impl Application {
     /// Connects and migrates the database (unless configured not to) and binds the
     /// listener, so that the address is known before anything is served.
     pub async fn build(config: Config) -> Result<Self, StartError> {
+        // A missing or broken key must stop start-up before anything is touched.
+        let crypto = load_key_ring(&config.encryption).map_err(StartError::Keys)?;
         let db = db::connect(&config)
             .await
             .map_err(|source| StartError::Database {
@@ -68,7 +70,6 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .unwrap_or(config.bind);
         let keys = TokenKeys::new(&config.auth);
-        let crypto = load_key_ring(&config.encryption).map_err(StartError::Keys)?;
         Ok(Self {
             state: AppState {
                 db,

@@ -86,3 +86,21 @@ async fn chorus_migrate_prepares_a_database_for_a_server_that_does_not_migrate()
     let _ = tx.send(());
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn an_unreadable_key_file_stops_start_up_before_the_database_is_touched() {
+    let database = TestDatabase::new().await;
+    std::fs::write(database.dir.path().join("encryption.key"), "").unwrap();
+    let config = Config::from_map(&database.config(&[("CHORUS_ENCRYPTION_KEY", "")])).unwrap();
+    let err = Application::build(config)
+        .await
+        .err()
+        .expect("refuses to start");
+    assert!(err.to_string().contains("encryption key"), "{err}");
+    if database.pg.is_none() {
+        assert!(
+            !database.dir.path().join("chorus.db").exists(),
+            "no database was created"
+        );
+    }
+}
