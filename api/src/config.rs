@@ -113,6 +113,17 @@ pub struct JobsConfig {
     pub lease: Duration,
 }
 
+/// Consent and consumer-read settings.
+#[derive(Debug, Clone)]
+pub struct ConsentConfig {
+    /// How long a consent lasts when it is recorded without an expiry.
+    pub default_validity: Duration,
+    /// Whether requests without credentials may read, as the `PUBLIC_WEB` channel.
+    pub public_reads: bool,
+    /// Wrong withdrawal codes allowed per client address per `login_window`.
+    pub withdrawal_max_failures_per_address: u32,
+}
+
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -133,6 +144,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Editors may not approve stories they wrote.
     pub four_eyes: bool,
+    pub consent: ConsentConfig,
     pub shutdown_grace: Duration,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -288,6 +300,13 @@ impl Config {
             lease: vars.duration("CHORUS_JOBS_LEASE", "5m")?,
         };
         let four_eyes = vars.bool("CHORUS_FOUR_EYES", true)?;
+        let consent = ConsentConfig {
+            default_validity: vars.duration("CHORUS_CONSENT_DEFAULT_VALIDITY", "730d")?,
+            public_reads: vars.bool("CHORUS_PUBLIC_READS", false)?,
+            withdrawal_max_failures_per_address: vars
+                .count("CHORUS_WITHDRAWAL_MAX_FAILURES_PER_ADDRESS", "10")?
+,
+        };
         let shutdown_grace = vars.duration("CHORUS_SHUTDOWN_GRACE", "30s")?;
         let log_filter = vars.get("CHORUS_LOG").unwrap_or_else(|| "info".into());
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_filter) {
@@ -322,6 +341,7 @@ impl Config {
             encryption,
             jobs,
             four_eyes,
+            consent,
             shutdown_grace,
             log_filter,
             log_format,

@@ -35,6 +35,12 @@ pub enum Error {
         /// What is missing or wrong, for clients to branch on (e.g. `STORYTELLER_REVIEW_MISSING`).
         reason: &'static str,
     },
+    #[error("{message}")]
+    ConsentMissing {
+        message: String,
+        /// What no consent covers, e.g. `PUBLIC_WEB: no consent names this channel`.
+        missing: Vec<String>,
+    },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error")]
@@ -51,6 +57,7 @@ impl Error {
             Error::BadUserInput { .. } => "BAD_USER_INPUT",
             Error::Conflict(_) | Error::VersionConflict { .. } => "CONFLICT",
             Error::InvalidTransition { .. } => "INVALID_TRANSITION",
+            Error::ConsentMissing { .. } => "CONSENT_MISSING",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::Internal(_) => "INTERNAL",
         }

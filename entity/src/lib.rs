@@ -9,6 +9,10 @@ pub mod api_key;
 pub mod api_key_campaign;
 pub mod audit_event;
 pub mod campaign;
+pub mod consent_channel;
+pub mod consent_event;
+pub mod consent_partner;
+pub mod consent_record;
 pub mod job;
 pub mod login_attempt;
 pub mod partner;
@@ -18,13 +22,16 @@ pub mod risk_assessment;
 pub mod session;
 pub mod story;
 pub mod story_campaign;
+pub mod story_read;
 pub mod story_locale;
 pub mod story_revision;
 pub mod story_tag;
 pub mod storyteller;
 pub mod storyteller_review;
 pub mod tag;
+pub mod takedown;
 pub mod user;
+pub mod withdrawal_code;
 
 pub mod prelude {
     pub use super::campaign::Entity as Campaign;

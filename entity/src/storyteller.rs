@@ -19,6 +19,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub private_notes_enc: Option<String>,
     pub year_of_birth: Option<i32>,
+    /// When known; makes the 18th birthday (when a minor's consent ends) exact.
+    pub date_of_birth: Option<Date>,
     /// BCP 47 tags, comma-separated.
     pub languages: String,
     pub asylum_seeker: bool,
@@ -27,6 +29,8 @@ pub struct Model {
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when the person's data was erased; only proof of consent remains.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

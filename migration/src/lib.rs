@@ -10,6 +10,7 @@ mod m20261123_000001_accounts;
 mod m20261123_000002_campaigns_tags;
 mod m20261123_000003_stories;
 mod m20261123_000004_partners_api_keys;
+mod m20261123_000005_consent;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_campaigns_tags::Migration),
             Box::new(m20261123_000003_stories::Migration),
             Box::new(m20261123_000004_partners_api_keys::Migration),
+            Box::new(m20261123_000005_consent::Migration),
         ]
     }
 }

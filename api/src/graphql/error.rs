@@ -21,6 +21,7 @@ impl From<Error> for async_graphql::Error {
                 }
                 Error::VersionConflict { current } => ext.set("currentVersion", *current),
                 Error::InvalidTransition { reason, .. } => ext.set("reason", *reason),
+                Error::ConsentMissing { missing, .. } => ext.set("missing", missing.clone()),
                 _ => {}
             }
         })

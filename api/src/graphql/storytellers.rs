@@ -11,7 +11,7 @@ use entity::storyteller;
 use super::{
     connection::{connection, page_request},
     context::ContextExt,
-    scalars::{parse_id, patch},
+    scalars::{Date, parse_id, patch},
 };
 use crate::{
     clock,
@@ -97,6 +97,13 @@ impl Storyteller {
         Ok(self.0.year_of_birth)
     }
 
+    /// When known: makes the 18th birthday, when a minor's consent ends, exact.
+    /// Editors only.
+    async fn date_of_birth(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        ctx.principal().require_editor()?;
+        Ok(self.0.date_of_birth.map(Date))
+    }
+
     /// The risk groups the storyteller belongs to today. Editors only.
     async fn risk_groups(&self, ctx: &Context<'_>) -> Result<Vec<RiskGroup>> {
         ctx.principal().require_editor()?;
@@ -161,6 +168,8 @@ pub struct CreateStorytellerInput {
     /// Stored encrypted.
     pub contact: Option<String>,
     pub year_of_birth: Option<i32>,
+    /// When known; fills in the year of birth.
+    pub date_of_birth: Option<Date>,
     /// Required when the storyteller may be under 18. Stored encrypted.
     pub guardian: Option<GuardianGql>,
     #[graphql(default)]
@@ -183,6 +192,7 @@ pub struct UpdateStorytellerInput {
     pub legal_name: Option<String>,
     pub contact: MaybeUndefined<String>,
     pub year_of_birth: MaybeUndefined<i32>,
+    pub date_of_birth: MaybeUndefined<Date>,
     pub guardian: MaybeUndefined<GuardianGql>,
     pub languages: Option<Vec<String>>,
     pub private_notes: MaybeUndefined<String>,
@@ -240,6 +250,7 @@ impl StorytellerMutation {
             legal_name: input.legal_name,
             contact: input.contact,
             year_of_birth: input.year_of_birth,
+            date_of_birth: input.date_of_birth.map(|d| d.0),
             guardian: input.guardian.map(Into::into),
             languages: input.languages,
             private_notes: input.private_notes,
@@ -268,6 +279,7 @@ impl StorytellerMutation {
             legal_name: input.legal_name,
             contact: patch(input.contact, |c| c),
             year_of_birth: patch(input.year_of_birth, |y| y),
+            date_of_birth: patch(input.date_of_birth, |d| d.0),
             guardian: patch(input.guardian, Into::into),
             languages: input.languages,
             private_notes: patch(input.private_notes, |n| n),

@@ -49,6 +49,8 @@ pub struct NewStoryteller {
     pub legal_name: String,
     pub contact: Option<String>,
     pub year_of_birth: Option<i32>,
+    /// When known; its year must agree with `year_of_birth` (which it fills in).
+    pub date_of_birth: Option<NaiveDate>,
     pub guardian: Option<Guardian>,
     pub languages: Vec<String>,
     pub private_notes: Option<String>,
@@ -65,6 +67,7 @@ pub struct StorytellerChanges {
     pub legal_name: Option<String>,
     pub contact: Patch<String>,
     pub year_of_birth: Patch<i32>,
+    pub date_of_birth: Patch<NaiveDate>,
     pub guardian: Patch<Guardian>,
     pub languages: Option<Vec<String>>,
     pub private_notes: Patch<String>,
@@ -121,6 +124,33 @@ pub fn may_be_minor(year_of_birth: Option<i32>, on: NaiveDate) -> bool {
     year_of_birth.is_none_or(|year| on.year() - year <= AGE_OF_MAJORITY)
 }
 
+/// Whether this storyteller may be under 18 on `on`: exact when the date of birth
+/// is known, by [`may_be_minor`] otherwise.
+pub fn is_possibly_minor(s: &storyteller::Model, on: NaiveDate) -> bool {
+    match s.date_of_birth {
+        Some(born) => on < eighteenth_birthday(born),
+        None => may_be_minor(s.year_of_birth, on),
+    }
+}
+
+/// The earliest day this storyteller can have turned 18: their 18th birthday when
+/// the date of birth is known, 1 January of the year they turn 18 when only the
+/// year is; `None` when neither is known.
+pub fn earliest_adulthood(s: &storyteller::Model) -> Option<NaiveDate> {
+    match (s.date_of_birth, s.year_of_birth) {
+        (Some(born), _) => Some(eighteenth_birthday(born)),
+        (None, Some(year)) => NaiveDate::from_ymd_opt(year + AGE_OF_MAJORITY, 1, 1),
+        (None, None) => None,
+    }
+}
+
+fn eighteenth_birthday(born: NaiveDate) -> NaiveDate {
+    // Someone born on 29 February comes of age on 1 March in a common year.
+    born.with_year(born.year() + AGE_OF_MAJORITY).unwrap_or_else(|| {
+        NaiveDate::from_ymd_opt(born.year() + AGE_OF_MAJORITY, 3, 1).unwrap_or(born)
+    })
+}
+
 /// The risk groups a storyteller belongs to on `on`.
 pub fn risk_groups(s: &storyteller::Model, on: NaiveDate) -> Vec<RiskGroup> {
     let mut groups = Vec::new();
@@ -133,7 +163,7 @@ pub fn risk_groups(s: &storyteller::Model, on: NaiveDate) -> Vec<RiskGroup> {
     if s.undocumented {
         groups.push(RiskGroup::Undocumented);
     }
-    if may_be_minor(s.year_of_birth, on) {
+    if is_possibly_minor(s, on) {
         groups.push(RiskGroup::Minor);
     }
     groups
@@ -163,10 +193,14 @@ pub async fn create(
     let staff = principal.staff()?;
     let id = Uuid::now_v7();
     let guardian = input.guardian.clone();
+    let year_of_birth = birth_year(input.year_of_birth, input.date_of_birth)?;
     validate(
         &input.public_name,
         Some(&input.legal_name),
-        input.year_of_birth,
+        Birth {
+            year: year_of_birth,
+            date: input.date_of_birth,
+        },
         guardian.as_ref(),
         &input.languages,
         input.private_notes.as_deref(),
@@ -187,7 +221,8 @@ pub async fn create(
         private_notes_enc: Set(input
             .private_notes
             .map(|n| keys.encrypt(&n, &context(PersonalField::PrivateNotes, id)))),
-        year_of_birth: Set(input.year_of_birth),
+        year_of_birth: Set(year_of_birth),
+        date_of_birth: Set(input.date_of_birth),
         languages: Set(input.languages.join(",")),
         asylum_seeker: Set(input.asylum_seeker),
         refugee: Set(input.refugee),
@@ -195,6 +230,7 @@ pub async fn create(
         created_by: Set(staff.user_id),
         created_at: Set(now),
         updated_at: Set(now),
+        erased_at: Set(None),
     };
     let txn = db.begin().await?;
     let created = model.insert(&txn).await?;
@@ -231,7 +267,20 @@ pub async fn update(
         Patch::Set(g) => Some(g),
     };
     let public_name = changes.public_name.unwrap_or(current.public_name.clone());
-    let year_of_birth = changes.year_of_birth.apply(current.year_of_birth);
+    let new_date_only = matches!(
+        (&changes.year_of_birth, &changes.date_of_birth),
+        (Patch::Keep, Patch::Set(_))
+    );
+    let date_of_birth = changes.date_of_birth.apply(current.date_of_birth);
+    // A new date of birth brings its year; a cleared one leaves the year alone.
+    let year_of_birth = if new_date_only {
+        birth_year(None, date_of_birth)?
+    } else {
+        birth_year(
+            changes.year_of_birth.apply(current.year_of_birth),
+            date_of_birth,
+        )?
+    };
     let langs = changes.languages.unwrap_or_else(|| languages(&current));
     let notes_for_check = match &changes.private_notes {
         Patch::Set(n) => Some(n.as_str()),
@@ -240,7 +289,10 @@ pub async fn update(
     validate(
         &public_name,
         changes.legal_name.as_deref(),
-        year_of_birth,
+        Birth {
+            year: year_of_birth,
+            date: date_of_birth,
+        },
         guardian.as_ref(),
         &langs,
         notes_for_check,
@@ -274,6 +326,7 @@ pub async fn update(
         }
     }
     active.year_of_birth = Set(year_of_birth);
+    active.date_of_birth = Set(date_of_birth);
     active.languages = Set(langs.join(","));
     if let Some(v) = changes.asylum_seeker {
         active.asylum_seeker = Set(v);
@@ -464,11 +517,30 @@ fn decrypt_guardian(keys: &KeyRing, stored: &str, id: Uuid) -> Result<Guardian> 
     serde_json::from_str(&json).map_err(Error::internal)
 }
 
+/// What is known of a birth: the year, and perhaps the date.
+#[derive(Debug, Clone, Copy)]
+struct Birth {
+    year: Option<i32>,
+    date: Option<NaiveDate>,
+}
+
+/// The year of birth to store: the date's year, which a year given too must match.
+fn birth_year(year: Option<i32>, date: Option<NaiveDate>) -> Result<Option<i32>> {
+    match (year, date) {
+        (Some(y), Some(d)) if y != d.year() => Err(Error::invalid(
+            "yearOfBirth",
+            "the year of birth and the date of birth disagree",
+        )),
+        (_, Some(d)) => Ok(Some(d.year())),
+        (y, None) => Ok(y),
+    }
+}
+
 /// Checks a storyteller's fields; `legal_name` is `None` when it is not being changed.
 fn validate(
     public_name: &str,
     legal_name: Option<&str>,
-    year_of_birth: Option<i32>,
+    birth: Birth,
     guardian: Option<&Guardian>,
     langs: &[String],
     private_notes: Option<&str>,
@@ -489,7 +561,7 @@ fn validate(
             format!("a legal name is required, at most {MAX_NAME_LEN} characters"),
         ));
     }
-    if let Some(year) = year_of_birth
+    if let Some(year) = birth.year
         && !(1900..=now.year()).contains(&year)
     {
         return Err(Error::invalid(
@@ -497,7 +569,17 @@ fn validate(
             format!("expected a year between 1900 and {}", now.year()),
         ));
     }
-    if year_of_birth.is_some_and(|_| may_be_minor(year_of_birth, now.date_naive())) {
+    if birth.date.is_some_and(|d| d > now.date_naive()) {
+        return Err(Error::invalid(
+            "dateOfBirth",
+            "the date of birth is in the future",
+        ));
+    }
+    let possibly_minor = match birth.date {
+        Some(born) => now.date_naive() < eighteenth_birthday(born),
+        None => birth.year.is_some() && may_be_minor(birth.year, now.date_naive()),
+    };
+    if possibly_minor {
         let ok = guardian
             .is_some_and(|g| !g.name.trim().is_empty() && !g.authority_basis.trim().is_empty());
         if !ok {
