@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consent;
 pub mod consumers;
 pub mod crypto;
 pub mod db;

@@ -18,7 +18,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{audit::Actor, clock, error::Result, stories::workflow};
+use crate::{
+    audit::{self, Actor},
+    clock,
+    error::{Error, Result},
+    stories::workflow,
+};
 
 /// Jobs claimed per poll.
 const BATCH: u64 = 50;
@@ -143,7 +148,23 @@ pub async fn run(db: &DatabaseConnection, job: &job::Model, now: DateTime<Utc>) 
             job::Kind::PublishStory
                 if story.state == story::State::Approved && due(story.publish_at) =>
             {
-                workflow::publish_now(&txn, &story, Actor::Worker, now).await?;
+                match workflow::publish_now(&txn, &story, Actor::Worker, now).await {
+                    // Consent lapsed since the publication was scheduled: the story
+                    // stays approved and editors see why in the audit log.
+                    Err(Error::ConsentMissing { missing, .. }) => {
+                        audit::record(
+                            &txn,
+                            Actor::Worker,
+                            audit::Event::new("story.publish_refused", "story", story.id)
+                                .detail(serde_json::json!({ "consentMissing": missing })),
+                            now,
+                        )
+                        .await?;
+                    }
+                    other => {
+                        other?;
+                    }
+                }
             }
             job::Kind::UnpublishStory if workflow::is_live(&story) && due(story.unpublish_at) => {
                 workflow::unpublish_now(&txn, &story, Actor::Worker, now).await?;
@@ -214,6 +235,14 @@ pub async fn worker(
     let name = format!("worker-{}", Uuid::now_v7().simple());
     tracing::info!(worker = %name, ?poll_interval, "job worker started");
     loop {
+        match crate::consent::expiry::mark_expired(&db, clock::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(worker = %name, consents = n, "marked expired consents"),
+            Err(err) => {
+                err.log_if_internal();
+                tracing::warn!(worker = %name, error = %err, "could not mark expired consents; will try again");
+            }
+        }
         match run_due(&db, &name, lease).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(worker = %name, jobs = n, "ran due jobs"),

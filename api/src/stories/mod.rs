@@ -6,6 +6,7 @@
 //! The workflow rules are in [`workflow`]; comments, sign-offs and risk assessments
 //! in [`review`].
 
+pub mod published;
 pub mod review;
 pub mod text;
 pub mod workflow;

@@ -423,7 +423,7 @@ pub async fn publish(
 }
 
 /// A step an editor can take now or schedule for later.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Timed {
     Publish,
     Unpublish,
@@ -465,6 +465,9 @@ async fn now_or_later(
     jobs::cancel_for_story(&txn, story.id, timed.job(), now).await?;
     let story = match at.filter(|at| *at > now) {
         Some(at) => {
+            if timed == Timed::Publish {
+                crate::consent::visibility::require_coverage(&txn, &story, at).await?;
+            }
             jobs::enqueue(&txn, timed.job(), story.id, at, now).await?;
             let mut changes = unchanged();
             let (action, detail) = match timed {
@@ -507,6 +510,7 @@ pub async fn publish_now(
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
     let to = check_step(story, Step::Publish)?;
+    crate::consent::visibility::require_coverage(txn, story, now).await?;
     let locales = story_locale::Entity::find()
         .filter(story_locale::Column::StoryId.eq(story.id))
         .all(txn)

@@ -1,0 +1,213 @@
+//! What follows when consent stops covering a story: the story leaves the live
+//! site (state `WITHDRAWN`) when nothing covers it any more, and every key that
+//! ever received it gets a takedown record for the webhook work to deliver.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    api_key::{self, Channel},
+    api_key_campaign,
+    consent_record::{self, Status},
+    job,
+    story::{self, State},
+    story_read, takedown,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Iterable,
+    QueryFilter, Set, sea_query::OnConflict,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::gate::{self, PartnerScope, Viewer};
+use crate::{audit::Actor, error::Result, jobs, stories::workflow};
+
+/// After a record ended (withdrawn, revoked, invalidated, expired): withdraw the
+/// stories nothing covers any more (unless it merely expired: a renewal brings
+/// those back) and take them down from every recipient that may no longer see them.
+pub async fn after_ending(
+    txn: &DatabaseTransaction,
+    ended: &consent_record::Model,
+    withdraw_stories: bool,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let stories = in_scope(txn, ended).await?;
+    for story in &stories {
+        if withdraw_stories && story.state != State::Withdrawn && !covered_anywhere(txn, story.id, now).await? {
+            withdraw_story(txn, story, ended, actor, now).await?;
+        }
+    }
+    let reason = match ended.status {
+        Status::Withdrawn => "WITHDRAWN",
+        Status::Revoked => "REVOKED",
+        Status::Invalidated => "INVALIDATED",
+        _ => "EXPIRED",
+    };
+    for story in &stories {
+        take_down(txn, story.id, Some(ended.id), reason, now).await?;
+    }
+    Ok(())
+}
+
+/// After an amendment or renewal replaced `previous`: recipients who may no longer
+/// see a story under the new terms get a takedown.
+pub async fn after_change(
+    txn: &DatabaseTransaction,
+    previous: &consent_record::Model,
+    replacement: &consent_record::Model,
+    _actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for story in in_scope(txn, previous).await? {
+        take_down(txn, story.id, Some(replacement.id), "NARROWED", now).await?;
+    }
+    Ok(())
+}
+
+/// Creates a takedown for every key that read the story and may no longer see it.
+pub async fn take_down(
+    txn: &impl ConnectionTrait,
+    story_id: Uuid,
+    consent_id: Option<Uuid>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let reads = story_read::Entity::find()
+        .filter(story_read::Column::StoryId.eq(story_id))
+        .all(txn)
+        .await?;
+    let mut created = 0;
+    for read in reads {
+        let still_visible = match viewer_of_key(txn, read.api_key_id).await? {
+            Some(viewer) => gate::is_visible(txn, story_id, &viewer, now).await?,
+            None => false,
+        };
+        if still_visible {
+            continue;
+        }
+        takedown::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            story_id: Set(story_id),
+            api_key_id: Set(read.api_key_id),
+            partner_id: Set(read.partner_id),
+            consent_id: Set(consent_id),
+            reason: Set(reason.to_owned()),
+            created_at: Set(now),
+            delivered_at: Set(None),
+            acknowledged_at: Set(None),
+        }
+        .insert(txn)
+        .await?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// Remembers that a key received these stories, so a takedown can reach it.
+pub async fn record_reads(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    story_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(api_key_id) = viewer.api_key_id else {
+        return Ok(());
+    };
+    if story_ids.is_empty() {
+        return Ok(());
+    }
+    let partner_id = match viewer.partner {
+        PartnerScope::Only(id) => Some(id),
+        _ => None,
+    };
+    let rows = story_ids.iter().map(|story_id| story_read::ActiveModel {
+        story_id: Set(*story_id),
+        api_key_id: Set(api_key_id),
+        partner_id: Set(partner_id),
+        first_read_at: Set(now),
+    });
+    story_read::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([story_read::Column::StoryId, story_read::Column::ApiKeyId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The stories a record speaks for.
+async fn in_scope(
+    db: &impl ConnectionTrait,
+    record: &consent_record::Model,
+) -> Result<Vec<story::Model>> {
+    let mut select =
+        story::Entity::find().filter(story::Column::StorytellerId.eq(record.storyteller_id));
+    if let Some(story_id) = record.story_id {
+        select = select.filter(story::Column::Id.eq(story_id));
+    }
+    Ok(select.all(db).await?)
+}
+
+/// Whether any usable consent still covers the story on any channel.
+pub async fn covered_anywhere(
+    db: &impl ConnectionTrait,
+    story_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    for channel in Channel::iter() {
+        if gate::covers_channel(db, story_id, channel, now).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+async fn withdraw_story(
+    txn: &DatabaseTransaction,
+    story: &story::Model,
+    ended: &consent_record::Model,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for kind in [job::Kind::PublishStory, job::Kind::UnpublishStory] {
+        jobs::cancel_for_story(txn, story.id, kind, now).await?;
+    }
+    let mut changes = workflow::unchanged();
+    changes.published_at = Set(None);
+    changes.publish_at = Set(None);
+    changes.unpublish_at = Set(None);
+    workflow::advance(
+        txn,
+        story,
+        State::Withdrawn,
+        actor,
+        "story.withdrawn",
+        changes,
+        json!({ "consentId": ended.id }),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The viewer a key reads as; `None` when the key is gone.
+async fn viewer_of_key(db: &impl ConnectionTrait, key_id: Uuid) -> Result<Option<Viewer>> {
+    let Some(key) = api_key::Entity::find_by_id(key_id).one(db).await? else {
+        return Ok(None);
+    };
+    let campaign_ids = api_key_campaign::Entity::find()
+        .filter(api_key_campaign::Column::ApiKeyId.eq(key.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.campaign_id)
+        .collect();
+    Ok(Some(Viewer {
+        channel: key.channel,
+        partner: key.partner_id.map_or(PartnerScope::Nobody, PartnerScope::Only),
+        campaign_ids,
+        api_key_id: Some(key.id),
+    }))
+}
