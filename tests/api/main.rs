@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod journey;
 mod lifecycle;
+mod rights;
 mod scheduling;
 mod storytellers;
 mod tokens;

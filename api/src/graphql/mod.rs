@@ -13,6 +13,7 @@ mod connection;
 mod consumers;
 mod context;
 mod error;
+mod rights;
 mod scalars;
 mod stories;
 mod storytellers;
@@ -33,6 +34,7 @@ pub struct Query(
     stories::StoryQuery,
     consumers::ConsumerQuery,
     audit::AuditQuery,
+    rights::RightsQuery,
 );
 
 /// Every mutation, by domain.
@@ -43,6 +45,7 @@ pub struct Mutation(
     storytellers::StorytellerMutation,
     stories::StoryMutation,
     consumers::ConsumerMutation,
+    rights::RightsMutation,
 );
 
 /// The schema type served at `/graphql`.

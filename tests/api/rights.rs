@@ -1,0 +1,1 @@
+//! Consent receipts, export and erasure (filled in by the rights work).
