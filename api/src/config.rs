@@ -304,8 +304,7 @@ impl Config {
             default_validity: vars.duration("CHORUS_CONSENT_DEFAULT_VALIDITY", "730d")?,
             public_reads: vars.bool("CHORUS_PUBLIC_READS", false)?,
             withdrawal_max_failures_per_address: vars
-                .count("CHORUS_WITHDRAWAL_MAX_FAILURES_PER_ADDRESS", "10")?
-,
+                .count("CHORUS_WITHDRAWAL_MAX_FAILURES_PER_ADDRESS", "10")?,
         };
         let shutdown_grace = vars.duration("CHORUS_SHUTDOWN_GRACE", "30s")?;
         let log_filter = vars.get("CHORUS_LOG").unwrap_or_else(|| "info".into());

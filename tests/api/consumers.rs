@@ -167,7 +167,7 @@ async fn only_admins_manage_keys_and_keys_cannot_act_as_staff() {
         .as_str()
         .unwrap()
         .to_owned();
-    let res = with_key(&app, &secret, "{ stories { edges { cursor } } }").await;
+    let res = with_key(&app, &secret, "{ editorialStories { edges { cursor } } }").await;
     assert_eq!(
         res.code(),
         "FORBIDDEN",

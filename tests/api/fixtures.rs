@@ -4,13 +4,23 @@
 use api::{
     auth::{Principal, Role, principal::Staff, users},
     clock,
+    config::ConsentConfig,
+    consent::{self, Decision, Terms},
     crypto::KeyRing,
     stories::{self, NewStory, Text, review, workflow},
     storytellers::{self, Guardian, NewStoryteller},
 };
 use chrono::Utc;
-use entity::{risk_assessment, story, storyteller, storyteller_review};
+use entity::{
+    api_key::Channel,
+    consent_event::Via,
+    consent_record::{IndicatedBy, Method, Status, Voice},
+    risk_assessment, story,
+    story::{Faces, IdentityLevel, LocationPrecision},
+    storyteller, storyteller_review,
+};
 use sea_orm::DatabaseConnection;
+use sea_orm::Iterable;
 use uuid::Uuid;
 
 use crate::helpers::PASSWORD;
@@ -40,8 +50,86 @@ pub enum Person {
     Child,
 }
 
-/// Records a storyteller with the legal name `legal_name`.
+/// An editor principal for fixtures that need one whoever the caller is.
+fn fixture_editor() -> Principal {
+    Principal::Staff(Staff {
+        user_id: Uuid::now_v7(),
+        email: "fixtures@chorus.test".into(),
+        role: Role::Editor,
+        session_id: Uuid::now_v7(),
+    })
+}
+
+/// Terms granting `channels` (all partners for `PARTNER_SITES`), the person named
+/// in full, with the defaults of the validity configuration.
+pub fn terms(channels: &[Channel]) -> Terms {
+    Terms {
+        story_id: None,
+        channels: channels.to_vec(),
+        partner_ids: Vec::new(),
+        all_partners: channels.contains(&Channel::PartnerSites),
+        identity_level: IdentityLevel::FullName,
+        faces: Faces::Shown,
+        voice: Voice::Original,
+        location_precision: LocationPrecision::City,
+        special_categories: Vec::new(),
+        explicit: false,
+        given_at: None,
+        expires_at: None,
+        method: Method::Written,
+        language: "en".into(),
+        interpreter: None,
+        notice_version: "2026-01".into(),
+        notice_hash: "sha256:0000".into(),
+        collected_by: "Field worker".into(),
+        jurisdiction: "GB".into(),
+        guardian_consent: true,
+        child_assent: true,
+        evidence_ref: None,
+    }
+}
+
+/// Records a `GIVEN` consent of `teller` with `terms`; returns it with the
+/// withdrawal code.
+pub async fn consent(db: &DatabaseConnection, teller: Uuid, terms: Terms) -> consent::Recorded {
+    consent::records::record(
+        db,
+        &fixture_editor(),
+        &ConsentConfig {
+            default_validity: std::time::Duration::from_secs(730 * 86_400),
+            public_reads: false,
+            withdrawal_max_failures_per_address: 10,
+        },
+        teller,
+        Status::Given,
+        terms,
+        Decision {
+            indicated_by: IndicatedBy::Storyteller,
+            via: Via::InPerson,
+        },
+        clock::now(),
+    )
+    .await
+    .expect("consent recorded")
+}
+
+/// Records a storyteller with the legal name `legal_name` and a consent covering
+/// every channel, so that workflow tests can publish; consent tests record their own.
 pub async fn storyteller(
+    db: &DatabaseConnection,
+    keys: &KeyRing,
+    by: &Principal,
+    person: Person,
+    legal_name: &str,
+) -> storyteller::Model {
+    let teller = storyteller_without_consent(db, keys, by, person, legal_name).await;
+    let all: Vec<Channel> = Channel::iter().collect();
+    consent(db, teller.id, terms(&all)).await;
+    teller
+}
+
+/// Records a storyteller with no consent at all.
+pub async fn storyteller_without_consent(
     db: &DatabaseConnection,
     keys: &KeyRing,
     by: &Principal,
@@ -60,6 +148,7 @@ pub async fn storyteller(
             legal_name: legal_name.into(),
             contact: Some("+44 7700 900123".into()),
             year_of_birth: Some(if child { Utc::now().year() - 12 } else { 1990 }),
+            date_of_birth: None,
             guardian: child.then(|| Guardian {
                 name: "Guardian Name".into(),
                 relationship: "mother".into(),

@@ -50,8 +50,8 @@ impl Journey {
     }
 
     async fn story(&self, token: &str, id: &Value) -> Value {
-        let query = format!("query($id: ID!) {{ story(id: $id) {{ {STORY_FIELDS} }} }}");
-        self.call(token, &query, json!({ "id": id })).await.data()["story"].clone()
+        let query = format!("query($id: ID!) {{ editorialStory(id: $id) {{ {STORY_FIELDS} }} }}");
+        self.call(token, &query, json!({ "id": id })).await.data()["editorialStory"].clone()
     }
 
     async fn create_storyteller(&self, token: &str, refugee: bool) -> Value {
@@ -65,7 +65,25 @@ impl Journey {
                 }}),
             )
             .await;
-        res.data()["createStoryteller"].clone()
+        let teller = res.data()["createStoryteller"].clone();
+        // Every channel, so the journey can publish; consent has its own tests.
+        let res = self
+            .call(
+                &self.editor,
+                "mutation($input: RecordConsentInput!) { recordConsent(input: $input) { withdrawalCode } }",
+                json!({ "input": {
+                    "storytellerId": teller["id"],
+                    "terms": {
+                        "channels": ["PUBLIC_WEB", "MOBILE_APP"], "identityLevel": "PSEUDONYM",
+                        "faces": "OBSCURED", "voice": "ALTERED", "locationPrecision": "COUNTRY",
+                        "method": "WRITTEN", "language": "en", "noticeVersion": "2026-01",
+                        "noticeHash": "sha256:0000", "collectedBy": "Field worker", "jurisdiction": "GB"
+                    }
+                }}),
+            )
+            .await;
+        assert!(res.data()["recordConsent"]["withdrawalCode"].is_string());
+        teller
     }
 
     async fn create_story(&self, token: &str, storyteller: &Value, title: &str) -> Value {
@@ -456,12 +474,12 @@ async fn contributors_see_only_public_names_and_change_only_their_own_stories() 
 
     let res = j
         .app
-        .gql(None, "{ stories { edges { cursor } } }", json!({}))
+        .gql(None, "{ editorialStories { edges { cursor } } }", json!({}))
         .await;
     assert_eq!(
         res.code(),
         "UNAUTHENTICATED",
-        "stories are for staff; consumers come later"
+        "the editorial views are for staff"
     );
 }
 

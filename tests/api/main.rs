@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod campaigns;
 mod cli;
+mod consent;
 mod consumers;
 mod contract;
 mod fixtures;

@@ -60,7 +60,9 @@ impl Viewer {
         match principal {
             Principal::Consumer(c) => Some(Self {
                 channel: c.channel,
-                partner: c.partner_id.map_or(PartnerScope::Nobody, PartnerScope::Only),
+                partner: c
+                    .partner_id
+                    .map_or(PartnerScope::Nobody, PartnerScope::Only),
                 campaign_ids: c.campaign_ids.clone(),
                 api_key_id: Some(c.key_id),
             }),

@@ -18,8 +18,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -111,6 +110,7 @@ const MAX_TEXT: usize = 200;
 
 /// Records a new consent (editors and admins). It may start as `GIVEN`,
 /// `REQUESTED`, `REFUSED` or `UNKNOWN` (imported material).
+#[allow(clippy::too_many_arguments)]
 pub async fn record(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -153,6 +153,7 @@ pub async fn record(
 /// Replaces the current record with changed terms (editors and admins). A
 /// `REQUESTED` or `UNKNOWN` record may become `GIVEN` or `REFUSED` this way;
 /// otherwise the status stays.
+#[allow(clippy::too_many_arguments)]
 pub async fn amend(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -322,7 +323,16 @@ pub(super) async fn end_record(
     };
     let record = insert_record(txn, record).await?;
     store_grants(txn, record.id, &channels, &partner_ids).await?;
-    event(txn, &record, Some(current.status), status_action(status), decision, actor, now).await?;
+    event(
+        txn,
+        &record,
+        Some(current.status),
+        status_action(status),
+        decision,
+        actor,
+        now,
+    )
+    .await?;
     audit::record(
         txn,
         actor,
@@ -499,7 +509,10 @@ async fn validate(
         wanted.sort();
         wanted.dedup();
         if found != wanted.len() as u64 {
-            return Err(Error::invalid("partnerIds", "no partner with one of these ids"));
+            return Err(Error::invalid(
+                "partnerIds",
+                "no partner with one of these ids",
+            ));
         }
     }
     if let Some(story_id) = terms.story_id {
@@ -544,7 +557,10 @@ async fn validate(
     let usable = super::gate::USABLE.contains(&status);
     let given_at = match (terms.given_at, usable) {
         (Some(at), _) if at > now => {
-            return Err(Error::invalid("givenAt", "consent cannot be given in the future"));
+            return Err(Error::invalid(
+                "givenAt",
+                "consent cannot be given in the future",
+            ));
         }
         (Some(at), _) => Some(at),
         (None, true) => Some(now),
@@ -602,10 +618,7 @@ async fn validate(
 }
 
 /// The record with this id if nothing supersedes it yet; `CONFLICT` otherwise.
-async fn current_record(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<consent_record::Model> {
+async fn current_record(db: &impl ConnectionTrait, id: Uuid) -> Result<consent_record::Model> {
     let record = consent_record::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -630,7 +643,9 @@ pub async fn successor(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Uui
 async fn storyteller(db: &impl ConnectionTrait, id: Uuid) -> Result<storyteller::Model> {
     let teller = storytellers::find(db, id).await?;
     if teller.erased_at.is_some() {
-        return Err(Error::NotFound("this storyteller's data has been erased".into()));
+        return Err(Error::NotFound(
+            "this storyteller's data has been erased".into(),
+        ));
     }
     Ok(teller)
 }
@@ -826,7 +841,5 @@ fn status_action(status: Status) -> &'static str {
 }
 
 fn trimmed(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }

@@ -13,7 +13,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Iterable,
-    QueryFilter, Set, sea_query::OnConflict,
+    QueryFilter, QueryOrder, Set, sea_query::OnConflict,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -33,7 +33,10 @@ pub async fn after_ending(
 ) -> Result<()> {
     let stories = in_scope(txn, ended).await?;
     for story in &stories {
-        if withdraw_stories && story.state != State::Withdrawn && !covered_anywhere(txn, story.id, now).await? {
+        if withdraw_stories
+            && story.state != State::Withdrawn
+            && !covered_anywhere(txn, story.id, now).await?
+        {
             withdraw_story(txn, story, ended, actor, now).await?;
         }
     }
@@ -101,6 +104,20 @@ pub async fn take_down(
         created += 1;
     }
     Ok(created)
+}
+
+/// The takedowns of a story, oldest first (editors).
+pub async fn of_story(
+    db: &impl ConnectionTrait,
+    principal: &crate::auth::Principal,
+    story_id: Uuid,
+) -> Result<Vec<takedown::Model>> {
+    principal.require_editor()?;
+    Ok(takedown::Entity::find()
+        .filter(takedown::Column::StoryId.eq(story_id))
+        .order_by_asc(takedown::Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// Remembers that a key received these stories, so a takedown can reach it.
@@ -206,7 +223,9 @@ async fn viewer_of_key(db: &impl ConnectionTrait, key_id: Uuid) -> Result<Option
         .collect();
     Ok(Some(Viewer {
         channel: key.channel,
-        partner: key.partner_id.map_or(PartnerScope::Nobody, PartnerScope::Only),
+        partner: key
+            .partner_id
+            .map_or(PartnerScope::Nobody, PartnerScope::Only),
         campaign_ids,
         api_key_id: Some(key.id),
     }))

@@ -99,7 +99,10 @@ pub async fn require_coverage(
 
 fn publication_problem(story: &story::Model, now: DateTime<Utc>) -> Option<String> {
     if story.state != State::Published || story.published_at.is_none_or(|at| at > now) {
-        return Some(format!("the story is not published (state {:?})", story.state));
+        return Some(format!(
+            "the story is not published (state {:?})",
+            story.state
+        ));
     }
     if story.unpublish_at.is_some_and(|at| at <= now) {
         return Some("the story's publication window has ended".into());
@@ -130,7 +133,10 @@ async fn consent_problem(
     }
     let mut naming = Vec::new();
     for record in current.drain(..) {
-        if records::channels_of(db, record.id).await?.contains(&channel) {
+        if records::channels_of(db, record.id)
+            .await?
+            .contains(&channel)
+        {
             naming.push(record);
         }
     }
@@ -146,7 +152,9 @@ async fn consent_problem(
                 return Ok("the consent is not yet given".into());
             }
             if record.subject_minor && !(record.guardian_consent && record.child_assent) {
-                return Ok("a minor's consent lacks the guardian's consent or the child's assent".into());
+                return Ok(
+                    "a minor's consent lacks the guardian's consent or the child's assent".into(),
+                );
             }
             if channel == Channel::PartnerSites {
                 return Ok("the consent names no partner".into());

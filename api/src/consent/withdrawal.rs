@@ -179,8 +179,15 @@ mod tests {
             normalise("abcde-fghjk-mnpqr-stvwx-yz01o"),
             Some("ABCDEFGHJKMNPQRSTVWXYZ010".into())
         );
-        assert_eq!(normalise("ABCDE FGHJK MNPQR STVWX YZ01I").as_deref(), Some("ABCDEFGHJKMNPQRSTVWXYZ011"));
+        assert_eq!(
+            normalise("ABCDE FGHJK MNPQR STVWX YZ01I").as_deref(),
+            Some("ABCDEFGHJKMNPQRSTVWXYZ011")
+        );
         assert_eq!(normalise("too-short"), None);
-        assert_eq!(normalise("ABCDE-FGHJK-MNPQR-STVWX-YZ01U"), None, "U is not a symbol");
+        assert_eq!(
+            normalise("ABCDE-FGHJK-MNPQR-STVWX-YZ01U"),
+            None,
+            "U is not a symbol"
+        );
     }
 }

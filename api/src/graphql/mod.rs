@@ -10,9 +10,11 @@ mod audit;
 mod auth;
 mod campaigns;
 mod connection;
+mod consent;
 mod consumers;
 mod context;
 mod error;
+mod published;
 mod rights;
 mod scalars;
 mod stories;
@@ -28,11 +30,13 @@ use crate::{config::GraphqlConfig, state::AppState};
 /// Every query, by domain.
 #[derive(MergedObject, Default)]
 pub struct Query(
+    published::PublishedQuery,
     auth::AuthQuery,
     campaigns::CampaignQuery,
     storytellers::StorytellerQuery,
     stories::StoryQuery,
     consumers::ConsumerQuery,
+    consent::ConsentQuery,
     audit::AuditQuery,
     rights::RightsQuery,
 );
@@ -45,6 +49,7 @@ pub struct Mutation(
     storytellers::StorytellerMutation,
     stories::StoryMutation,
     consumers::ConsumerMutation,
+    consent::ConsentMutation,
     rights::RightsMutation,
 );
 

@@ -88,7 +88,7 @@ pub enum RiskLevel {
     High,
 }
 
-async fn user(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<User>> {
+pub(super) async fn user(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<User>> {
     match id {
         Some(id) => Ok(users::find_by_id(&ctx.state().db, id)
             .await?
@@ -223,6 +223,24 @@ impl Story {
             .map(StorytellerReview)
             .collect())
     }
+    /// On which channels the story is visible right now, and why not on the others.
+    /// Editors and admins.
+    async fn visibility(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::consent::ChannelVisibility>> {
+        Ok(crate::consent::visibility::of_story(
+            &ctx.state().db,
+            ctx.principal(),
+            &self.0,
+            clock::now(),
+        )
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+    }
+
     async fn risk_assessments(&self, ctx: &Context<'_>) -> Result<Vec<RiskAssessment>> {
         Ok(review::risk_assessments(&ctx.state().db, self.0.id)
             .await?
@@ -473,9 +491,10 @@ pub struct StoryQuery;
 
 #[Object]
 impl StoryQuery {
-    /// Stories in any state, oldest first. Staff only.
+    /// Stories in any state, oldest first. Staff only. (Partner sites and apps read
+    /// `stories`, which shows only what consent allows.)
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
-    async fn stories(
+    async fn editorial_stories(
         &self,
         ctx: &Context<'_>,
         state: Option<StoryState>,
@@ -492,8 +511,8 @@ impl StoryQuery {
         Ok(stories_connection(page))
     }
 
-    /// One story by id or slug. Staff only.
-    async fn story(
+    /// One story by id or slug, in any state. Staff only.
+    async fn editorial_story(
         &self,
         ctx: &Context<'_>,
         id: Option<ID>,

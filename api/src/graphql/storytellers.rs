@@ -104,6 +104,31 @@ impl Storyteller {
         Ok(self.0.date_of_birth.map(Date))
     }
 
+    /// Every consent record of the storyteller, oldest first, superseded ones
+    /// included. Editors only.
+    async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<super::consent::ConsentRecord>> {
+        let db = &ctx.state().db;
+        let found = crate::consent::records::of_storyteller(db, ctx.principal(), self.0.id).await?;
+        let mut out = Vec::with_capacity(found.len());
+        for record in found {
+            out.push(super::consent::ConsentRecord(
+                crate::consent::records::load(db, record).await?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The append-only history of the storyteller's consent decisions. Editors only.
+    async fn consent_events(&self, ctx: &Context<'_>) -> Result<Vec<super::consent::ConsentEvent>> {
+        Ok(
+            crate::consent::records::events_of(&ctx.state().db, ctx.principal(), self.0.id)
+                .await?
+                .into_iter()
+                .map(super::consent::ConsentEvent)
+                .collect(),
+        )
+    }
+
     /// The risk groups the storyteller belongs to today. Editors only.
     async fn risk_groups(&self, ctx: &Context<'_>) -> Result<Vec<RiskGroup>> {
         ctx.principal().require_editor()?;

@@ -13,8 +13,7 @@ use entity::{
     story_campaign, story_locale, story_revision, story_tag, storyteller,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    sea_query::Query,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Query,
 };
 use uuid::Uuid;
 
@@ -217,7 +216,10 @@ async fn project(
             storyteller: tellers
                 .get(&story.storyteller_id)
                 .and_then(|t| public_name(t, identity)),
-            region: story.region.as_deref().and_then(|r| cut_region(r, precision)),
+            region: story
+                .region
+                .as_deref()
+                .and_then(|r| cut_region(r, precision)),
             slug: story.slug,
             primary_locale: story.primary_locale,
             published_at: story.published_at,
@@ -240,7 +242,11 @@ fn identity_rank(level: IdentityLevel) -> u8 {
 
 /// The more protective of two identity levels.
 pub fn more_protective_identity(a: IdentityLevel, b: IdentityLevel) -> IdentityLevel {
-    if identity_rank(b) > identity_rank(a) { b } else { a }
+    if identity_rank(b) > identity_rank(a) {
+        b
+    } else {
+        a
+    }
 }
 
 fn precision_rank(precision: LocationPrecision) -> usize {
@@ -254,7 +260,11 @@ fn precision_rank(precision: LocationPrecision) -> usize {
 
 /// The coarser of two location precisions.
 pub fn coarser(a: LocationPrecision, b: LocationPrecision) -> LocationPrecision {
-    if precision_rank(b) < precision_rank(a) { b } else { a }
+    if precision_rank(b) < precision_rank(a) {
+        b
+    } else {
+        a
+    }
 }
 
 /// The storyteller's name at an identity level; never the legal name, which is
@@ -300,7 +310,10 @@ mod tests {
     fn regions_are_cut_to_the_consented_precision() {
         let r = "United Kingdom / North West / Manchester";
         assert_eq!(cut_region(r, LocationPrecision::None), None);
-        assert_eq!(cut_region(r, LocationPrecision::Country).as_deref(), Some("United Kingdom"));
+        assert_eq!(
+            cut_region(r, LocationPrecision::Country).as_deref(),
+            Some("United Kingdom")
+        );
         assert_eq!(
             cut_region(r, LocationPrecision::Region).as_deref(),
             Some("United Kingdom / North West")
@@ -313,6 +326,9 @@ mod tests {
         use IdentityLevel::*;
         assert_eq!(more_protective_identity(FullName, Pseudonym), Pseudonym);
         assert_eq!(more_protective_identity(Anonymous, FirstName), Anonymous);
-        assert_eq!(coarser(LocationPrecision::City, LocationPrecision::Country), LocationPrecision::Country);
+        assert_eq!(
+            coarser(LocationPrecision::City, LocationPrecision::Country),
+            LocationPrecision::Country
+        );
     }
 }

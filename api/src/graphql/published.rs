@@ -1,0 +1,199 @@
+//! The consumer API: what partner sites, apps and (when enabled) the public read.
+//!
+//! Every answer comes through the consent gate for the caller's channel; the
+//! types here carry no personal-data field at all, so no query can ask for one.
+
+use async_graphql::{
+    Context, ID, Object, Result, SimpleObject,
+    connection::{Connection, EmptyFields},
+};
+use chrono::{DateTime, Utc};
+
+use super::{
+    campaigns::{Campaign, Tag},
+    connection::page_request,
+    context::ContextExt,
+    scalars::encode_cursor,
+};
+use crate::{
+    clock,
+    consent::Viewer,
+    error::Error,
+    stories::{self, published, text::render_markdown},
+};
+
+/// The viewer this request reads as: its API key's channel, or `PUBLIC_WEB` for
+/// anonymous reads when they are enabled.
+fn viewer(ctx: &Context<'_>) -> Result<Viewer, Error> {
+    let principal = ctx.principal();
+    Viewer::of(principal, ctx.state().config.consent.public_reads).ok_or_else(|| {
+        match principal {
+            crate::auth::Principal::Staff(_) => Error::Forbidden(
+                "`stories` and `story` are what consumers see; staff use `editorialStories`, and a story's `visibility` shows each channel".into(),
+            ),
+            _ => Error::Unauthenticated(
+                "send an API key in the `X-Api-Key` header to read stories".into(),
+            ),
+        }
+    })
+}
+
+/// How the storyteller is named to this reader, as they consented.
+#[derive(SimpleObject)]
+pub struct PublicStoryteller {
+    pub name: String,
+    /// The name is a pseudonym, not the person's own name.
+    pub is_pseudonym: bool,
+}
+
+/// One language version of a published story.
+pub struct StoryText(published::PublishedText);
+
+#[Object]
+impl StoryText {
+    /// BCP 47 language tag.
+    async fn locale(&self) -> &str {
+        &self.0.locale
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+    /// Markdown.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// The body as safe HTML (no scripts, no raw HTML).
+    async fn body_html(&self) -> String {
+        render_markdown(&self.0.body)
+    }
+}
+
+/// A story as a partner site, app or the public may see it.
+pub struct PublishedStory(published::PublishedStory);
+
+impl PublishedStory {
+    fn primary(&self) -> Option<&published::PublishedText> {
+        self.0.texts.first()
+    }
+}
+
+#[Object]
+impl PublishedStory {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// The language of `title`, `summary` and `body`: the story's primary locale.
+    async fn locale(&self) -> &str {
+        &self.0.primary_locale
+    }
+    async fn title(&self) -> &str {
+        self.primary().map_or("", |t| t.title.as_str())
+    }
+    async fn summary(&self) -> &str {
+        self.primary().map_or("", |t| t.summary.as_str())
+    }
+    /// Markdown.
+    async fn body(&self) -> &str {
+        self.primary().map_or("", |t| t.body.as_str())
+    }
+    /// The body as safe HTML.
+    async fn body_html(&self) -> String {
+        self.primary()
+            .map_or(String::new(), |t| render_markdown(&t.body))
+    }
+    /// Every published language version, the primary one first.
+    async fn translations(&self) -> Vec<StoryText> {
+        self.0.texts.iter().cloned().map(StoryText).collect()
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+    async fn first_published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.first_published_at
+    }
+    /// Broadest first (`Country / Region / City`), cut to the consented precision.
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+    /// `null` when the storyteller chose not to be named.
+    async fn storyteller(&self) -> Option<PublicStoryteller> {
+        self.0.storyteller.as_ref().map(|n| PublicStoryteller {
+            name: n.name.clone(),
+            is_pseudonym: n.is_pseudonym,
+        })
+    }
+    async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {
+        let found = stories::campaigns(&ctx.state().db, self.0.id).await?;
+        Ok(found.into_iter().map(Campaign::from).collect())
+    }
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
+        let found = stories::tags(&ctx.state().db, self.0.id).await?;
+        Ok(found.into_iter().map(Tag::from).collect())
+    }
+}
+
+/// Extra fields of a list of published stories.
+#[derive(SimpleObject)]
+pub struct StoryListInfo {
+    /// How many stories match in all, across every page.
+    pub total_count: i64,
+}
+
+#[derive(Default)]
+pub struct PublishedQuery;
+
+#[Object]
+impl PublishedQuery {
+    /// Published stories this API key (or, when enabled, the public) may see right
+    /// now, oldest first; optionally only one campaign's or one tag's (by slug).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn stories(
+        &self,
+        ctx: &Context<'_>,
+        campaign: Option<String>,
+        tag: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, PublishedStory, StoryListInfo, EmptyFields>> {
+        let viewer = viewer(ctx)?;
+        let request = page_request(first, after)?;
+        let (page, total) = published::page(
+            &ctx.state().db,
+            &viewer,
+            &published::Filter { campaign, tag },
+            request,
+            clock::now(),
+        )
+        .await?;
+        let mut conn = Connection::with_additional_fields(
+            page.has_previous_page,
+            page.has_next_page,
+            StoryListInfo {
+                total_count: i64::try_from(total).unwrap_or(i64::MAX),
+            },
+        );
+        conn.edges.extend(
+            page.items.into_iter().map(|s| {
+                async_graphql::connection::Edge::new(encode_cursor(s.id), PublishedStory(s))
+            }),
+        );
+        Ok(conn)
+    }
+
+    /// One published story by slug, if this API key (or the public) may see it
+    /// right now; `null` otherwise, exactly as for a slug that does not exist.
+    async fn story(&self, ctx: &Context<'_>, slug: String) -> Result<Option<PublishedStory>> {
+        let viewer = viewer(ctx)?;
+        Ok(
+            published::by_slug(&ctx.state().db, &viewer, &slug, clock::now())
+                .await?
+                .map(PublishedStory),
+        )
+    }
+}
