@@ -1094,3 +1094,30 @@ async fn names_and_regions_follow_the_most_protective_of_story_and_consent() {
         json!({ "region": "United Kingdom", "storyteller": null })
     );
 }
+
+#[tokio::test]
+async fn the_background_worker_marks_expired_consents_without_anyone_acting() {
+    // The test servers poll every second.
+    let w = World::new().await;
+    let teller = w.teller(Person::Adult).await;
+    let mut t = terms(&[Channel::MobileApp]);
+    t.expires_at = Some(clock::now() + Duration::seconds(1));
+    fixtures::consent(&w.app.db, teller.id, t).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let statuses: Vec<_> = consent::records::of_storyteller(&w.app.db, &w.editor, teller.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.status)
+            .collect();
+        if statuses.contains(&entity::consent_record::Status::Expired) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not marked: {statuses:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
