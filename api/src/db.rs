@@ -37,6 +37,8 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                // Erased personal data must not linger in the file's free pages.
+                .pragma("secure_delete", "ON")
         });
     Database::connect(options).await
 }

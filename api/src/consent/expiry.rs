@@ -65,6 +65,7 @@ pub async fn mark_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result
                 via: Via::Automatic,
             },
             Actor::Worker,
+            records::Consequences::TakeDown,
             now,
         )
         .await;

@@ -7,12 +7,14 @@
 //! - [`withdrawal`]: personal withdrawal codes, usable without an account;
 //! - [`takedown`]: stories withdrawn and recipients told when consent ends;
 //! - [`expiry`]: marking expired consents and listing those about to expire;
-//! - [`visibility`]: per channel, whether a story is visible and why not.
+//! - [`visibility`]: per channel, whether a story is visible and why not;
+//! - [`receipt`]: the consent receipt a storyteller keeps (JSON and printable HTML).
 //!
 //! The rules, in plain language, are in `docs/CONSENT.md`.
 
 pub mod expiry;
 pub mod gate;
+pub mod receipt;
 pub mod records;
 pub mod takedown;
 pub mod visibility;

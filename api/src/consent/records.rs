@@ -277,6 +277,7 @@ pub async fn end(
         ending.status(),
         decision,
         Actor::User(staff.user_id),
+        Consequences::TakeDown,
         now,
     )
     .await?;
@@ -284,15 +285,26 @@ pub async fn end(
     Ok(ended)
 }
 
+/// What else an ending does besides the record and its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consequences {
+    /// Withdraw stories nothing covers any more and take them down from recipients.
+    TakeDown,
+    /// Nothing: the caller deals with the stories (erasure deletes them).
+    None,
+}
+
 /// Writes the successor of `current` with `status` and the same terms, its event
-/// and its consequences (stories withdrawn, takedowns). Shared by editors' endings,
-/// withdrawal codes and the expiry worker.
-pub(super) async fn end_record(
+/// and, if asked, its consequences (stories withdrawn, takedowns). Shared by
+/// editors' endings, withdrawal codes, the expiry worker and erasure.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn end_record(
     txn: &DatabaseTransaction,
     current: &consent_record::Model,
     status: Status,
     decision: Decision,
     actor: Actor,
+    consequences: Consequences,
     now: DateTime<Utc>,
 ) -> Result<Consent> {
     if !matches!(
@@ -346,7 +358,9 @@ pub(super) async fn end_record(
         now,
     )
     .await?;
-    takedown::after_ending(txn, &record, status != Status::Expired, actor, now).await?;
+    if consequences == Consequences::TakeDown {
+        takedown::after_ending(txn, &record, status != Status::Expired, actor, now).await?;
+    }
     Ok(Consent {
         record,
         channels,

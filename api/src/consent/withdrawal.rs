@@ -109,6 +109,7 @@ pub async fn withdraw_with_code(
             consent_record::Status::Withdrawn,
             decision,
             Actor::Worker,
+            records::Consequences::TakeDown,
             now,
         )
         .await?;
@@ -120,7 +121,7 @@ pub async fn withdraw_with_code(
 
 /// The person's records that nothing supersedes and that allow use (expired or
 /// not: withdrawing an expired consent still records the person's wish).
-async fn current_usable(
+pub(crate) async fn current_usable(
     db: &impl ConnectionTrait,
     storyteller_id: Uuid,
 ) -> Result<Vec<consent_record::Model>> {

@@ -85,9 +85,15 @@ pub async fn create(
     validate_region(input.region.as_deref())?;
     validate_note(input.note.as_deref())?;
     let txn = db.begin().await?;
-    storytellers::find(&txn, input.storyteller_id)
+    let teller = storytellers::find(&txn, input.storyteller_id)
         .await
         .map_err(|_| Error::invalid("storytellerId", "no storyteller with this id"))?;
+    if teller.erased_at.is_some() {
+        return Err(Error::invalid(
+            "storytellerId",
+            "this storyteller's data has been erased",
+        ));
+    }
     let slug = match input.slug {
         Some(slug) => {
             text::validate_slug(&slug).map_err(|m| Error::invalid("slug", m))?;

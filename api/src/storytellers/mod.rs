@@ -5,6 +5,8 @@
 //! record a storyteller, but only editors and admins read the personal fields, and
 //! every such read is written to the audit log with the fields read.
 
+pub mod rights;
+
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::storyteller;
 use sea_orm::{
@@ -146,9 +148,10 @@ pub fn earliest_adulthood(s: &storyteller::Model) -> Option<NaiveDate> {
 
 fn eighteenth_birthday(born: NaiveDate) -> NaiveDate {
     // Someone born on 29 February comes of age on 1 March in a common year.
-    born.with_year(born.year() + AGE_OF_MAJORITY).unwrap_or_else(|| {
-        NaiveDate::from_ymd_opt(born.year() + AGE_OF_MAJORITY, 3, 1).unwrap_or(born)
-    })
+    born.with_year(born.year() + AGE_OF_MAJORITY)
+        .unwrap_or_else(|| {
+            NaiveDate::from_ymd_opt(born.year() + AGE_OF_MAJORITY, 3, 1).unwrap_or(born)
+        })
 }
 
 /// The risk groups a storyteller belongs to on `on`.
@@ -257,6 +260,7 @@ pub async fn update(
     let staff = principal.require_editor()?;
     let txn = db.begin().await?;
     let current = find(&txn, id).await?;
+    require_not_erased(&current)?;
     let guardian = match changes.guardian {
         Patch::Keep => current
             .guardian_enc
@@ -395,6 +399,10 @@ pub async fn read_personal(
 ) -> Result<PersonalData> {
     let staff = principal.require_editor()?;
     let mut data = PersonalData::default();
+    if s.erased_at.is_some() {
+        // Nothing personal is left to read.
+        return Ok(data);
+    }
     for field in fields {
         let stored = match field {
             PersonalField::LegalName => Some(s.legal_name_enc.as_str()),
@@ -533,6 +541,16 @@ fn birth_year(year: Option<i32>, date: Option<NaiveDate>) -> Result<Option<i32>>
         )),
         (_, Some(d)) => Ok(Some(d.year())),
         (y, None) => Ok(y),
+    }
+}
+
+/// `NOT_FOUND` for an erased storyteller: nothing may be attached to them again.
+pub fn require_not_erased(s: &storyteller::Model) -> Result<()> {
+    match s.erased_at {
+        Some(_) => Err(Error::NotFound(
+            "this storyteller's data has been erased".into(),
+        )),
+        None => Ok(()),
     }
 }
 
