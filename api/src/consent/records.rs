@@ -164,53 +164,11 @@ pub async fn amend(
     decision: Decision,
     now: DateTime<Utc>,
 ) -> Result<Recorded> {
-    let staff = principal.require_editor()?;
-    let txn = db.begin().await?;
-    let current = current_record(&txn, id).await?;
-    let status = match (current.status, status) {
-        (from, None) => from,
-        (Status::Requested | Status::Unknown, Some(to))
-            if matches!(to, Status::Given | Status::Refused | Status::Requested) =>
-        {
-            to
-        }
-        (from, Some(to)) if from == to => to,
-        (from, Some(to)) => {
-            return Err(Error::transition(
-                "CONSENT_STATUS",
-                format!(
-                    "an amendment cannot turn {} into {}; withdraw, revoke or renew instead",
-                    status_name(from),
-                    status_name(to)
-                ),
-            ));
-        }
+    let change = Change {
+        action: "AMENDED",
+        next: &|from| amended_status(from, status),
     };
-    if matches!(
-        current.status,
-        Status::Withdrawn | Status::Revoked | Status::Invalidated | Status::Expired
-    ) {
-        return Err(Error::transition(
-            "CONSENT_ENDED",
-            "this consent has ended; record a new one or renew it",
-        ));
-    }
-    let teller = storyteller(&txn, current.storyteller_id).await?;
-    let recorded = write(
-        &txn,
-        config,
-        &teller,
-        Some(&current),
-        status,
-        terms,
-        decision,
-        "AMENDED",
-        Some(staff.user_id),
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(recorded)
+    supersede(db, principal, config, id, change, terms, decision, now).await
 }
 
 /// Renews a consent: a new `RENEWED` record with new dates (editors and admins).
@@ -224,37 +182,95 @@ pub async fn renew(
     decision: Decision,
     now: DateTime<Utc>,
 ) -> Result<Recorded> {
+    let change = Change {
+        action: "RENEWED",
+        next: &renewed_status,
+    };
+    supersede(db, principal, config, id, change, terms, decision, now).await
+}
+
+/// A change of terms: its event name and the status it leads to from the current one.
+struct Change<'a> {
+    action: &'static str,
+    next: &'a (dyn Fn(Status) -> Result<Status> + Send + Sync),
+}
+
+/// Writes a record with new terms superseding the current record `id`.
+#[allow(clippy::too_many_arguments)]
+async fn supersede(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    config: &ConsentConfig,
+    id: Uuid,
+    change: Change<'_>,
+    terms: Terms,
+    decision: Decision,
+    now: DateTime<Utc>,
+) -> Result<Recorded> {
     let staff = principal.require_editor()?;
     let txn = db.begin().await?;
     let current = current_record(&txn, id).await?;
-    if !matches!(
-        current.status,
-        Status::Given | Status::Renewed | Status::Expired
-    ) {
-        return Err(Error::transition(
-            "CONSENT_STATUS",
-            format!(
-                "only a given, renewed or expired consent can be renewed; this one is {}",
-                status_name(current.status)
-            ),
-        ));
-    }
+    let status = (change.next)(current.status)?;
     let teller = storyteller(&txn, current.storyteller_id).await?;
     let recorded = write(
         &txn,
         config,
         &teller,
         Some(&current),
-        Status::Renewed,
+        status,
         terms,
         decision,
-        "RENEWED",
+        change.action,
         Some(staff.user_id),
         now,
     )
     .await?;
     txn.commit().await?;
     Ok(recorded)
+}
+
+/// The status an amendment leads to: the same, or from `REQUESTED`/`UNKNOWN` the
+/// person's answer.
+fn amended_status(from: Status, requested: Option<Status>) -> Result<Status> {
+    if matches!(
+        from,
+        Status::Withdrawn | Status::Revoked | Status::Invalidated | Status::Expired
+    ) {
+        return Err(Error::transition(
+            "CONSENT_ENDED",
+            "this consent has ended; record a new one or renew it",
+        ));
+    }
+    match (from, requested) {
+        (from, None) => Ok(from),
+        (Status::Requested | Status::Unknown, Some(to))
+            if matches!(to, Status::Given | Status::Refused | Status::Requested) =>
+        {
+            Ok(to)
+        }
+        (from, Some(to)) if from == to => Ok(to),
+        (from, Some(to)) => Err(Error::transition(
+            "CONSENT_STATUS",
+            format!(
+                "an amendment cannot turn {} into {}; withdraw, revoke or renew instead",
+                status_name(from),
+                status_name(to)
+            ),
+        )),
+    }
+}
+
+fn renewed_status(from: Status) -> Result<Status> {
+    match from {
+        Status::Given | Status::Renewed | Status::Expired => Ok(Status::Renewed),
+        other => Err(Error::transition(
+            "CONSENT_STATUS",
+            format!(
+                "only a given, renewed or expired consent can be renewed; this one is {}",
+                status_name(other)
+            ),
+        )),
+    }
 }
 
 /// Ends a consent at once: withdrawn by the person, revoked by the organisation,
@@ -856,4 +872,52 @@ fn status_action(status: Status) -> &'static str {
 
 fn trimmed(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_amendment_keeps_the_status_or_records_the_answer_to_a_request() {
+        assert_eq!(
+            amended_status(Status::Given, None).ok(),
+            Some(Status::Given)
+        );
+        assert_eq!(
+            amended_status(Status::Requested, Some(Status::Given)).ok(),
+            Some(Status::Given)
+        );
+        assert_eq!(
+            amended_status(Status::Unknown, Some(Status::Refused)).ok(),
+            Some(Status::Refused)
+        );
+        assert!(amended_status(Status::Refused, Some(Status::Given)).is_err());
+        assert!(amended_status(Status::Given, Some(Status::Renewed)).is_err());
+        for ended in [
+            Status::Withdrawn,
+            Status::Revoked,
+            Status::Invalidated,
+            Status::Expired,
+        ] {
+            assert!(amended_status(ended, None).is_err(), "{ended:?}");
+        }
+    }
+
+    #[test]
+    fn only_given_renewed_or_expired_consents_can_be_renewed() {
+        for from in [Status::Given, Status::Renewed, Status::Expired] {
+            assert_eq!(renewed_status(from).ok(), Some(Status::Renewed));
+        }
+        for from in [
+            Status::Requested,
+            Status::Refused,
+            Status::Withdrawn,
+            Status::Revoked,
+            Status::Invalidated,
+            Status::Unknown,
+        ] {
+            assert!(renewed_status(from).is_err(), "{from:?}");
+        }
+    }
 }
