@@ -6,6 +6,7 @@ mod auth;
 mod campaigns;
 mod cli;
 mod consent;
+mod consent_props;
 mod consumers;
 mod contract;
 mod fixtures;
