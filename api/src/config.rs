@@ -113,6 +113,40 @@ pub struct JobsConfig {
     pub lease: Duration,
 }
 
+/// An S3-compatible bucket (AWS, MinIO, Garage, R2…).
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    pub bucket: String,
+    pub region: String,
+    /// A custom endpoint (`http://127.0.0.1:9000`); `None` for AWS itself.
+    pub endpoint: Option<String>,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`.
+    pub path_style: bool,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("access_key_id", &self.access_key_id)
+            .field("path_style", &self.path_style)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where media bytes are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageConfig {
+    /// Files under `CHORUS_MEDIA_DIR` (the embedded default).
+    Local,
+    S3(S3Settings),
+}
+
 /// Consent and consumer-read settings.
 #[derive(Debug, Clone)]
 pub struct ConsentConfig {
@@ -135,6 +169,9 @@ pub struct Config {
     pub database_url: String,
     pub database_max_connections: u32,
     pub media_dir: PathBuf,
+    pub storage: StorageConfig,
+    /// How long a presigned media URL (S3) stays valid.
+    pub media_url_ttl: Duration,
     pub migrate_on_start: bool,
     /// Load demo content on the first start with an empty embedded database.
     pub demo_on_first_start: bool,
@@ -227,6 +264,32 @@ impl Config {
             .get("CHORUS_MEDIA_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("media"));
+        let storage = match vars.get("CHORUS_STORAGE").as_deref() {
+            None | Some("local") => StorageConfig::Local,
+            Some("s3") => {
+                let required = |name: &'static str| {
+                    vars.get(name)
+                        .ok_or_else(|| ConfigError::new(name, "required when CHORUS_STORAGE=s3"))
+                };
+                StorageConfig::S3(S3Settings {
+                    bucket: required("CHORUS_S3_BUCKET")?,
+                    region: vars
+                        .get("CHORUS_S3_REGION")
+                        .unwrap_or_else(|| "us-east-1".into()),
+                    endpoint: vars.get("CHORUS_S3_ENDPOINT"),
+                    access_key_id: required("CHORUS_S3_ACCESS_KEY_ID")?,
+                    secret_access_key: required("CHORUS_S3_SECRET_ACCESS_KEY")?,
+                    path_style: vars.bool("CHORUS_S3_PATH_STYLE", false)?,
+                })
+            }
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "CHORUS_STORAGE",
+                    format!("expected `local` or `s3`, got `{other}`"),
+                ));
+            }
+        };
+        let media_url_ttl = vars.duration("CHORUS_MEDIA_URL_TTL", "5m")?;
         let migrate_on_start = vars.bool("CHORUS_MIGRATE_ON_START", true)?;
         let demo_on_first_start = vars.bool("CHORUS_DEMO", !production)?;
         if production && demo_on_first_start {
@@ -333,6 +396,8 @@ impl Config {
             database_url,
             database_max_connections,
             media_dir,
+            storage,
+            media_url_ttl,
             migrate_on_start,
             demo_on_first_start,
             auth,

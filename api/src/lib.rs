@@ -26,6 +26,7 @@ pub mod pagination;
 pub mod patch;
 pub mod slug;
 pub mod state;
+pub mod storage;
 pub mod stories;
 pub mod storytellers;
 pub mod telemetry;
