@@ -607,6 +607,32 @@ mod tests {
     }
 
     #[test]
+    fn s3_storage_needs_a_bucket_and_keys_and_never_prints_the_secret() {
+        assert_eq!(config(&[]).unwrap().storage, StorageConfig::Local);
+        let err = config(&[("CHORUS_STORAGE", "s3")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_S3_BUCKET");
+        let err = config(&[("CHORUS_STORAGE", "s3"), ("CHORUS_S3_BUCKET", "media")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_S3_ACCESS_KEY_ID");
+        let c = config(&[
+            ("CHORUS_STORAGE", "s3"),
+            ("CHORUS_S3_BUCKET", "media"),
+            ("CHORUS_S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("CHORUS_S3_ACCESS_KEY_ID", "chorus"),
+            ("CHORUS_S3_SECRET_ACCESS_KEY", "very-secret-value"),
+            ("CHORUS_S3_PATH_STYLE", "true"),
+        ])
+        .expect("valid S3 config");
+        let StorageConfig::S3(s3) = &c.storage else {
+            panic!("expected S3: {:?}", c.storage)
+        };
+        assert!(s3.path_style);
+        assert_eq!(s3.region, "us-east-1");
+        assert!(!format!("{c:?}").contains("very-secret-value"));
+        let err = config(&[("CHORUS_STORAGE", "ftp")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_STORAGE");
+    }
+
+    #[test]
     fn durations_accept_units_and_refuse_zero() {
         assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
