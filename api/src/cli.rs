@@ -164,14 +164,23 @@ async fn serve(config: Config) -> Result<(), Failure> {
     }
     let demo_wanted = config.demo_on_first_start && config.is_sqlite();
     let app = Application::build(config).await.map_err(runtime)?;
-    let demo_admin = if demo_wanted && demo::is_empty(&app.state().db).await.map_err(runtime)? {
-        tracing::info!("empty embedded database: loading demo content");
-        demo::load(&app.state().db, clock::now())
+    let (demo_admin, demo_key) =
+        if demo_wanted && demo::is_empty(&app.state().db).await.map_err(runtime)? {
+            tracing::info!("empty embedded database: loading demo content");
+            let state = app.state();
+            let admin = demo::load(&state.db, clock::now()).await.map_err(runtime)?;
+            let key = demo::stories::load(
+                &state.db,
+                &state.crypto,
+                &state.config.consent,
+                clock::now(),
+            )
             .await
-            .map_err(runtime)?
-    } else {
-        None
-    };
+            .map_err(runtime)?;
+            (admin, key)
+        } else {
+            (None, None)
+        };
 
     let base = app.base_url();
     let mut out = std::io::stdout().lock();
@@ -181,6 +190,13 @@ async fn serve(config: Config) -> Result<(), Failure> {
         let _ = writeln!(out, "  Demo admin, shown only this once:");
         let _ = writeln!(out, "    email:    {}", admin.email);
         let _ = writeln!(out, "    password: {}", admin.password);
+    }
+    if let Some(key) = demo_key {
+        let _ = writeln!(
+            out,
+            "  Demo API key (PUBLIC_WEB), shown only this once; send it as X-Api-Key:"
+        );
+        let _ = writeln!(out, "    {key}");
     }
     let _ = writeln!(out, "  Stop with Ctrl-C.\n");
     let _ = out.flush();
@@ -209,8 +225,16 @@ async fn load_demo(config: Config) -> Result<(), Failure> {
             "demo content is never loaded in production".into(),
         ));
     }
+    let keys = crate::app::load_key_ring(&config.encryption).map_err(Failure::Usage)?;
     let conn = connect_and_migrate(&config).await?;
-    match demo::load(&conn, clock::now()).await.map_err(runtime)? {
+    let demo_admin = demo::load(&conn, clock::now()).await.map_err(runtime)?;
+    let demo_key = demo::stories::load(&conn, &keys, &config.consent, clock::now())
+        .await
+        .map_err(runtime)?;
+    if let Some(key) = demo_key {
+        println!("demo API key (PUBLIC_WEB), shown only this once: {key}");
+    }
+    match demo_admin {
         Some(admin) => println!(
             "demo content loaded\ndemo admin, shown only this once:\n  email:    {}\n  password: {}",
             admin.email, admin.password

@@ -135,15 +135,21 @@ async fn chorus_demo_loads_content_once_and_prints_the_admin_once() {
     );
 }
 
-/// Reads the server's stdout until the banner is complete; returns (base URL, email, password).
-fn read_banner(stdout: impl std::io::Read) -> (String, Option<(String, String)>) {
+/// What the first start prints: the base URL, the demo admin, the demo API key.
+type Banner = (String, Option<(String, String)>, Option<String>);
+
+/// Reads the server's stdout until the banner is complete.
+fn read_banner(stdout: impl std::io::Read) -> Banner {
     let mut base = String::new();
     let mut email = None;
     let mut password = None;
+    let mut key = None;
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
         if let Some(url) = line.strip_prefix("Chorus is running at ") {
             base = url.trim().to_owned();
+        } else if line.trim().starts_with("chk_") {
+            key = Some(line.trim().to_owned());
         } else if let Some(v) = line.trim().strip_prefix("email:") {
             email = Some(v.trim().to_owned());
         } else if let Some(v) = line.trim().strip_prefix("password:") {
@@ -152,7 +158,7 @@ fn read_banner(stdout: impl std::io::Read) -> (String, Option<(String, String)>)
             break;
         }
     }
-    (base, email.zip(password))
+    (base, email.zip(password), key)
 }
 
 #[tokio::test]
@@ -165,10 +171,11 @@ async fn first_start_loads_the_demo_and_its_admin_can_sign_in_then_sigterm_stops
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (base, credentials) = tokio::task::spawn_blocking(move || read_banner(stdout))
+    let (base, credentials, key) = tokio::task::spawn_blocking(move || read_banner(stdout))
         .await
         .unwrap();
     let (email, password) = credentials.expect("the first start prints the demo admin");
+    let key = key.expect("the first start prints a demo API key");
     assert!(
         dir.path().join("data/chorus.db").exists(),
         "the embedded database is under ./data"
@@ -210,6 +217,23 @@ async fn first_start_loads_the_demo_and_its_admin_can_sign_in_then_sigterm_stops
             .unwrap()
             .is_empty()
     );
+    // The demo key reads, through the consent gate, only the demo stories whose
+    // consent covers PUBLIC_WEB: not the app-only one, not the draft.
+    let stories: serde_json::Value = client
+        .post(format!("{base}/graphql"))
+        .header("x-api-key", &key)
+        .json(&json!({ "query": "{ stories { totalCount edges { node { title storyteller { name isPseudonym } region } } } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stories["data"]["stories"]["totalCount"], 2, "{stories}");
+    assert_eq!(
+        stories["data"]["stories"]["edges"][0]["node"],
+        json!({ "title": "The first winter", "storyteller": { "name": "Nadia", "isPseudonym": true }, "region": "United Kingdom" })
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -232,10 +256,11 @@ async fn first_start_loads_the_demo_and_its_admin_can_sign_in_then_sigterm_stops
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (_, credentials) = tokio::task::spawn_blocking(move || read_banner(stdout))
+    let (_, credentials, key) = tokio::task::spawn_blocking(move || read_banner(stdout))
         .await
         .unwrap();
     assert!(credentials.is_none());
+    assert!(key.is_none(), "the key is shown only once");
     child.kill().unwrap();
     child.wait().unwrap();
 }
@@ -259,10 +284,10 @@ async fn production_never_creates_demo_content() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (base, credentials) = tokio::task::spawn_blocking(move || read_banner(stdout))
+    let (base, credentials, key) = tokio::task::spawn_blocking(move || read_banner(stdout))
         .await
         .unwrap();
-    assert!(credentials.is_none());
+    assert!(credentials.is_none() && key.is_none());
     let body: serde_json::Value = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .json(&json!({ "query": "{ campaigns { edges { cursor } } }" }))

@@ -1,5 +1,6 @@
 //! Demo content for a first look: campaigns and tags modelled on real campaign
-//! themes, and a demo admin with a random password. No real people appear here.
+//! themes, a demo admin with a random password, and ([`stories`]) invented
+//! storytellers with consent and stories. No real people appear here.
 //!
 //! Loaded on the first start with an empty embedded database, and by `chorus demo`;
 //! never in production (the configuration refuses it).
@@ -8,6 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{campaign, tag};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait};
 use uuid::Uuid;
+
+pub mod stories;
 
 use crate::{
     auth::{Role, random_bytes, users},
@@ -188,7 +191,7 @@ fn date((y, m, d): (i32, u32, u32)) -> Option<NaiveDate> {
 }
 
 /// 20 characters from an alphabet without look-alikes (no 0/O, 1/l/I).
-fn random_password() -> String {
+pub(crate) fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     random_bytes(20)
         .into_iter()
