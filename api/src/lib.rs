@@ -22,6 +22,7 @@ pub mod graphql;
 pub mod http;
 pub mod jobs;
 pub mod locale;
+pub mod media;
 pub mod pagination;
 pub mod patch;
 pub mod slug;

@@ -142,17 +142,19 @@ impl ObjectStore for LocalStore {
 
     async fn presign_put(
         &self,
-        _key: &str,
+        key: &str,
         _expires_in: Duration,
     ) -> Result<Option<PresignedUrl>, StorageError> {
+        validate_key(key)?;
         Ok(None)
     }
 
     async fn presign_get(
         &self,
-        _key: &str,
+        key: &str,
         _expires_in: Duration,
     ) -> Result<Option<PresignedUrl>, StorageError> {
+        validate_key(key)?;
         Ok(None)
     }
 }

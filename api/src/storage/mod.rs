@@ -1,5 +1,5 @@
 //! Where media bytes live: one small [`ObjectStore`] trait with a driver per
-//! backend ([`local`] disk, the embedded default; S3-compatible buckets).
+//! backend ([`local`] disk, the embedded default; [`s3`]-compatible buckets).
 //!
 //! Services speak only to the trait. Objects are addressed by keys Chorus makes
 //! (never a client's filename), written from a file on disk (uploads are
@@ -7,6 +7,7 @@
 //! back as byte streams, whole or by range.
 
 pub mod local;
+pub mod s3;
 
 use std::{ops::Range, path::Path, pin::Pin, time::Duration};
 
@@ -108,6 +109,20 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
         key: &str,
         expires_in: Duration,
     ) -> Result<Option<PresignedUrl>, StorageError>;
+}
+
+/// The store the configuration names: local disk under `media_dir`, or an S3 bucket.
+pub fn from_config(
+    config: &crate::config::Config,
+) -> Result<std::sync::Arc<dyn ObjectStore>, StorageError> {
+    Ok(match &config.storage {
+        crate::config::StorageConfig::Local => {
+            std::sync::Arc::new(local::LocalStore::new(&config.media_dir))
+        }
+        crate::config::StorageConfig::S3(settings) => {
+            std::sync::Arc::new(s3::S3Store::new(settings)?)
+        }
+    })
 }
 
 /// Checks a key Chorus made: relative, `/`-separated segments of letters,

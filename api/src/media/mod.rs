@@ -1,0 +1,12 @@
+//! The media intake pipeline: what an upload really is, and making it safe to
+//! keep.
+//!
+//! A photo's GPS tag or embedded thumbnail can reveal where a storyteller
+//! lives, so every upload is identified by its bytes ([`sniff`], never by the
+//! client's filename or content type) and has its metadata removed
+//! ([`strip`]) before anything is stored. These steps are pure file-in,
+//! file-out functions with no database or HTTP, so they are tested directly;
+//! hashing, size limits, renditions and storage build on them.
+
+pub mod sniff;
+pub mod strip;

@@ -1,0 +1,368 @@
+//! S3-compatible buckets (AWS, MinIO, Garage, R2…) through the `rust-s3` crate.
+//!
+//! Uploads stream from the source file: one `PUT` below 8 MiB, otherwise a
+//! multipart upload with at most two parts in flight, so an upload holds about
+//! 24 MiB in memory whatever the file's size. Reads stream the response body,
+//! whole or by range, in one request. Errors name the operation and the
+//! server's error code, never a credential.
+
+use std::{
+    ops::Range,
+    path::Path,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use ::s3::{
+    Bucket, Region, command::Command, creds::Credentials, error::S3Error, request::Request,
+    request::tokio_backend::ReqwestRequest,
+};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+
+use super::{
+    ObjectInfo, ObjectRead, ObjectStore, PresignedUrl, StorageError, check_range, validate_key,
+};
+use crate::config::S3Settings;
+
+/// The longest lifetime S3 allows for a presigned URL (seven days).
+const MAX_PRESIGN_SECS: u64 = 7 * 24 * 60 * 60;
+/// Multipart parts (8 MiB each) uploaded at once by one `put_file`.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// Objects in one S3 bucket.
+#[derive(Clone)]
+pub struct S3Store {
+    /// For requests whose answer is small: bounded by rust-s3's request timeout.
+    bucket: Box<Bucket>,
+    /// For reads: the body may legitimately take longer than any fixed limit to
+    /// reach a slow client, and the whole body counts against reqwest's timeout.
+    streaming: Box<Bucket>,
+    endpoint: String,
+}
+
+impl std::fmt::Debug for S3Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Bucket's own Debug would print its credentials' structure; keep to facts.
+        f.debug_struct("S3Store")
+            .field("bucket", &self.bucket.name)
+            .field("endpoint", &self.endpoint)
+            .field("path_style", &self.bucket.is_path_style())
+            .finish_non_exhaustive()
+    }
+}
+
+impl S3Store {
+    /// A store over an existing bucket (operators create buckets; Chorus never does).
+    pub fn new(settings: &S3Settings) -> Result<Self, StorageError> {
+        let endpoint = settings
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", settings.region));
+        let region = Region::Custom {
+            region: settings.region.clone(),
+            endpoint: endpoint.clone(),
+        };
+        let credentials = Credentials::new(
+            Some(&settings.access_key_id),
+            Some(&settings.secret_access_key),
+            None,
+            None,
+            None,
+        )
+        .map_err(|e| StorageError::Backend(format!("S3 credentials: {e}")))?;
+        let mut bucket = Bucket::new(&settings.bucket, region, credentials)
+            .map_err(|e| backend_error("configure S3 bucket", e))?;
+        if settings.path_style {
+            bucket.set_path_style();
+        }
+        let mut streaming = bucket.clone();
+        streaming.set_request_timeout(None);
+        Ok(Self {
+            bucket,
+            streaming,
+            endpoint,
+        })
+    }
+}
+
+/// Maps a rust-s3 error: a missing object and a bad range mean something to
+/// callers; anything else (a missing bucket too) is a backend failure described
+/// by the operation, the HTTP status and the server's error code, never by the
+/// request, whose headers carry the signature.
+fn backend_error(operation: &str, err: S3Error) -> StorageError {
+    match err {
+        S3Error::HttpFailWithBody(404, body)
+            if xml_element(&body, "Code") == Some("NoSuchBucket") =>
+        {
+            StorageError::Backend(format!("{operation}: HTTP 404 (NoSuchBucket)"))
+        }
+        S3Error::HttpFailWithBody(404, _) => StorageError::NotFound,
+        S3Error::HttpFailWithBody(416, _) => StorageError::InvalidRange,
+        S3Error::HttpFailWithBody(status, body) => {
+            let code = xml_element(&body, "Code").unwrap_or("no error code");
+            StorageError::Backend(format!("{operation}: HTTP {status} ({code})"))
+        }
+        other => StorageError::Backend(format!("{operation}: {other}")),
+    }
+}
+
+/// The text of the first `<name>` element of an S3 error body.
+fn xml_element<'a>(body: &'a str, name: &str) -> Option<&'a str> {
+    let start = body.find(&format!("<{name}>"))? + name.len() + 2;
+    let len = body[start..].find(&format!("</{name}>"))?;
+    let text = &body[start..start + len];
+    // Codes are short words; anything else is not worth echoing.
+    (text.len() <= 64 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'))
+        .then_some(text)
+}
+
+/// A presigned URL's lifetime in whole seconds, as S3 accepts it (1 s to 7 days).
+fn presign_secs(expires_in: Duration) -> Result<u32, StorageError> {
+    let secs = expires_in.as_secs() + u64::from(expires_in.subsec_nanos() > 0);
+    if secs == 0 || secs > MAX_PRESIGN_SECS {
+        return Err(StorageError::Backend(format!(
+            "a presigned URL must live between 1 s and 7 days, not {expires_in:?}"
+        )));
+    }
+    u32::try_from(secs).map_err(|_| StorageError::Backend("presign lifetime".into()))
+}
+
+/// The object's total size from a `206` response's `Content-Range: bytes a-b/total`,
+/// checking that the server sent the range asked for.
+fn total_from_content_range(value: Option<&str>, range: &Range<u64>) -> Option<u64> {
+    let rest = value?.strip_prefix("bytes ")?;
+    let (span, total) = rest.split_once('/')?;
+    let (first, _last) = span.split_once('-')?;
+    (first.parse::<u64>().ok()? == range.start)
+        .then(|| total.parse().ok())
+        .flatten()
+}
+
+/// A stream of body chunks with transport errors turned into `io::Error`s.
+struct IoStream<S>(Pin<Box<S>>);
+
+impl<S, E> futures_core::Stream for IoStream<S>
+where
+    S: futures_core::Stream<Item = Result<Bytes, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0
+            .as_mut()
+            .poll_next(cx)
+            .map(|item| item.map(|chunk| chunk.map_err(std::io::Error::other)))
+    }
+}
+
+#[async_trait::async_trait]
+impl ObjectStore for S3Store {
+    async fn put_file(
+        &self,
+        key: &str,
+        source: &Path,
+        content_type: &str,
+    ) -> Result<ObjectInfo, StorageError> {
+        validate_key(key)?;
+        let mut file = tokio::fs::File::open(source).await?;
+        let response = self
+            .bucket
+            .put_object_stream_builder(key)
+            .with_content_type(content_type)
+            .with_max_concurrent_chunks(PARTS_IN_FLIGHT)
+            .execute_stream(&mut file)
+            .await
+            .map_err(|e| backend_error("S3 put", e))?;
+        if !(200..300).contains(&response.status_code()) {
+            return Err(StorageError::Backend(format!(
+                "S3 put: HTTP {}",
+                response.status_code()
+            )));
+        }
+        self.head(key).await
+    }
+
+    async fn get(&self, key: &str, range: Option<Range<u64>>) -> Result<ObjectRead, StorageError> {
+        validate_key(key)?;
+        let command = match &range {
+            None => Command::GetObject,
+            // Also keeps rust-s3 from asserting (panicking) on an inverted range.
+            Some(r) if r.start >= r.end => return Err(StorageError::InvalidRange),
+            Some(r) => Command::GetObjectRange {
+                start: r.start,
+                end: Some(r.end - 1),
+            },
+        };
+        let request = ReqwestRequest::new(&self.streaming, key, command)
+            .await
+            .map_err(|e| backend_error("S3 get", e))?;
+        let response = request
+            .response()
+            .await
+            .map_err(|e| backend_error("S3 get", e))?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+        };
+        let size = match &range {
+            None => header("content-length").and_then(|v| v.parse().ok()),
+            Some(range) => total_from_content_range(header("content-range"), range),
+        }
+        .ok_or_else(|| StorageError::Backend("S3 get: response without a usable size".into()))?;
+        if let Some(range) = &range {
+            // S3 clips a range that runs past the end; the trait refuses it.
+            check_range(range, size)?;
+        }
+        Ok(ObjectRead {
+            size,
+            bytes: Box::pin(IoStream(Box::pin(response.bytes_stream()))),
+        })
+    }
+
+    async fn head(&self, key: &str) -> Result<ObjectInfo, StorageError> {
+        validate_key(key)?;
+        let (head, _status) = self
+            .bucket
+            .head_object(key)
+            .await
+            .map_err(|e| backend_error("S3 head", e))?;
+        let size = head
+            .content_length
+            .and_then(|len| u64::try_from(len).ok())
+            .ok_or_else(|| StorageError::Backend("S3 head: no content length".into()))?;
+        let modified = head
+            .last_modified
+            .as_deref()
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+            .map(|t| t.with_timezone(&Utc));
+        Ok(ObjectInfo {
+            key: key.to_owned(),
+            size,
+            modified,
+        })
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        validate_key(key)?;
+        match self.bucket.delete_object(key).await {
+            Ok(_) => Ok(()),
+            Err(e) => match backend_error("S3 delete", e) {
+                StorageError::NotFound => Ok(()),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
+        let pages = self
+            .bucket
+            .list(prefix.to_owned(), None)
+            .await
+            .map_err(|e| backend_error("S3 list", e))?;
+        let mut out: Vec<ObjectInfo> = pages
+            .into_iter()
+            .flat_map(|page| page.contents)
+            // Objects another tool put in the bucket under keys Chorus never makes
+            // are not ours to sweep.
+            .filter(|object| object.key.starts_with(prefix) && validate_key(&object.key).is_ok())
+            .map(|object| ObjectInfo {
+                modified: DateTime::parse_from_rfc3339(&object.last_modified)
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc)),
+                key: object.key,
+                size: object.size,
+            })
+            .collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    async fn presign_put(
+        &self,
+        key: &str,
+        expires_in: Duration,
+    ) -> Result<Option<PresignedUrl>, StorageError> {
+        validate_key(key)?;
+        let secs = presign_secs(expires_in)?;
+        let signed_at = Utc::now();
+        let url = self
+            .bucket
+            .presign_put(key, secs, None, None)
+            .await
+            .map_err(|e| backend_error("S3 presign put", e))?;
+        Ok(Some(PresignedUrl {
+            url,
+            expires_at: signed_at + chrono::Duration::seconds(i64::from(secs)),
+        }))
+    }
+
+    async fn presign_get(
+        &self,
+        key: &str,
+        expires_in: Duration,
+    ) -> Result<Option<PresignedUrl>, StorageError> {
+        validate_key(key)?;
+        let secs = presign_secs(expires_in)?;
+        let signed_at = Utc::now();
+        let url = self
+            .bucket
+            .presign_get(key, secs, None)
+            .await
+            .map_err(|e| backend_error("S3 presign get", e))?;
+        Ok(Some(PresignedUrl {
+            url,
+            expires_at: signed_at + chrono::Duration::seconds(i64::from(secs)),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_keep_the_code_and_drop_the_rest() {
+        let body = "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code>\
+                    <Message>secret-ish details</Message></Error>";
+        let err = backend_error("S3 get", S3Error::HttpFailWithBody(403, body.into()));
+        assert_eq!(
+            err.to_string(),
+            "storage backend failed: S3 get: HTTP 403 (SignatureDoesNotMatch)"
+        );
+        assert!(matches!(
+            backend_error("x", S3Error::HttpFailWithBody(404, String::new())),
+            StorageError::NotFound
+        ));
+        let no_bucket = "<Error><Code>NoSuchBucket</Code></Error>";
+        assert!(matches!(
+            backend_error("x", S3Error::HttpFailWithBody(404, no_bucket.into())),
+            StorageError::Backend(_)
+        ));
+    }
+
+    #[test]
+    fn presigned_lifetimes_are_whole_seconds_within_s3_limits() {
+        assert_eq!(presign_secs(Duration::from_millis(1500)).ok(), Some(2));
+        assert_eq!(presign_secs(Duration::from_secs(300)).ok(), Some(300));
+        assert!(presign_secs(Duration::ZERO).is_err());
+        assert!(presign_secs(Duration::from_secs(MAX_PRESIGN_SECS + 1)).is_err());
+    }
+
+    #[test]
+    fn content_range_gives_the_total_size_of_the_range_asked_for() {
+        assert_eq!(
+            total_from_content_range(Some("bytes 10-19/1048576"), &(10..20)),
+            Some(1_048_576)
+        );
+        assert_eq!(
+            total_from_content_range(Some("bytes 0-19/1048576"), &(10..20)),
+            None
+        );
+        assert_eq!(total_from_content_range(None, &(10..20)), None);
+    }
+}
