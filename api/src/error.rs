@@ -41,6 +41,10 @@ pub enum Error {
         /// What no consent covers, e.g. `PUBLIC_WEB: no consent names this channel`.
         missing: Vec<String>,
     },
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error")]
@@ -58,6 +62,8 @@ impl Error {
             Error::Conflict(_) | Error::VersionConflict { .. } => "CONFLICT",
             Error::InvalidTransition { .. } => "INVALID_TRANSITION",
             Error::ConsentMissing { .. } => "CONSENT_MISSING",
+            Error::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Error::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::Internal(_) => "INTERNAL",
         }

@@ -11,6 +11,7 @@ mod m20261123_000002_campaigns_tags;
 mod m20261123_000003_stories;
 mod m20261123_000004_partners_api_keys;
 mod m20261123_000005_consent;
+mod m20261123_000006_media;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_stories::Migration),
             Box::new(m20261123_000004_partners_api_keys::Migration),
             Box::new(m20261123_000005_consent::Migration),
+            Box::new(m20261123_000006_media::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod journey;
 mod lifecycle;
+mod media;
 mod rights;
 mod s3_server;
 mod scheduling;

@@ -50,7 +50,7 @@ async fn next_chunk(stream: &mut ByteStream) -> Option<<ByteStream as futures_co
     std::future::poll_fn(|cx| futures_core::Stream::poll_next(stream.as_mut(), cx)).await
 }
 
-async fn read_all(mut stream: ByteStream) -> Vec<u8> {
+pub async fn read_all(mut stream: ByteStream) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(chunk) = next_chunk(&mut stream).await {
         out.extend_from_slice(&chunk.expect("read chunk"));

@@ -181,8 +181,10 @@ fn is_same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-#[cfg(test)]
-mod fixtures;
+/// Files with known metadata, built in code; for this crate's tests and, with
+/// the `test-fixtures` feature, the integration tests.
+#[cfg(any(test, feature = "test-fixtures"))]
+pub mod fixtures;
 
 #[cfg(test)]
 mod tests {

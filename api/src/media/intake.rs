@@ -1,0 +1,294 @@
+//! Taking in one uploaded file: identify it by its bytes, check its size, strip
+//! its metadata, hash it, refuse a duplicate, store it, and record it, in that
+//! order, so that nothing unsafe is ever stored and a failure at any step leaves
+//! neither an object without a row nor a row without an object.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use entity::media_asset::{self, Kind, MetadataStatus, State};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
+use uuid::Uuid;
+
+use super::{
+    sniff::{self, MediaKind, SNIFF_LEN, Sniffed},
+    strip::{self, StripOutcome},
+};
+use crate::{
+    audit::{self, Actor, Event},
+    auth::Principal,
+    error::{Error, Result},
+    storage::ObjectStore,
+    stories, storytellers,
+};
+
+/// The largest file accepted per kind, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub image: u64,
+    pub audio: u64,
+    pub video: u64,
+    pub document: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        const MIB: u64 = 1024 * 1024;
+        Self {
+            image: 25 * MIB,
+            audio: 200 * MIB,
+            video: 2048 * MIB,
+            document: 25 * MIB,
+        }
+    }
+}
+
+impl Limits {
+    fn of(&self, kind: MediaKind) -> u64 {
+        match kind {
+            MediaKind::Image => self.image.min(strip::MAX_IMAGE_BYTES),
+            MediaKind::Audio => self.audio,
+            MediaKind::Video => self.video,
+            MediaKind::Document => self.document,
+        }
+    }
+}
+
+/// What an upload belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A photo, recording or video of a story.
+    Story(Uuid),
+    /// Private evidence about a person (a consent form, a recording of verbal
+    /// consent): editors only, never published.
+    Evidence { storyteller_id: Uuid },
+}
+
+/// Takes in the file at `upload` (a temp file the caller owns and removes).
+pub async fn ingest(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+    principal: &Principal,
+    owner: Owner,
+    upload: &Path,
+    limits: &Limits,
+    now: DateTime<Utc>,
+) -> Result<media_asset::Model> {
+    let staff = match owner {
+        Owner::Story(_) => principal.staff()?,
+        Owner::Evidence { .. } => principal.require_editor()?,
+    };
+    match owner {
+        Owner::Story(story_id) => {
+            stories::get(db, principal, story_id).await?;
+        }
+        Owner::Evidence { storyteller_id } => {
+            let teller = storytellers::find(db, storyteller_id).await?;
+            storytellers::require_not_erased(&teller)?;
+        }
+    }
+
+    let sniffed = sniff_file(upload).await?;
+    if sniffed.kind == MediaKind::Document && matches!(owner, Owner::Story(_)) {
+        return Err(Error::UnsupportedMediaType(
+            "PDF files are accepted only as private consent evidence".into(),
+        ));
+    }
+    let size = tokio::fs::metadata(upload)
+        .await
+        .map_err(Error::internal)?
+        .len();
+    let limit = limits.of(sniffed.kind);
+    if size > limit {
+        return Err(Error::PayloadTooLarge(format!(
+            "this {} is {size} bytes; the limit is {limit}",
+            sniffed.mime
+        )));
+    }
+
+    let cleaned = Cleaned::new(upload);
+    let outcome = {
+        let (src, dst) = (upload.to_path_buf(), cleaned.0.clone());
+        tokio::task::spawn_blocking(move || strip::strip_file(&sniffed, &src, &dst))
+            .await
+            .map_err(Error::internal)??
+    };
+    let (sha256, size) = hash_file(&cleaned.0).await?;
+    let (width, height) = if sniffed.kind == MediaKind::Image {
+        dimensions(&cleaned.0).await?
+    } else {
+        (None, None)
+    };
+
+    if let Owner::Story(story_id) = owner
+        && let Some(existing) = media_asset::Entity::find()
+            .filter(media_asset::Column::StoryId.eq(story_id))
+            .filter(media_asset::Column::Sha256.eq(sha256.clone()))
+            .filter(media_asset::Column::State.eq(State::Ready))
+            .one(db)
+            .await?
+    {
+        return Err(Error::Conflict(format!(
+            "this file is already attached to the story as {}",
+            existing.id
+        )));
+    }
+
+    let id = Uuid::now_v7();
+    let key = format!("media/{id}/original.{}", sniffed.extension);
+    store
+        .put_file(&key, &cleaned.0, sniffed.mime)
+        .await
+        .map_err(Error::internal)?;
+
+    let not_cleanable = outcome == StripOutcome::NotCleanable;
+    let record = async {
+        let txn = db.begin().await?;
+        let asset = media_asset::ActiveModel {
+            id: Set(id),
+            story_id: Set(match owner {
+                Owner::Story(story_id) => Some(story_id),
+                Owner::Evidence { .. } => None,
+            }),
+            storyteller_id: Set(match owner {
+                Owner::Evidence { storyteller_id } => Some(storyteller_id),
+                Owner::Story(_) => None,
+            }),
+            kind: Set(kind(sniffed.kind)),
+            mime: Set(sniffed.mime.to_owned()),
+            size_bytes: Set(i64::try_from(size).unwrap_or(i64::MAX)),
+            sha256: Set(sha256.clone()),
+            storage_key: Set(key.clone()),
+            width: Set(width),
+            height: Set(height),
+            duration_ms: Set(None),
+            alt_text: Set(None),
+            caption: Set(None),
+            credit: Set(None),
+            // Protective default: assume faces until an editor says otherwise.
+            shows_faces: Set(sniffed.kind == MediaKind::Image || sniffed.kind == MediaKind::Video),
+            faces_reviewed_at: Set(None),
+            faces_reviewed_by: Set(None),
+            private: Set(not_cleanable || matches!(owner, Owner::Evidence { .. })),
+            metadata_status: Set(if not_cleanable {
+                MetadataStatus::NotCleanable
+            } else {
+                MetadataStatus::Cleaned
+            }),
+            state: Set(State::Ready),
+            created_by: Set(staff.user_id),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            Actor::User(staff.user_id),
+            Event::new("media.added", "media", id).detail(json!({
+                "storyId": asset.story_id,
+                "storytellerId": asset.storyteller_id,
+                "mime": asset.mime,
+                "metadata": if not_cleanable { "NOT_CLEANABLE" } else { "CLEANED" },
+            })),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, Error>(asset)
+    }
+    .await;
+    match record {
+        Ok(asset) => Ok(asset),
+        Err(e) => {
+            // No object without a row: the sweep would find it, but do not wait.
+            if let Err(cleanup) = store.delete(&key).await {
+                tracing::warn!(%key, error = %cleanup, "could not remove an unrecorded object; the orphan sweep will");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The cleaned copy next to the upload, removed when dropped.
+struct Cleaned(PathBuf);
+
+impl Cleaned {
+    fn new(upload: &Path) -> Self {
+        let mut name = upload
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
+        name.push(format!(".clean-{}", Uuid::now_v7().simple()));
+        Self(upload.with_file_name(name))
+    }
+}
+
+impl Drop for Cleaned {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+async fn sniff_file(path: &Path) -> Result<Sniffed> {
+    let mut file = tokio::fs::File::open(path).await.map_err(Error::internal)?;
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    (&mut file)
+        .take(SNIFF_LEN as u64)
+        .read_to_end(&mut head)
+        .await
+        .map_err(Error::internal)?;
+    sniff::sniff(&head).map_err(|_| {
+        Error::UnsupportedMediaType(
+            "not an accepted format: photos as JPEG, PNG, WebP or GIF; audio as MP3, M4A, OGG or WAV; video as MP4, MOV or WebM".into(),
+        )
+    })
+}
+
+/// SHA-256 and size of a file, read in chunks.
+async fn hash_file(path: &Path) -> Result<(String, u64)> {
+    let mut file = tokio::fs::File::open(path).await.map_err(Error::internal)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf).await.map_err(Error::internal)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
+async fn dimensions(path: &Path) -> Result<(Option<i32>, Option<i32>)> {
+    let path = path.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || {
+        image::ImageReader::open(&path)
+            .and_then(|r| r.with_guessed_format())
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.into_dimensions().map_err(|e| e.to_string()))
+    })
+    .await
+    .map_err(Error::internal)?;
+    match read {
+        Ok((w, h)) => Ok((i32::try_from(w).ok(), i32::try_from(h).ok())),
+        Err(_) => Err(Error::invalid("file", "the image could not be read")),
+    }
+}
+
+fn kind(kind: MediaKind) -> Kind {
+    match kind {
+        MediaKind::Image => Kind::Image,
+        MediaKind::Audio => Kind::Audio,
+        MediaKind::Video => Kind::Video,
+        MediaKind::Document => Kind::Document,
+    }
+}
