@@ -28,6 +28,8 @@ pub enum StartError {
     Migrate(DbErr),
     #[error("cannot load the encryption key: {0}")]
     Keys(String),
+    #[error("cannot set up media storage: {0}")]
+    Storage(crate::storage::StorageError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -48,6 +50,7 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         // A missing or broken key must stop start-up before anything is touched.
         let crypto = load_key_ring(&config.encryption).map_err(StartError::Keys)?;
+        let storage = crate::storage::from_config(&config).map_err(StartError::Storage)?;
         let db = db::connect(&config)
             .await
             .map_err(|source| StartError::Database {
@@ -72,6 +75,7 @@ impl Application {
         let keys = TokenKeys::new(&config.auth);
         Ok(Self {
             state: AppState {
+                storage,
                 db,
                 config: Arc::new(config),
                 keys,

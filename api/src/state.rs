@@ -1,10 +1,11 @@
-//! What every request shares: the database pool, the configuration, the token keys.
+//! What every request shares: the database pool, the configuration, the token
+//! keys, the media store.
 
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::tokens::TokenKeys, config::Config, crypto::KeyRing};
+use crate::{auth::tokens::TokenKeys, config::Config, crypto::KeyRing, storage::ObjectStore};
 
 /// Shared, cheap to clone, and holding nothing per user.
 #[derive(Clone)]
@@ -14,4 +15,6 @@ pub struct AppState {
     pub keys: TokenKeys,
     /// Encrypts and decrypts personal data at rest.
     pub crypto: KeyRing,
+    /// Where media bytes live (local disk or an S3 bucket).
+    pub storage: Arc<dyn ObjectStore>,
 }
