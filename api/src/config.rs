@@ -172,6 +172,10 @@ pub struct Config {
     pub storage: StorageConfig,
     /// How long a presigned media URL (S3) stays valid.
     pub media_url_ttl: Duration,
+    /// The largest file accepted through a multipart `/graphql` upload, in bytes.
+    pub media_max_upload_bytes: u64,
+    /// The most files one multipart `/graphql` request may carry.
+    pub media_max_files: u32,
     pub migrate_on_start: bool,
     /// Load demo content on the first start with an empty embedded database.
     pub demo_on_first_start: bool,
@@ -290,6 +294,13 @@ impl Config {
             }
         };
         let media_url_ttl = vars.duration("CHORUS_MEDIA_URL_TTL", "5m")?;
+        let media_max_upload_bytes = vars.parse_with(
+            "CHORUS_MEDIA_MAX_UPLOAD_BYTES",
+            "26214400",
+            "a number of bytes greater than 0",
+            |v| v.parse::<u64>().ok().filter(|n| *n > 0),
+        )?;
+        let media_max_files = vars.count("CHORUS_MEDIA_MAX_FILES", "4")?;
         let migrate_on_start = vars.bool("CHORUS_MIGRATE_ON_START", true)?;
         let demo_on_first_start = vars.bool("CHORUS_DEMO", !production)?;
         if production && demo_on_first_start {
@@ -398,6 +409,8 @@ impl Config {
             media_dir,
             storage,
             media_url_ttl,
+            media_max_upload_bytes,
+            media_max_files,
             migrate_on_start,
             demo_on_first_start,
             auth,
@@ -533,6 +546,8 @@ mod tests {
         assert!(c.demo_on_first_start);
         assert!(c.auth.jwt_secret_generated);
         assert!(c.graphql.public_introspection);
+        assert_eq!(c.media_max_upload_bytes, 25 * 1024 * 1024);
+        assert_eq!(c.media_max_files, 4);
     }
 
     #[test]
@@ -599,6 +614,8 @@ mod tests {
             ("CHORUS_LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
             ("CHORUS_LOG_FORMAT", "xml"),
             ("CHORUS_PUBLIC_URL", "example.org"),
+            ("CHORUS_MEDIA_MAX_UPLOAD_BYTES", "0"),
+            ("CHORUS_MEDIA_MAX_FILES", "many"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");

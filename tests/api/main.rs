@@ -21,4 +21,5 @@ mod scheduling;
 mod storage;
 mod storytellers;
 mod tokens;
+mod uploads;
 mod workflow_props;

@@ -14,6 +14,7 @@ mod consent;
 mod consumers;
 mod context;
 mod error;
+mod media;
 mod published;
 mod rights;
 mod scalars;
@@ -51,6 +52,7 @@ pub struct Mutation(
     consumers::ConsumerMutation,
     consent::ConsentMutation,
     rights::RightsMutation,
+    media::MediaMutation,
 );
 
 /// The schema type served at `/graphql`.

@@ -1,4 +1,6 @@
 //! `/graphql`: parse the request, resolve the caller, execute, give every error a code.
+//!
+//! Bodies are JSON, or multipart uploads (see [`super::upload`]).
 
 use async_graphql::{
     BatchRequest, Request as GqlRequest,
@@ -10,15 +12,17 @@ use poem::{
     web::{Data, Json},
 };
 
-use super::RequestId;
+use super::{RequestId, upload};
 use crate::{
     auth::{Principal, sessions},
-    clock, consumers,
+    clock,
+    config::Config,
+    consumers,
     graphql::{ChorusSchema, RequestContext, finalize_errors},
     state::AppState,
 };
 
-/// Executes one GraphQL request sent by GET (queries only) or POST (JSON).
+/// Executes one GraphQL request sent by GET (queries only) or POST (JSON or multipart).
 #[handler]
 pub async fn handle(
     req: &Request,
@@ -28,7 +32,7 @@ pub async fn handle(
     request_id: Data<&RequestId>,
 ) -> Response {
     let request_id = &request_id.0.0;
-    let mut gql = match read_request(req, body, state.config.graphql.max_body_bytes).await {
+    let mut gql = match read_request(req, body, &state.config).await {
         Ok(gql) => gql,
         Err((status, code, message)) => return error(status, code, message, request_id),
     };
@@ -99,15 +103,23 @@ pub async fn handle(
     http
 }
 
-type Refusal = (StatusCode, &'static str, String);
+/// A request refused before execution: the HTTP status, the code and the message.
+pub(super) type Refusal = (StatusCode, &'static str, String);
 
-async fn read_request(req: &Request, body: Body, limit: usize) -> Result<GqlRequest, Refusal> {
+async fn read_request(req: &Request, body: Body, config: &Config) -> Result<GqlRequest, Refusal> {
     let bad = |message: String| (StatusCode::BAD_REQUEST, "BAD_USER_INPUT", message);
     if req.method() == Method::GET {
         return async_graphql::http::parse_query_string(req.uri().query().unwrap_or_default())
             .map_err(|e| bad(format!("malformed GraphQL request: {e}")));
     }
 
+    if upload::is_multipart(req) {
+        // Before a byte of the body is read.
+        upload::guard(req)?;
+        return upload::read(req, body, config).await;
+    }
+
+    let limit = config.graphql.max_body_bytes;
     let content_type = req
         .header(header::CONTENT_TYPE)
         .unwrap_or("application/json");
@@ -117,7 +129,7 @@ async fn read_request(req: &Request, body: Body, limit: usize) -> Result<GqlRequ
         return Err((
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_USER_INPUT",
-            "send the request as application/json".into(),
+            "send the request as application/json, or multipart/form-data for uploads".into(),
         ));
     }
     let bytes = body.into_bytes_limit(limit).await.map_err(|_| {

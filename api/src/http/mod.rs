@@ -1,13 +1,14 @@
 //! The HTTP surface: routes and the middleware every request passes through.
 //!
-//! `/graphql` (GET for cacheable reads, POST for everything), `/admin` (the
-//! self-hosted GraphiQL), `/healthz` and `/readyz`. Every request gets a request id
-//! (echoed in `x-request-id`) and a tracing span carrying it.
+//! `/graphql` (GET for cacheable reads, POST for everything, multipart POST for
+//! uploads), `/admin` (the self-hosted GraphiQL), `/healthz` and `/readyz`. Every
+//! request gets a request id (echoed in `x-request-id`) and a tracing span carrying it.
 
 mod admin;
 mod graphql;
 mod health;
 mod request_id;
+mod upload;
 
 use poem::{Endpoint, EndpointExt, Route, get, handler, middleware::CatchPanic, web::Redirect};
 

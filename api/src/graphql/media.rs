@@ -1,0 +1,153 @@
+//! Media uploads for staff: a photo, recording or video of a story, or private
+//! consent evidence about a person, sent as a GraphQL multipart request.
+//!
+//! The HTTP layer has already bounded the request (file size and count); here the
+//! upload's temp file is copied to a named temp file and handed to the intake
+//! pipeline, which sniffs, strips, hashes, stores and records it.
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Upload};
+use chrono::{DateTime, Utc};
+use entity::media_asset;
+
+use super::{context::ContextExt, scalars::parse_id};
+use crate::{
+    clock,
+    error::Error,
+    media::intake::{self, Limits, Owner},
+};
+
+/// What sort of media an asset is, decided from its bytes.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::media_asset::Kind")]
+pub enum MediaKind {
+    Image,
+    Audio,
+    Video,
+    /// PDF, only as private consent evidence.
+    Document,
+}
+
+/// Whether an asset's metadata could be removed.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::media_asset::MetadataStatus")]
+pub enum MetadataStatus {
+    Cleaned,
+    /// The format cannot be cleaned yet: stored private, never published.
+    NotCleanable,
+}
+
+/// One stored photo, recording, video or evidence document, for staff.
+#[derive(SimpleObject)]
+pub struct MediaAsset {
+    pub id: ID,
+    /// `null` for consent evidence.
+    pub story_id: Option<ID>,
+    pub kind: MediaKind,
+    /// Sniffed from the bytes, never the client's word.
+    pub mime: String,
+    /// The stored size in bytes, as a decimal string: sizes can exceed `Int`.
+    pub size_bytes: String,
+    /// SHA-256 of the stored (cleaned) bytes, in hex.
+    pub sha256: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// Never given to consumers: evidence, and files whose metadata could not be removed.
+    pub private: bool,
+    pub metadata_status: MetadataStatus,
+    /// Assumed until an editor says otherwise.
+    pub shows_faces: bool,
+    pub alt_text: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<media_asset::Model> for MediaAsset {
+    fn from(m: media_asset::Model) -> Self {
+        Self {
+            id: ID(m.id.to_string()),
+            story_id: m.story_id.map(|id| ID(id.to_string())),
+            kind: m.kind.into(),
+            mime: m.mime,
+            size_bytes: m.size_bytes.to_string(),
+            sha256: m.sha256,
+            width: m.width,
+            height: m.height,
+            private: m.private,
+            metadata_status: m.metadata_status.into(),
+            shows_faces: m.shows_faces,
+            alt_text: m.alt_text,
+            caption: m.caption,
+            credit: m.credit,
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct MediaMutation;
+
+#[Object]
+impl MediaMutation {
+    /// Attaches a photo, recording or video to a story; its metadata is removed
+    /// before it is stored. Any staff member who may see the story.
+    async fn add_story_media(
+        &self,
+        ctx: &Context<'_>,
+        story_id: ID,
+        file: Upload,
+    ) -> Result<MediaAsset> {
+        let story_id = parse_id("storyId", &story_id)?;
+        Ok(ingest(ctx, Owner::Story(story_id), file).await?.into())
+    }
+
+    /// Stores evidence of a person's consent (a signed form, a recording of
+    /// verbal consent), private for good. Editors and admins.
+    async fn add_consent_evidence(
+        &self,
+        ctx: &Context<'_>,
+        storyteller_id: ID,
+        file: Upload,
+    ) -> Result<MediaAsset> {
+        let storyteller_id = parse_id("storytellerId", &storyteller_id)?;
+        Ok(ingest(ctx, Owner::Evidence { storyteller_id }, file)
+            .await?
+            .into())
+    }
+}
+
+async fn ingest(
+    ctx: &Context<'_>,
+    owner: Owner,
+    file: Upload,
+) -> Result<media_asset::Model, Error> {
+    // Refuse before copying anything.
+    match owner {
+        Owner::Story(_) => ctx.principal().staff().map(|_| ())?,
+        Owner::Evidence { .. } => ctx.principal().require_editor().map(|_| ())?,
+    }
+    let upload = file
+        .value(ctx)
+        .map_err(|_| Error::invalid("file", "expected an uploaded file"))?;
+    // The intake pipeline reads a path; async-graphql's temp file has none.
+    let path = tokio::task::spawn_blocking(move || {
+        let mut source = upload.content;
+        let mut copy = tempfile::NamedTempFile::new()?;
+        std::io::copy(&mut source, &mut copy)?;
+        Ok::<_, std::io::Error>(copy.into_temp_path())
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(Error::internal)?;
+    let state = ctx.state();
+    intake::ingest(
+        &state.db,
+        state.storage.as_ref(),
+        ctx.principal(),
+        owner,
+        &path,
+        &Limits::default(),
+        clock::now(),
+    )
+    .await
+}

@@ -1,0 +1,289 @@
+//! Uploads through `/graphql` as GraphQL multipart requests: what is stored is
+//! stripped, and every refusal (wrong format, too big, too many, cross-site, API
+//! key, wrong role) leaves neither an object nor a row behind.
+
+use api::{
+    auth::Role,
+    clock,
+    consumers::{self, NewKey},
+    media::strip::fixtures,
+};
+use entity::{api_key::Channel, media_asset};
+use reqwest::multipart::{Form, Part};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{
+    fixtures::{self as domain, Person},
+    helpers::{GqlResponse, TestApp, spawn_app, spawn_app_with},
+    storage::read_all,
+};
+
+const ADD_STORY_MEDIA: &str = "mutation($storyId: ID!, $file: Upload!) {
+  addStoryMedia(storyId: $storyId, file: $file) {
+    id storyId kind mime sizeBytes sha256 width height private metadataStatus showsFaces
+  }
+}";
+
+const ADD_CONSENT_EVIDENCE: &str = "mutation($storytellerId: ID!, $file: Upload!) {
+  addConsentEvidence(storytellerId: $storytellerId, file: $file) { id private }
+}";
+
+/// A storyteller and a draft story about them, written by a contributor.
+async fn story(app: &TestApp) -> (Uuid, Uuid) {
+    let author = domain::staff(&app.db, "author@chorus.test", Role::Contributor).await;
+    let teller =
+        domain::storyteller(&app.db, &app.state.crypto, &author, Person::Adult, "Legal").await;
+    let story = domain::draft(&app.db, &author, teller.id, "With photos").await;
+    (teller.id, story.id)
+}
+
+/// A multipart form for `query` with every one of `files` mapped to `variables.file`.
+fn form(query: &str, mut variables: Value, files: Vec<(&str, Vec<u8>)>) -> Form {
+    // The spec's placeholder, which the server replaces with the file.
+    variables["file"] = Value::Null;
+    let mut map = serde_json::Map::new();
+    for (i, _) in files.iter().enumerate() {
+        map.insert(i.to_string(), json!(["variables.file"]));
+    }
+    let mut form = Form::new()
+        .text(
+            "operations",
+            json!({ "query": query, "variables": variables }).to_string(),
+        )
+        .text("map", Value::Object(map).to_string());
+    for (i, (name, bytes)) in files.into_iter().enumerate() {
+        form = form.part(i.to_string(), Part::bytes(bytes).file_name(name.to_owned()));
+    }
+    form
+}
+
+/// Sends a multipart request with the given headers.
+async fn send(app: &TestApp, headers: &[(&str, &str)], form: Form) -> GqlResponse {
+    let mut req = app.client.post(app.url("/graphql")).multipart(form);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let res = req.send().await.expect("request sent");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = res.json().await.expect("JSON response");
+    GqlResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    story_id: Uuid,
+    files: Vec<(&str, Vec<u8>)>,
+) -> GqlResponse {
+    let bearer = format!("Bearer {token}");
+    send(
+        app,
+        &[("authorization", &bearer)],
+        form(
+            ADD_STORY_MEDIA,
+            json!({ "storyId": story_id.to_string() }),
+            files,
+        ),
+    )
+    .await
+}
+
+async fn nothing_stored(app: &TestApp) {
+    assert_eq!(media_asset::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert!(
+        app.state.storage.list("").await.unwrap().is_empty(),
+        "storage holds nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_uploaded_photo_is_stored_without_its_metadata() {
+    let app = spawn_app().await;
+    let token = app.token_for("editor@chorus.test", Role::Editor).await;
+    let (_, story_id) = story(&app).await;
+
+    let res = upload(
+        &app,
+        &token,
+        story_id,
+        vec![("IMG_0001.jpg", fixtures::jpeg_with_metadata(6))],
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let asset = &res.data()["addStoryMedia"];
+    assert_eq!(asset["storyId"], story_id.to_string());
+    assert_eq!(asset["kind"], "IMAGE");
+    assert_eq!(asset["mime"], "image/jpeg");
+    assert_eq!(asset["metadataStatus"], "CLEANED");
+    assert_eq!(asset["showsFaces"], true);
+
+    let id: Uuid = asset["id"].as_str().unwrap().parse().unwrap();
+    let row = media_asset::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("row");
+    assert_eq!(asset["sizeBytes"], row.size_bytes.to_string());
+    let stored = read_all(
+        app.state
+            .storage
+            .get(&row.storage_key, None)
+            .await
+            .expect("stored")
+            .bytes,
+    )
+    .await;
+    assert!(!fixtures::contains(&stored, b"Exif"));
+    assert!(!fixtures::contains(&stored, fixtures::COMMENT.as_bytes()));
+    assert!(
+        !row.storage_key.contains("IMG_0001"),
+        "original names are replaced"
+    );
+}
+
+#[tokio::test]
+async fn html_named_like_a_photo_is_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let token = app.token_for("editor@chorus.test", Role::Editor).await;
+    let (_, story_id) = story(&app).await;
+
+    let html = b"<!doctype html><html><script>alert(1)</script></html>".to_vec();
+    let res = upload(&app, &token, story_id, vec![("photo.jpg", html)]).await;
+    assert_eq!(res.code(), "UNSUPPORTED_MEDIA_TYPE", "{}", res.body);
+    nothing_stored(&app).await;
+}
+
+#[tokio::test]
+async fn a_file_over_the_upload_limit_is_refused_while_streaming() {
+    let app = spawn_app_with(&[("CHORUS_MEDIA_MAX_UPLOAD_BYTES", "1000")]).await;
+    let token = app.token_for("editor@chorus.test", Role::Editor).await;
+    let (_, story_id) = story(&app).await;
+
+    let big = fixtures::jpeg_with_metadata(1);
+    assert!(big.len() > 1000);
+    let res = upload(&app, &token, story_id, vec![("big.jpg", big)]).await;
+    assert_eq!(res.status, 413, "{}", res.body);
+    assert_eq!(res.code(), "PAYLOAD_TOO_LARGE");
+    nothing_stored(&app).await;
+}
+
+#[tokio::test]
+async fn more_files_than_allowed_are_refused() {
+    let app = spawn_app_with(&[("CHORUS_MEDIA_MAX_FILES", "2")]).await;
+    let token = app.token_for("editor@chorus.test", Role::Editor).await;
+    let (_, story_id) = story(&app).await;
+
+    let jpeg = fixtures::jpeg_with_metadata(1);
+    let files = (0..3).map(|_| ("photo.jpg", jpeg.clone())).collect();
+    let res = upload(&app, &token, story_id, files).await;
+    assert_eq!(res.status, 413, "{}", res.body);
+    assert_eq!(res.code(), "PAYLOAD_TOO_LARGE");
+    nothing_stored(&app).await;
+
+    // Within the limit, the same request goes through.
+    let res = upload(&app, &token, story_id, vec![("photo.jpg", jpeg)]).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.data();
+}
+
+#[tokio::test]
+async fn cross_site_and_api_key_uploads_are_refused() {
+    let app = spawn_app().await;
+    let (_, story_id) = story(&app).await;
+    let jpeg = fixtures::jpeg_with_metadata(1);
+    let variables = json!({ "storyId": story_id.to_string() });
+
+    // What a browser could send from any site: no token, no preflight header.
+    let res = send(
+        &app,
+        &[],
+        form(
+            ADD_STORY_MEDIA,
+            variables.clone(),
+            vec![("a.jpg", jpeg.clone())],
+        ),
+    )
+    .await;
+    assert_eq!(res.status, 403, "{}", res.body);
+    assert_eq!(res.code(), "FORBIDDEN");
+
+    // With the preflight header the request is read, and fails for want of a sign-in.
+    let res = send(
+        &app,
+        &[("graphql-preflight", "1")],
+        form(
+            ADD_STORY_MEDIA,
+            variables.clone(),
+            vec![("a.jpg", jpeg.clone())],
+        ),
+    )
+    .await;
+    assert_eq!(res.code(), "UNAUTHENTICATED", "{}", res.body);
+
+    let admin = domain::staff(&app.db, "admin@chorus.test", Role::Admin).await;
+    let (_, key) = consumers::create_key(
+        &app.db,
+        &admin,
+        NewKey {
+            name: "website".into(),
+            channel: Channel::PublicWeb,
+            partner_id: None,
+            campaign_ids: vec![],
+            expires_at: None,
+        },
+        clock::now(),
+    )
+    .await
+    .expect("key");
+    let res = send(
+        &app,
+        &[("x-api-key", &key), ("graphql-preflight", "1")],
+        form(ADD_STORY_MEDIA, variables, vec![("a.jpg", jpeg)]),
+    )
+    .await;
+    assert_eq!(res.status, 403, "{}", res.body);
+    assert_eq!(res.code(), "FORBIDDEN");
+    nothing_stored(&app).await;
+}
+
+#[tokio::test]
+async fn only_editors_add_consent_evidence() {
+    let app = spawn_app().await;
+    let (teller_id, _) = story(&app).await;
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let variables = json!({ "storytellerId": teller_id.to_string() });
+
+    let contributor = app
+        .token_for("contributor@chorus.test", Role::Contributor)
+        .await;
+    let bearer = format!("Bearer {contributor}");
+    let res = send(
+        &app,
+        &[("authorization", &bearer)],
+        form(
+            ADD_CONSENT_EVIDENCE,
+            variables.clone(),
+            vec![("consent.pdf", pdf.clone())],
+        ),
+    )
+    .await;
+    assert_eq!(res.code(), "FORBIDDEN", "{}", res.body);
+    nothing_stored(&app).await;
+
+    let editor = app.token_for("editor@chorus.test", Role::Editor).await;
+    let bearer = format!("Bearer {editor}");
+    let res = send(
+        &app,
+        &[("authorization", &bearer)],
+        form(ADD_CONSENT_EVIDENCE, variables, vec![("consent.pdf", pdf)]),
+    )
+    .await;
+    assert_eq!(res.data()["addConsentEvidence"]["private"], true);
+}
