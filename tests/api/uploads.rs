@@ -287,3 +287,71 @@ async fn only_editors_add_consent_evidence() {
     .await;
     assert_eq!(res.data()["addConsentEvidence"]["private"], true);
 }
+
+#[tokio::test]
+async fn editors_describe_media_and_see_it_on_the_story() {
+    let app = spawn_app().await;
+    let token = app.token_for("editor@chorus.test", Role::Editor).await;
+    let (_, story_id) = story(&app).await;
+    let res = upload(
+        &app,
+        &token,
+        story_id,
+        vec![("a.png", fixtures::png_with_metadata())],
+    )
+    .await;
+    let id = res.data()["addStoryMedia"]["id"].clone();
+
+    let update = "mutation($id: ID!, $input: UpdateMediaInput!) {
+        updateMedia(id: $id, input: $input) { altText caption credit showsFaces }
+    }";
+    let res = app
+        .gql(
+            Some(&token),
+            update,
+            json!({ "id": id, "input": { "altText": "  Two hands shaping dough  ", "credit": "Community kitchen", "showsFaces": false } }),
+        )
+        .await;
+    assert_eq!(
+        res.data()["updateMedia"],
+        json!({ "altText": "Two hands shaping dough", "caption": null, "credit": "Community kitchen", "showsFaces": false })
+    );
+    let res = app
+        .gql(
+            Some(&token),
+            update,
+            json!({ "id": id, "input": { "credit": null, "altText": "" } }),
+        )
+        .await;
+    assert_eq!(
+        res.code(),
+        "BAD_USER_INPUT",
+        "an empty alt text is not a description"
+    );
+    assert_eq!(res.body["errors"][0]["extensions"]["field"], "altText");
+
+    let res = app
+        .gql(
+            Some(&token),
+            "query($id: ID!) { editorialStory(id: $id) { media { id altText credit } } }",
+            json!({ "id": story_id }),
+        )
+        .await;
+    assert_eq!(
+        res.data()["editorialStory"]["media"],
+        json!([{ "id": id, "altText": "Two hands shaping dough", "credit": "Community kitchen" }]),
+        "the refused change changed nothing"
+    );
+
+    let contributor = app
+        .token_for("someone@chorus.test", Role::Contributor)
+        .await;
+    let res = app
+        .gql(
+            Some(&contributor),
+            update,
+            json!({ "id": id, "input": { "caption": "mine now" } }),
+        )
+        .await;
+    assert_eq!(res.code(), "FORBIDDEN");
+}

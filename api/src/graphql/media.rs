@@ -5,16 +5,35 @@
 //! upload's temp file is copied to a named temp file and handed to the intake
 //! pipeline, which sniffs, strips, hashes, stores and records it.
 
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Upload};
+use async_graphql::{
+    Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, Upload,
+};
 use chrono::{DateTime, Utc};
 use entity::media_asset;
 
-use super::{context::ContextExt, scalars::parse_id};
+use super::{
+    context::ContextExt,
+    scalars::{parse_id, patch},
+};
 use crate::{
     clock,
     error::Error,
-    media::intake::{self, Limits, Owner},
+    media::{
+        assets::{self, Description},
+        intake::{self, Limits, Owner},
+    },
 };
+
+/// How a media item is described. Fields left out stay as they are; `null` clears.
+#[derive(InputObject)]
+pub struct UpdateMediaInput {
+    /// What the picture shows, for people who cannot see it; required before publication.
+    pub alt_text: MaybeUndefined<String>,
+    pub caption: MaybeUndefined<String>,
+    pub credit: MaybeUndefined<String>,
+    /// Whether anyone's face can be seen (masking comes with face review).
+    pub shows_faces: Option<bool>,
+}
 
 /// What sort of media an asset is, decided from its bytes.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -113,6 +132,28 @@ impl MediaMutation {
         Ok(ingest(ctx, Owner::Evidence { storyteller_id }, file)
             .await?
             .into())
+    }
+
+    /// Describes a media item: alt text, caption, credit, whether it shows faces.
+    /// Editors and admins.
+    async fn update_media(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateMediaInput,
+    ) -> Result<MediaAsset> {
+        let id = parse_id("id", &id)?;
+        let changes = Description {
+            alt_text: patch(input.alt_text, |t| t),
+            caption: patch(input.caption, |t| t),
+            credit: patch(input.credit, |t| t),
+            shows_faces: input.shows_faces,
+        };
+        Ok(
+            assets::describe(&ctx.state().db, ctx.principal(), id, changes, clock::now())
+                .await?
+                .into(),
+        )
     }
 }
 

@@ -241,6 +241,17 @@ impl Story {
         .collect())
     }
 
+    /// The story's photos, recordings and videos, oldest first. Staff.
+    async fn media(&self, ctx: &Context<'_>) -> Result<Vec<super::media::MediaAsset>> {
+        Ok(
+            crate::media::assets::of_story(&ctx.state().db, ctx.principal(), self.0.id)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
+    }
+
     async fn risk_assessments(&self, ctx: &Context<'_>) -> Result<Vec<RiskAssessment>> {
         Ok(review::risk_assessments(&ctx.state().db, self.0.id)
             .await?

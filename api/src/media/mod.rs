@@ -8,6 +8,7 @@
 //! file-out functions with no database or HTTP, so they are tested directly;
 //! hashing, size limits, renditions and storage build on them.
 
+pub mod assets;
 pub mod intake;
 pub mod sniff;
 pub mod strip;
