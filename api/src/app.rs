@@ -115,6 +115,7 @@ impl Application {
         let worker = config.jobs.enabled.then(|| {
             tokio::spawn(jobs::worker(
                 self.state.db.clone(),
+                self.state.storage.clone(),
                 config.jobs.poll_interval,
                 config.jobs.lease,
                 stop,

@@ -238,3 +238,63 @@ async fn an_s3_outage_fails_the_upload_cleanly_and_a_retry_succeeds() {
         .await
         .expect("stored");
 }
+
+async fn the_sweep_removes_only_old_unrecorded_objects(backend: Backend) {
+    let app = spawn_app().await;
+    let (editor, story_id) = story(&app).await;
+    let uploads = tempfile::tempdir().unwrap();
+    let photo = write(uploads.path(), "p.jpg", &fixtures::jpeg_with_metadata(1));
+    let asset = intake::ingest(
+        &app.db,
+        backend.store.as_ref(),
+        &editor,
+        Owner::Story(story_id),
+        &photo,
+        &Limits::default(),
+        clock::now(),
+    )
+    .await
+    .expect("recorded");
+    let orphan = format!("media/{}/original.jpg", uuid::Uuid::now_v7());
+    backend
+        .store
+        .put_file(&orphan, &photo, "image/jpeg")
+        .await
+        .expect("stored without a row");
+    backend
+        .store
+        .put_file("elsewhere/keep.bin", &photo, "application/octet-stream")
+        .await
+        .expect("stored outside media/");
+    let sweep =
+        |grace| api::media::sweep::orphans(&app.db, backend.store.as_ref(), grace, clock::now());
+
+    assert!(
+        sweep(chrono::Duration::hours(1)).await.unwrap().is_empty(),
+        "a fresh object may be an upload about to be recorded"
+    );
+    assert_eq!(
+        sweep(chrono::Duration::zero()).await.unwrap(),
+        vec![orphan.clone()]
+    );
+    let left: Vec<String> = backend
+        .store
+        .list("")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.contains(&asset.storage_key) && left.contains(&"elsewhere/keep.bin".to_owned()));
+}
+
+#[tokio::test]
+async fn local_disk_sweep_removes_only_old_unrecorded_objects() {
+    the_sweep_removes_only_old_unrecorded_objects(local().await).await;
+}
+
+#[tokio::test]
+async fn s3_sweep_removes_only_old_unrecorded_objects() {
+    the_sweep_removes_only_old_unrecorded_objects(s3().await).await;
+}

@@ -225,16 +225,35 @@ pub async fn run_due(db: &DatabaseConnection, worker: &str, lease: Duration) -> 
     Ok(jobs.len())
 }
 
-/// Polls for due jobs until `stop` resolves.
+/// How often the worker looks for orphaned media objects.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+/// How old an unrecorded object must be before the sweep removes it: longer than
+/// any upload takes between storing its bytes and recording them.
+const SWEEP_GRACE_HOURS: i64 = 24;
+
+/// Polls for due jobs until `stop` resolves; also marks expired consents on every
+/// poll and sweeps orphaned media objects every [`SWEEP_EVERY`].
 pub async fn worker(
     db: DatabaseConnection,
+    storage: std::sync::Arc<dyn crate::storage::ObjectStore>,
     poll_interval: Duration,
     lease: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let name = format!("worker-{}", Uuid::now_v7().simple());
     tracing::info!(worker = %name, ?poll_interval, "job worker started");
+    let mut last_sweep: Option<std::time::Instant> = None;
     loop {
+        if last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+            last_sweep = Some(std::time::Instant::now());
+            let grace = chrono::Duration::hours(SWEEP_GRACE_HOURS);
+            if let Err(err) =
+                crate::media::sweep::orphans(&db, storage.as_ref(), grace, clock::now()).await
+            {
+                err.log_if_internal();
+                tracing::warn!(worker = %name, error = %err, "could not sweep orphaned media; will try again");
+            }
+        }
         match crate::consent::expiry::mark_expired(&db, clock::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(worker = %name, consents = n, "marked expired consents"),

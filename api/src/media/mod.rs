@@ -12,3 +12,4 @@ pub mod assets;
 pub mod intake;
 pub mod sniff;
 pub mod strip;
+pub mod sweep;
