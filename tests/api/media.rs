@@ -298,3 +298,65 @@ async fn local_disk_sweep_removes_only_old_unrecorded_objects() {
 async fn s3_sweep_removes_only_old_unrecorded_objects() {
     the_sweep_removes_only_old_unrecorded_objects(s3().await).await;
 }
+
+#[tokio::test]
+async fn erasing_a_storyteller_deletes_their_media_and_evidence_from_storage() {
+    let app = spawn_app().await;
+    let (editor, story_id) = story(&app).await;
+    let story = entity::story::Entity::find_by_id(story_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let uploads = tempfile::tempdir().unwrap();
+    let store = app.state.storage.as_ref();
+    let ingest = |owner, name: &str, bytes: Vec<u8>| {
+        let path = write(uploads.path(), name, &bytes);
+        let (app, editor) = (&app, &editor);
+        async move {
+            intake::ingest(
+                &app.db,
+                store,
+                editor,
+                owner,
+                &path,
+                &Limits::default(),
+                clock::now(),
+            )
+            .await
+            .expect("stored")
+        }
+    };
+    ingest(
+        Owner::Story(story_id),
+        "p.jpg",
+        fixtures::jpeg_with_metadata(1),
+    )
+    .await;
+    ingest(
+        Owner::Evidence {
+            storyteller_id: story.storyteller_id,
+        },
+        "form.pdf",
+        b"%PDF-1.7\n% a signed consent form".to_vec(),
+    )
+    .await;
+    assert_eq!(store.list("").await.unwrap().len(), 2);
+
+    let admin = app.token_for("admin@chorus.test", Role::Admin).await;
+    let res = app
+        .gql(
+            Some(&admin),
+            "mutation($id: ID!) { eraseStoryteller(id: $id) { storiesDeleted } }",
+            serde_json::json!({ "id": story.storyteller_id }),
+        )
+        .await;
+    assert_eq!(
+        res.data()["eraseStoryteller"]["storiesDeleted"],
+        1,
+        "{}",
+        res.body
+    );
+    assert_eq!(media_asset::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert!(store.list("").await.unwrap().is_empty(), "no bytes left");
+}

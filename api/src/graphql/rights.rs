@@ -97,7 +97,15 @@ impl RightsMutation {
     /// again changes nothing. Admins only; audited.
     async fn erase_storyteller(&self, ctx: &Context<'_>, id: ID) -> Result<ErasureResult> {
         let id = parse_id("id", &id)?;
-        let summary = rights::erase(&ctx.state().db, ctx.principal(), id, clock::now()).await?;
+        let state = ctx.state();
+        let summary = rights::erase(
+            &state.db,
+            state.storage.as_ref(),
+            ctx.principal(),
+            id,
+            clock::now(),
+        )
+        .await?;
         Ok(summary.into())
     }
 }

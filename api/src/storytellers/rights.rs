@@ -8,9 +8,9 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    consent_event, consent_record, job, review_comment, risk_assessment, story, story_campaign,
-    story_locale, story_read, story_revision, story_tag, storyteller, storyteller_review, takedown,
-    withdrawal_code,
+    consent_event, consent_record, job, media_asset, media_face_mask, media_rendition,
+    review_comment, risk_assessment, story, story_campaign, story_locale, story_read,
+    story_revision, story_tag, storyteller, storyteller_review, takedown, withdrawal_code,
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -352,6 +352,7 @@ fn consent_document(c: records::Consent) -> Value {
 /// agreed and done. Erasing again changes nothing.
 pub async fn erase(
     db: &DatabaseConnection,
+    store: &dyn crate::storage::ObjectStore,
     principal: &Principal,
     storyteller_id: Uuid,
     now: DateTime<Utc>,
@@ -463,6 +464,46 @@ pub async fn erase(
         .filter(story_read::Column::StoryId.in_subquery(stories_of(storyteller_id)))
         .exec(&txn)
         .await?;
+    // Media of the stories, and private evidence about the person: rows now,
+    // bytes once the transaction has committed (the orphan sweep catches any
+    // object a failed delete leaves behind, since no row names it any more).
+    let media_condition = sea_orm::Condition::any()
+        .add(media_asset::Column::StoryId.in_subquery(stories_of(storyteller_id)))
+        .add(media_asset::Column::StorytellerId.eq(storyteller_id));
+    let media_ids: Vec<Uuid> = media_asset::Entity::find()
+        .select_only()
+        .column(media_asset::Column::Id)
+        .filter(media_condition.clone())
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let mut media_keys: Vec<String> = media_asset::Entity::find()
+        .select_only()
+        .column(media_asset::Column::StorageKey)
+        .filter(media_condition.clone())
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let rendition_keys: Vec<String> = media_rendition::Entity::find()
+        .select_only()
+        .column(media_rendition::Column::StorageKey)
+        .filter(media_rendition::Column::MediaId.is_in(media_ids.clone()))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    media_keys.extend(rendition_keys);
+    media_face_mask::Entity::delete_many()
+        .filter(media_face_mask::Column::MediaId.is_in(media_ids.clone()))
+        .exec(&txn)
+        .await?;
+    media_rendition::Entity::delete_many()
+        .filter(media_rendition::Column::MediaId.is_in(media_ids.clone()))
+        .exec(&txn)
+        .await?;
+    media_asset::Entity::delete_many()
+        .filter(media_asset::Column::Id.is_in(media_ids))
+        .exec(&txn)
+        .await?;
     let stories_deleted = story::Entity::delete_many()
         .filter(story::Column::StorytellerId.eq(storyteller_id))
         .exec(&txn)
@@ -528,6 +569,11 @@ pub async fn erase(
     )
     .await?;
     txn.commit().await?;
+    for key in &media_keys {
+        if let Err(e) = store.delete(key).await {
+            tracing::warn!(%key, error = %e, "could not delete an erased media object; the orphan sweep will");
+        }
+    }
     Ok(summary)
 }
 
