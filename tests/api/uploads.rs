@@ -355,3 +355,38 @@ async fn editors_describe_media_and_see_it_on_the_story() {
         .await;
     assert_eq!(res.code(), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn contributors_add_media_only_to_their_own_stories() {
+    let app = spawn_app().await;
+    // The story's author is author@chorus.test (see `story`).
+    let (_, story_id) = story(&app).await;
+    let other = app
+        .token_for("other-contributor@chorus.test", Role::Contributor)
+        .await;
+    let res = upload(
+        &app,
+        &other,
+        story_id,
+        vec![("p.jpg", fixtures::jpeg_with_metadata(1))],
+    )
+    .await;
+    assert_eq!(res.code(), "FORBIDDEN", "{}", res.body);
+    nothing_stored(&app).await;
+
+    let author = app
+        .login("author@chorus.test", crate::helpers::PASSWORD)
+        .await
+        .data()["login"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let res = upload(
+        &app,
+        &author,
+        story_id,
+        vec![("p.jpg", fixtures::jpeg_with_metadata(1))],
+    )
+    .await;
+    assert_eq!(res.data()["addStoryMedia"]["kind"], "IMAGE");
+}

@@ -86,7 +86,10 @@ pub async fn ingest(
     };
     match owner {
         Owner::Story(story_id) => {
-            stories::get(db, principal, story_id).await?;
+            // The same rule as for the story's text: contributors add media
+            // only to their own stories.
+            let story = stories::get(db, principal, story_id).await?;
+            stories::workflow::check_can_write(staff, &story)?;
         }
         Owner::Evidence { storyteller_id } => {
             let teller = storytellers::find(db, storyteller_id).await?;
