@@ -474,7 +474,7 @@ async fn write(
     audit::record(txn, actor, audit_event, now).await?;
     if let Some(previous) = supersedes {
         // Narrower terms take effect at once, like a withdrawal, for what they drop.
-        takedown::after_change(txn, previous, &record, actor, now).await?;
+        takedown::after_change(txn, previous, &record, now).await?;
     }
     let withdrawal_code = if super::gate::USABLE.contains(&status) {
         Some(withdrawal::issue(txn, teller.id, now).await?)

@@ -58,7 +58,6 @@ pub async fn after_change(
     txn: &DatabaseTransaction,
     previous: &consent_record::Model,
     replacement: &consent_record::Model,
-    _actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<()> {
     for story in in_scope(txn, previous).await? {
