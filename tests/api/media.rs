@@ -360,3 +360,47 @@ async fn erasing_a_storyteller_deletes_their_media_and_evidence_from_storage() {
     assert_eq!(media_asset::Entity::find().count(&app.db).await.unwrap(), 0);
     assert!(store.list("").await.unwrap().is_empty(), "no bytes left");
 }
+
+#[tokio::test]
+async fn a_story_with_an_undescribed_image_cannot_be_published() {
+    let app = spawn_app().await;
+    let editor = domain::staff(&app.db, "editor@chorus.test", Role::Editor).await;
+    let author = domain::staff(&app.db, "author@chorus.test", Role::Contributor).await;
+    let teller =
+        domain::storyteller(&app.db, &app.state.crypto, &editor, Person::Adult, "Legal").await;
+    let story = domain::approved(&app.db, &author, &editor, teller.id, "Pictured").await;
+    let uploads = tempfile::tempdir().unwrap();
+    let path = write(uploads.path(), "p.jpg", &fixtures::jpeg_with_metadata(1));
+    let asset = intake::ingest(
+        &app.db,
+        app.state.storage.as_ref(),
+        &editor,
+        Owner::Story(story.id),
+        &path,
+        &Limits::default(),
+        clock::now(),
+    )
+    .await
+    .expect("stored");
+    let publish =
+        || api::stories::workflow::publish(&app.db, &editor, story.id, None, None, clock::now());
+
+    match publish().await {
+        Err(api::Error::InvalidTransition { reason, .. }) => assert_eq!(reason, "ALT_TEXT_MISSING"),
+        other => panic!("expected ALT_TEXT_MISSING, got {other:?}"),
+    }
+    api::media::assets::describe(
+        &app.db,
+        &editor,
+        asset.id,
+        api::media::assets::Description {
+            alt_text: api::patch::Patch::Set("A kitchen table covered in flour".into()),
+            ..Default::default()
+        },
+        clock::now(),
+    )
+    .await
+    .expect("described");
+    let published = publish().await.expect("published once described");
+    assert_eq!(published.state, entity::story::State::Published);
+}

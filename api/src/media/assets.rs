@@ -45,6 +45,31 @@ pub async fn of_story(
         .await?)
 }
 
+/// `INVALID_TRANSITION` (`ALT_TEXT_MISSING`) while a public image of the story has
+/// no alt text: people who cannot see a picture must be told what it shows.
+pub async fn require_alt_text(db: &impl ConnectionTrait, story_id: Uuid) -> Result<()> {
+    let missing = media_asset::Entity::find()
+        .filter(media_asset::Column::StoryId.eq(story_id))
+        .filter(media_asset::Column::State.eq(State::Ready))
+        .filter(media_asset::Column::Kind.eq(media_asset::Kind::Image))
+        .filter(media_asset::Column::Private.eq(false))
+        .filter(media_asset::Column::AltText.is_null())
+        .order_by_asc(media_asset::Column::Id)
+        .all(db)
+        .await?;
+    match missing.first() {
+        None => Ok(()),
+        Some(first) => Err(Error::transition(
+            "ALT_TEXT_MISSING",
+            format!(
+                "{} image(s) of this story have no alt text (first: {}); describe them with updateMedia",
+                missing.len(),
+                first.id
+            ),
+        )),
+    }
+}
+
 /// Changes an item's description (editors and admins).
 pub async fn describe(
     db: &DatabaseConnection,

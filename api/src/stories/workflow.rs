@@ -511,6 +511,7 @@ pub async fn publish_now(
 ) -> Result<story::Model> {
     let to = check_step(story, Step::Publish)?;
     crate::consent::visibility::require_coverage(txn, story, now).await?;
+    crate::media::assets::require_alt_text(txn, story.id).await?;
     let locales = story_locale::Entity::find()
         .filter(story_locale::Column::StoryId.eq(story.id))
         .all(txn)
