@@ -10,10 +10,12 @@ use entity::{
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
-    sea_query::{Alias, Expr, ExprTrait, Query},
 };
 
-use super::{gate::USABLE, records};
+use super::{
+    gate::{self, USABLE},
+    records,
+};
 use crate::{
     audit::Actor,
     auth::Principal,
@@ -23,24 +25,6 @@ use crate::{
 /// Most records marked expired in one pass; the next pass takes the rest.
 const BATCH: u64 = 100;
 
-/// Condition: nothing supersedes the record.
-fn current() -> sea_orm::Condition {
-    let successor = Alias::new("successor");
-    sea_orm::Condition::all().add(
-        Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from_as(consent_record::Entity, successor.clone())
-                .and_where(
-                    Expr::col((successor, consent_record::Column::SupersedesId))
-                        .equals((consent_record::Entity, consent_record::Column::Id)),
-                )
-                .to_owned(),
-        )
-        .not(),
-    )
-}
-
 /// Marks current usable records past their expiry as `EXPIRED`; returns how many.
 /// Safe on many nodes at once: a record can have only one successor, so the
 /// second node's insert fails and that record is skipped.
@@ -48,7 +32,7 @@ pub async fn mark_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result
     let due = consent_record::Entity::find()
         .filter(consent_record::Column::Status.is_in(USABLE))
         .filter(consent_record::Column::ExpiresAt.lte(now))
-        .filter(current())
+        .filter(gate::current(consent_record::Entity))
         .order_by_asc(consent_record::Column::ExpiresAt)
         .limit(BATCH)
         .all(db)
@@ -96,7 +80,7 @@ pub async fn expiring(
         .filter(consent_record::Column::Status.is_in(USABLE))
         .filter(consent_record::Column::ExpiresAt.gt(now))
         .filter(consent_record::Column::ExpiresAt.lte(now + within))
-        .filter(current())
+        .filter(gate::current(consent_record::Entity))
         .order_by_asc(consent_record::Column::ExpiresAt)
         .limit(limit)
         .all(db)

@@ -82,15 +82,6 @@ pub const USABLE: [Status; 2] = [Status::Given, Status::Renewed];
 pub fn usable_consent(c: impl IntoIden, viewer: &Viewer, now: DateTime<Utc>) -> Condition {
     let c = c.into_iden();
     let col = |column: consent_record::Column| Expr::col((c.clone(), column));
-    let successor = Alias::new("successor");
-    let superseded = Query::select()
-        .expr(Expr::val(1))
-        .from_as(consent_record::Entity, successor.clone())
-        .and_where(
-            Expr::col((successor, consent_record::Column::SupersedesId))
-                .equals((c.clone(), consent_record::Column::Id)),
-        )
-        .to_owned();
     let channel = Query::select()
         .expr(Expr::val(1))
         .from(consent_channel::Entity)
@@ -108,7 +99,7 @@ pub fn usable_consent(c: impl IntoIden, viewer: &Viewer, now: DateTime<Utc>) -> 
         .add(col(consent_record::Column::Status).is_in(USABLE.map(|s| s.to_value())))
         .add(col(consent_record::Column::GivenAt).lte(now))
         .add(col(consent_record::Column::ExpiresAt).gt(now))
-        .add(Expr::exists(superseded).not())
+        .add(current(c.clone()))
         .add(Expr::exists(channel))
         .add(
             Condition::any()
@@ -123,6 +114,25 @@ pub fn usable_consent(c: impl IntoIden, viewer: &Viewer, now: DateTime<Utc>) -> 
         cond = cond.add(partner_named(c, viewer.partner));
     }
     cond
+}
+
+/// The consent record (in table `c`) is current: no other record supersedes it.
+pub fn current(c: impl IntoIden) -> Condition {
+    let c = c.into_iden();
+    let successor = Alias::new("successor");
+    Condition::all().add(
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from_as(consent_record::Entity, successor.clone())
+                .and_where(
+                    Expr::col((successor, consent_record::Column::SupersedesId))
+                        .equals((c, consent_record::Column::Id)),
+                )
+                .to_owned(),
+        )
+        .not(),
+    )
 }
 
 /// A `PARTNER_SITES` grant covers a partner that it names, or every partner when

@@ -831,6 +831,19 @@ pub async fn of_storyteller(
         .await?)
 }
 
+/// The storyteller's current records (those nothing supersedes), oldest first.
+pub(crate) async fn current_of(
+    db: &impl ConnectionTrait,
+    storyteller_id: Uuid,
+) -> Result<Vec<consent_record::Model>> {
+    Ok(consent_record::Entity::find()
+        .filter(consent_record::Column::StorytellerId.eq(storyteller_id))
+        .filter(super::gate::current(consent_record::Entity))
+        .order_by_asc(consent_record::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// The consent events of a storyteller, oldest first, for staff.
 pub async fn events_of(
     db: &impl ConnectionTrait,

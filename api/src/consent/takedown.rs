@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use entity::{
     api_key::{self, Channel},
-    api_key_campaign,
     consent_record::{self, Status},
     job,
     story::{self, State},
@@ -213,13 +212,7 @@ async fn viewer_of_key(db: &impl ConnectionTrait, key_id: Uuid) -> Result<Option
     let Some(key) = api_key::Entity::find_by_id(key_id).one(db).await? else {
         return Ok(None);
     };
-    let campaign_ids = api_key_campaign::Entity::find()
-        .filter(api_key_campaign::Column::ApiKeyId.eq(key.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.campaign_id)
-        .collect();
+    let campaign_ids = crate::consumers::key_campaigns(db, key.id).await?;
     Ok(Some(Viewer {
         channel: key.channel,
         partner: key

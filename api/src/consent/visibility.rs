@@ -5,11 +5,10 @@
 use chrono::{DateTime, Utc};
 use entity::{
     api_key::Channel,
-    consent_record::{self, Status},
+    consent_record::Status,
     story::{self, State},
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Iterable, QueryFilter};
-use uuid::Uuid;
+use sea_orm::{ConnectionTrait, EntityTrait, Iterable, QueryFilter};
 
 use super::{
     gate::{self, PartnerScope, USABLE, Viewer},
@@ -117,15 +116,9 @@ async fn consent_problem(
     channel: Channel,
     at: DateTime<Utc>,
 ) -> Result<String> {
-    let all = consent_record::Entity::find()
-        .filter(consent_record::Column::StorytellerId.eq(story.storyteller_id))
-        .all(db)
-        .await?;
-    let superseded: std::collections::HashSet<Uuid> =
-        all.iter().filter_map(|r| r.supersedes_id).collect();
-    let mut current: Vec<_> = all
+    let mut current: Vec<_> = records::current_of(db, story.storyteller_id)
+        .await?
         .into_iter()
-        .filter(|r| !superseded.contains(&r.id))
         .filter(|r| r.story_id.is_none_or(|id| id == story.id))
         .collect();
     if current.is_empty() {

@@ -125,15 +125,10 @@ pub(crate) async fn current_usable(
     db: &impl ConnectionTrait,
     storyteller_id: Uuid,
 ) -> Result<Vec<consent_record::Model>> {
-    let all = consent_record::Entity::find()
-        .filter(consent_record::Column::StorytellerId.eq(storyteller_id))
-        .all(db)
-        .await?;
-    let superseded: std::collections::HashSet<Uuid> =
-        all.iter().filter_map(|r| r.supersedes_id).collect();
-    Ok(all
+    Ok(records::current_of(db, storyteller_id)
+        .await?
         .into_iter()
-        .filter(|r| !superseded.contains(&r.id) && USABLE.contains(&r.status))
+        .filter(|r| USABLE.contains(&r.status))
         .collect())
 }
 
