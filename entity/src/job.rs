@@ -9,6 +9,9 @@ pub enum Kind {
     PublishStory,
     #[sea_orm(string_value = "UNPUBLISH_STORY")]
     UnpublishStory,
+    /// Make an image's web renditions (with its face masks burned in).
+    #[sea_orm(string_value = "RENDER_MEDIA")]
+    RenderMedia,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -18,6 +21,7 @@ pub struct Model {
     pub id: Uuid,
     pub kind: Kind,
     pub story_id: Option<Uuid>,
+    pub media_id: Option<Uuid>,
     pub run_at: DateTimeUtc,
     pub attempts: i32,
     pub locked_until: Option<DateTimeUtc>,

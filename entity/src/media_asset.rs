@@ -66,6 +66,10 @@ pub struct Model {
     pub shows_faces: bool,
     pub faces_reviewed_at: Option<DateTimeUtc>,
     pub faces_reviewed_by: Option<Uuid>,
+    /// Bumped whenever the face masks change.
+    pub masks_generation: i32,
+    /// The masks generation the current renditions burn in; `None` until made.
+    pub renditions_generation: Option<i32>,
     pub private: bool,
     pub metadata_status: MetadataStatus,
     pub state: State,

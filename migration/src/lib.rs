@@ -12,6 +12,7 @@ mod m20261123_000003_stories;
 mod m20261123_000004_partners_api_keys;
 mod m20261123_000005_consent;
 mod m20261123_000006_media;
+mod m20261123_000007_media_renditions;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_partners_api_keys::Migration),
             Box::new(m20261123_000005_consent::Migration),
             Box::new(m20261123_000006_media::Migration),
+            Box::new(m20261123_000007_media_renditions::Migration),
         ]
     }
 }

@@ -42,6 +42,7 @@ pub async fn enqueue(
         id: Set(Uuid::now_v7()),
         kind: Set(kind),
         story_id: Set(Some(story_id)),
+        media_id: Set(None),
         run_at: Set(run_at),
         attempts: Set(0),
         locked_until: Set(None),

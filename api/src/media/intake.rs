@@ -178,6 +178,8 @@ pub async fn ingest(
             shows_faces: Set(sniffed.kind == MediaKind::Image || sniffed.kind == MediaKind::Video),
             faces_reviewed_at: Set(None),
             faces_reviewed_by: Set(None),
+            masks_generation: Set(0),
+            renditions_generation: Set(None),
             private: Set(not_cleanable || matches!(owner, Owner::Evidence { .. })),
             metadata_status: Set(if not_cleanable {
                 MetadataStatus::NotCleanable
