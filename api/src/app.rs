@@ -73,8 +73,14 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .unwrap_or(config.bind);
         let keys = TokenKeys::new(&config.auth);
+        let base_url: Arc<str> = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local_addr}"))
+            .into();
         Ok(Self {
             state: AppState {
+                base_url,
                 storage,
                 db,
                 config: Arc::new(config),
@@ -93,11 +99,7 @@ impl Application {
 
     /// The base URL people should use: the configured public URL or the bound address.
     pub fn base_url(&self) -> String {
-        self.state
-            .config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", self.local_addr))
+        self.state.base_url.to_string()
     }
 
     /// The shared state (database, configuration).

@@ -17,4 +17,7 @@ pub struct AppState {
     pub crypto: KeyRing,
     /// Where media bytes live (local disk or an S3 bucket).
     pub storage: Arc<dyn ObjectStore>,
+    /// Where clients reach this server (`CHORUS_PUBLIC_URL`, or the bound
+    /// address), without a trailing slash: the start of every URL Chorus hands out.
+    pub base_url: Arc<str>,
 }

@@ -28,6 +28,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The S3 server the app stores media in, when it uses one.
+    pub s3: Option<crate::s3_server::S3Server>,
     /// Dropped after the server is told to stop (fields drop after `Drop::drop`).
     _database: TestDatabase,
 }
@@ -155,8 +157,33 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         client: reqwest::Client::new(),
         shutdown: Some(tx),
         server: Some(server),
+        s3: None,
         _database: database,
     }
+}
+
+/// Starts the server with the media backend paired to the database: local disk
+/// beside SQLite, a real S3 server (in this process, with its own bucket) beside
+/// PostgreSQL, so each suite run covers one production-like pairing.
+pub async fn spawn_media_app(overrides: &[(&str, &str)]) -> TestApp {
+    let on_postgres = std::env::var("CHORUS_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty());
+    if !on_postgres {
+        return spawn_app_with(overrides).await;
+    }
+    let server = crate::s3_server::S3Server::start().await;
+    let bucket = server.create_bucket();
+    let mut vars: Vec<(&str, &str)> = vec![
+        ("CHORUS_STORAGE", "s3"),
+        ("CHORUS_S3_BUCKET", &bucket),
+        ("CHORUS_S3_ENDPOINT", &server.endpoint),
+        ("CHORUS_S3_ACCESS_KEY_ID", &server.access_key),
+        ("CHORUS_S3_SECRET_ACCESS_KEY", &server.secret_key),
+        ("CHORUS_S3_PATH_STYLE", "true"),
+    ];
+    vars.extend_from_slice(overrides);
+    let mut app = spawn_app_with(&vars).await;
+    app.s3 = Some(server);
+    app
 }
 
 impl Drop for TestApp {
