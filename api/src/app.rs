@@ -80,6 +80,7 @@ impl Application {
             .into();
         Ok(Self {
             state: AppState {
+                media_links: crate::media::links::LinkKeys::new(&config.auth),
                 base_url,
                 storage,
                 db,

@@ -20,4 +20,6 @@ pub struct AppState {
     /// Where clients reach this server (`CHORUS_PUBLIC_URL`, or the bound
     /// address), without a trailing slash: the start of every URL Chorus hands out.
     pub base_url: Arc<str>,
+    /// Signs and checks the media links Chorus serves itself.
+    pub media_links: crate::media::links::LinkKeys,
 }

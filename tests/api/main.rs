@@ -9,6 +9,7 @@ mod consent;
 mod consent_props;
 mod consumers;
 mod contract;
+mod delivery;
 mod fixtures;
 mod health;
 mod helpers;

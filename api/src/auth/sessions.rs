@@ -175,13 +175,23 @@ pub async fn authenticate(
     now: DateTime<Utc>,
 ) -> Result<Principal> {
     let claims = keys.verify(bearer, now)?;
-    let found = session::Entity::find_by_id(claims.sid)
+    resume(db, claims.sub, claims.sid).await
+}
+
+/// The staff member of a login session that is still live (not revoked, the
+/// user not disabled): how bearer tokens and staff media links are checked.
+pub async fn resume(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<Principal> {
+    let found = session::Entity::find_by_id(session_id)
         .find_also_related(user::Entity)
         .one(db)
         .await?;
     match found {
         Some((session, Some(user)))
-            if session.user_id == claims.sub
+            if session.user_id == user_id
                 && session.revoked_at.is_none()
                 && user.disabled_at.is_none() =>
         {

@@ -265,6 +265,25 @@ pub async fn authenticate(
             .exec(db)
             .await?;
     }
+    consumer(db, key).await
+}
+
+/// The consumer behind a key id, if the key is still valid: how media links
+/// issued to a key are checked again on every request.
+pub async fn principal_of_key(
+    db: &impl ConnectionTrait,
+    key_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Principal> {
+    let key = api_key::Entity::find_by_id(key_id)
+        .one(db)
+        .await?
+        .filter(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|at| at > now))
+        .ok_or_else(|| Error::Unauthenticated("invalid, expired or revoked API key".into()))?;
+    consumer(db, key).await
+}
+
+async fn consumer(db: &impl ConnectionTrait, key: api_key::Model) -> Result<Principal> {
     Ok(Principal::Consumer(Consumer {
         key_id: key.id,
         partner_id: key.partner_id,

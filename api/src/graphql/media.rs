@@ -6,13 +6,15 @@
 //! pipeline, which sniffs, strips, hashes, stores and records it.
 
 use async_graphql::{
-    Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, Upload,
+    ComplexObject, Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
+    Upload,
 };
 use chrono::{DateTime, Utc};
 use entity::media_asset;
 
 use super::{
     context::ContextExt,
+    published::MediaSource,
     scalars::{parse_id, patch},
 };
 use crate::{
@@ -20,6 +22,7 @@ use crate::{
     error::Error,
     media::{
         assets::{self, Description},
+        delivery,
         intake::{self, Limits, Owner},
     },
 };
@@ -57,6 +60,7 @@ pub enum MetadataStatus {
 
 /// One stored photo, recording, video or evidence document, for staff.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct MediaAsset {
     pub id: ID,
     /// `null` for consent evidence.
@@ -78,7 +82,40 @@ pub struct MediaAsset {
     pub alt_text: Option<String>,
     pub caption: Option<String>,
     pub credit: Option<String>,
+    /// When an editor last confirmed the face masks (`setFaceMasks`); needed
+    /// before an image showing faces reaches readers whose consent says `OBSCURED`.
+    pub faces_reviewed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub model: media_asset::Model,
+}
+
+#[ComplexObject]
+impl MediaAsset {
+    /// The original and its current renditions, with URLs for the signed-in
+    /// staff member. Private items are served by Chorus only, to editors and
+    /// admins, and each fetch is written to the audit log.
+    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<MediaSource>> {
+        let principal = ctx.principal();
+        delivery::staff_may_read(principal, &self.model)?;
+        let holder = delivery::staff_holder(principal)?;
+        let state = ctx.state();
+        let issuer = delivery::Issuer::new(state);
+        let now = clock::now();
+        let mut out = Vec::new();
+        for source in delivery::staff_sources(&state.db, &self.model).await? {
+            let (url, expires_at) = issuer.url(&self.model, &source, holder, now).await?;
+            out.push(MediaSource {
+                variant: source.variant,
+                mime: source.mime,
+                width: source.width,
+                height: source.height,
+                url,
+                expires_at,
+            });
+        }
+        Ok(out)
+    }
 }
 
 impl From<media_asset::Model> for MediaAsset {
@@ -87,19 +124,51 @@ impl From<media_asset::Model> for MediaAsset {
             id: ID(m.id.to_string()),
             story_id: m.story_id.map(|id| ID(id.to_string())),
             kind: m.kind.into(),
-            mime: m.mime,
+            mime: m.mime.clone(),
             size_bytes: m.size_bytes.to_string(),
-            sha256: m.sha256,
+            sha256: m.sha256.clone(),
             width: m.width,
             height: m.height,
             private: m.private,
             metadata_status: m.metadata_status.into(),
             shows_faces: m.shows_faces,
-            alt_text: m.alt_text,
-            caption: m.caption,
-            credit: m.credit,
+            alt_text: m.alt_text.clone(),
+            caption: m.caption.clone(),
+            credit: m.credit.clone(),
+            faces_reviewed_at: m.faces_reviewed_at,
             created_at: m.created_at,
+            model: m,
         }
+    }
+}
+
+#[derive(Default)]
+pub struct MediaQuery;
+
+#[Object]
+impl MediaQuery {
+    /// One media item (staff; private items editors and admins only).
+    async fn media_asset(&self, ctx: &Context<'_>, id: ID) -> Result<MediaAsset> {
+        let id = parse_id("id", &id)?;
+        Ok(assets::get(&ctx.state().db, ctx.principal(), id)
+            .await?
+            .into())
+    }
+
+    /// The consent evidence kept about a person (editors and admins).
+    async fn consent_evidence(
+        &self,
+        ctx: &Context<'_>,
+        storyteller_id: ID,
+    ) -> Result<Vec<MediaAsset>> {
+        let storyteller_id = parse_id("storytellerId", &storyteller_id)?;
+        Ok(
+            assets::evidence_of(&ctx.state().db, ctx.principal(), storyteller_id)
+                .await?
+                .into_iter()
+                .map(MediaAsset::from)
+                .collect(),
+        )
     }
 }
 

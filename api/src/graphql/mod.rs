@@ -40,6 +40,7 @@ pub struct Query(
     consent::ConsentQuery,
     audit::AuditQuery,
     rights::RightsQuery,
+    media::MediaQuery,
 );
 
 /// Every mutation, by domain.

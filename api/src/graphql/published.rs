@@ -13,12 +13,14 @@ use super::{
     campaigns::{Campaign, Tag},
     connection::page_request,
     context::ContextExt,
+    media::MediaKind,
     scalars::encode_cursor,
 };
 use crate::{
     clock,
     consent::Viewer,
     error::Error,
+    media::delivery,
     stories::{self, published, text::render_markdown},
 };
 
@@ -136,6 +138,67 @@ impl PublishedStory {
         let found = stories::tags(&ctx.state().db, self.0.id).await?;
         Ok(found.into_iter().map(Tag::from).collect())
     }
+    /// The story's photos, recordings and videos this reader may receive now,
+    /// with short-lived URLs; items the consents do not cover are left out.
+    async fn media(&self, ctx: &Context<'_>) -> Result<Vec<PublishedMedia>> {
+        let viewer = viewer(ctx)?;
+        let state = ctx.state();
+        let now = clock::now();
+        let delivered = delivery::for_story(&state.db, self.0.id, self.0.media_allowance).await?;
+        let issuer = delivery::Issuer::new(state);
+        let holder = delivery::holder_of(&viewer);
+        let mut out = Vec::with_capacity(delivered.len());
+        for item in delivered {
+            let mut sources = Vec::with_capacity(item.sources.len());
+            for source in &item.sources {
+                let (url, expires_at) = issuer.url(&item.asset, source, holder, now).await?;
+                sources.push(MediaSource {
+                    variant: source.variant.clone(),
+                    mime: source.mime.clone(),
+                    width: source.width,
+                    height: source.height,
+                    url,
+                    expires_at,
+                });
+            }
+            out.push(PublishedMedia {
+                id: ID(item.asset.id.to_string()),
+                kind: item.asset.kind.into(),
+                alt_text: item.asset.alt_text,
+                caption: item.asset.caption,
+                credit: item.asset.credit,
+                sources,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A photo, recording or video of a published story, as a reader may receive it.
+#[derive(SimpleObject)]
+pub struct PublishedMedia {
+    pub id: ID,
+    pub kind: MediaKind,
+    /// What the picture shows, for people who cannot see it.
+    pub alt_text: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    /// The forms to fetch: web renditions (narrowest first, JPEG and WebP) for
+    /// images, the cleaned file for audio and video.
+    pub sources: Vec<MediaSource>,
+}
+
+/// One fetchable form of a media item. The URL stops working at `expiresAt`, or
+/// sooner if consent is withdrawn: ask again rather than storing it.
+#[derive(SimpleObject)]
+pub struct MediaSource {
+    /// `w320.jpg`, `w800.webp`, … or `original` for audio and video.
+    pub variant: String,
+    pub mime: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Extra fields of a list of published stories.

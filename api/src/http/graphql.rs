@@ -208,7 +208,7 @@ fn credentials(req: &Request) -> Result<Credentials<'_>, String> {
 
 /// The client's address: the connection's peer, or behind one trusted proxy the
 /// address it appended to `X-Forwarded-For`.
-fn client_address(req: &Request, trust_forwarded_for: bool) -> String {
+pub(super) fn client_address(req: &Request, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for
         && let Some(last) = req
             .header("x-forwarded-for")

@@ -1,12 +1,14 @@
 //! The HTTP surface: routes and the middleware every request passes through.
 //!
 //! `/graphql` (GET for cacheable reads, POST for everything, multipart POST for
-//! uploads), `/admin` (the self-hosted GraphiQL), `/healthz` and `/readyz`. Every
+//! uploads), `/admin` (the self-hosted GraphiQL), `/media/{id}/{variant}` (consent-checked
+//! media links), `/healthz` and `/readyz`. Every
 //! request gets a request id (echoed in `x-request-id`) and a tracing span carrying it.
 
 mod admin;
 mod graphql;
 mod health;
+mod media;
 mod request_id;
 mod upload;
 
@@ -24,6 +26,7 @@ pub fn routes(state: AppState, schema: ChorusSchema) -> impl Endpoint + 'static 
         .at("/admin", get(admin::index))
         .at("/admin/", get(admin::index))
         .at("/admin/assets/:name", get(admin::asset))
+        .at("/media/:id/:variant", get(media::serve))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .data(state)

@@ -45,6 +45,40 @@ pub async fn of_story(
         .await?)
 }
 
+/// One item, for staff: private items (evidence, files that could not be
+/// cleaned) only for editors and admins.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<media_asset::Model> {
+    principal.staff()?;
+    let asset = media_asset::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|a| a.state == State::Ready)
+        .ok_or_else(|| Error::NotFound("no media item with this id".into()))?;
+    if asset.private {
+        principal.require_editor()?;
+    }
+    Ok(asset)
+}
+
+/// The consent evidence kept about a person, oldest first (editors and admins).
+pub async fn evidence_of(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    storyteller_id: Uuid,
+) -> Result<Vec<media_asset::Model>> {
+    principal.require_editor()?;
+    Ok(media_asset::Entity::find()
+        .filter(media_asset::Column::StorytellerId.eq(storyteller_id))
+        .filter(media_asset::Column::State.eq(State::Ready))
+        .order_by_asc(media_asset::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// `INVALID_TRANSITION` (`ALT_TEXT_MISSING`) while a public image of the story has
 /// no alt text: people who cannot see a picture must be told what it shows.
 pub async fn require_alt_text(db: &impl ConnectionTrait, story_id: Uuid) -> Result<()> {

@@ -9,7 +9,9 @@
 //! hashing, size limits, renditions and storage build on them.
 
 pub mod assets;
+pub mod delivery;
 pub mod intake;
+pub mod links;
 pub mod sniff;
 pub mod strip;
 pub mod sweep;

@@ -55,6 +55,8 @@ pub struct PublishedStory {
     pub texts: Vec<PublishedText>,
     pub storyteller: Option<PublicName>,
     pub region: Option<String>,
+    /// What the covering consents let the story's media show.
+    pub media_allowance: crate::media::delivery::Allowance,
 }
 
 /// Narrowing a list.
@@ -211,7 +213,10 @@ async fn project(
             })
             .collect();
         texts.sort_by_key(|t| (t.locale != story.primary_locale, t.locale.clone()));
+        let media_allowance =
+            crate::media::delivery::Allowance::of(&story, covering.iter().copied());
         out.push(PublishedStory {
+            media_allowance,
             id: story.id,
             storyteller: tellers
                 .get(&story.storyteller_id)

@@ -1,0 +1,442 @@
+//! Handing media out: which items and variants a reader may receive, the URLs
+//! they get, and the check every `/media/{id}/{variant}` request passes again.
+//!
+//! Consumers receive an item only when its story is visible to them through the
+//! consent gate and the item itself is allowed: not private, metadata cleaned,
+//! and what it shows or sounds like covered by the most protective of the
+//! story's setting and every consent covering the read:
+//! - images only as their web renditions, never the original (the renditions
+//!   carry the face masks burned in); an image showing faces needs faces
+//!   `SHOWN`, or `OBSCURED` with a confirmed masking review, and is never given
+//!   when faces are `NOT_DEPICTED`;
+//! - audio needs voice `ORIGINAL` (Chorus cannot alter a voice);
+//! - video needs voice `ORIGINAL`, and faces `SHOWN` when it shows faces
+//!   (Chorus cannot mask video);
+//! - documents (consent evidence) never.
+//!
+//! Staff may fetch any item they may see, originals included; private items only
+//! editors and admins, and every such read is audited. Private items are always
+//! streamed by Chorus (so each read is seen); other items are presigned GETs on
+//! S3 and Chorus links on local disk. Nothing is cached: a withdrawal, a revoked
+//! key or an ended session stops the next request.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    api_key::Channel,
+    consent_record::{self, Voice},
+    media_asset::{self, Kind, MetadataStatus, State},
+    media_rendition,
+    story::{self, Faces},
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::links::{Holder, LinkKeys};
+use crate::{
+    audit::{self, Actor, Event},
+    auth::{Principal, sessions},
+    consent::gate::{self, Viewer},
+    consumers,
+    error::{Error, Result},
+    state::AppState,
+    storage::ObjectStore,
+};
+
+/// The variant name of an item's stored original.
+pub const ORIGINAL: &str = "original";
+
+/// What the consents covering one read allow media to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    pub faces: Faces,
+    pub voice: Voice,
+}
+
+impl Allowance {
+    /// The most protective of the story's own setting and every covering consent.
+    pub fn of<'a>(
+        story: &story::Model,
+        covering: impl IntoIterator<Item = &'a consent_record::Model>,
+    ) -> Self {
+        covering.into_iter().fold(
+            Self {
+                faces: story.faces,
+                voice: Voice::Original,
+            },
+            |acc, c| Self {
+                faces: more_protective_faces(acc.faces, c.faces),
+                voice: more_protective_voice(acc.voice, c.voice),
+            },
+        )
+    }
+}
+
+fn more_protective_faces(a: Faces, b: Faces) -> Faces {
+    let rank = |f: Faces| match f {
+        Faces::Shown => 0,
+        Faces::Obscured => 1,
+        Faces::NotDepicted => 2,
+    };
+    if rank(a) >= rank(b) { a } else { b }
+}
+
+fn more_protective_voice(a: Voice, b: Voice) -> Voice {
+    let rank = |v: Voice| match v {
+        Voice::Original => 0,
+        Voice::Altered => 1,
+        Voice::TextOnly => 2,
+    };
+    if rank(a) >= rank(b) { a } else { b }
+}
+
+/// One fetchable form of an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// `original`, or a rendition such as `w800.webp`.
+    pub variant: String,
+    pub mime: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub size_bytes: i64,
+    pub storage_key: String,
+}
+
+impl Source {
+    fn original(asset: &media_asset::Model) -> Self {
+        Self {
+            variant: ORIGINAL.to_owned(),
+            mime: asset.mime.clone(),
+            width: asset.width,
+            height: asset.height,
+            size_bytes: asset.size_bytes,
+            storage_key: asset.storage_key.clone(),
+        }
+    }
+
+    fn rendition(r: &media_rendition::Model) -> Self {
+        Self {
+            variant: r.variant.clone(),
+            mime: r.mime.clone(),
+            width: r.width,
+            height: r.height,
+            size_bytes: r.size_bytes,
+            storage_key: r.storage_key.clone(),
+        }
+    }
+}
+
+/// The forms of `asset` a consumer under `allowance` may receive; empty when
+/// none. `renditions` are the asset's current renditions.
+pub fn consumer_sources(
+    asset: &media_asset::Model,
+    renditions: &[media_rendition::Model],
+    allowance: Allowance,
+) -> Vec<Source> {
+    let publishable = asset.state == State::Ready
+        && !asset.private
+        && asset.metadata_status == MetadataStatus::Cleaned
+        && asset.story_id.is_some();
+    if !publishable {
+        return Vec::new();
+    }
+    let faces_ok = |maskable: bool| {
+        !asset.shows_faces
+            || match allowance.faces {
+                Faces::Shown => true,
+                Faces::Obscured => maskable && asset.faces_reviewed_at.is_some(),
+                Faces::NotDepicted => false,
+            }
+    };
+    let voice_ok = allowance.voice == Voice::Original;
+    match asset.kind {
+        Kind::Image if faces_ok(true) && is_current(asset) => {
+            renditions.iter().map(Source::rendition).collect()
+        }
+        Kind::Audio if voice_ok => vec![Source::original(asset)],
+        Kind::Video if voice_ok && faces_ok(false) => vec![Source::original(asset)],
+        _ => Vec::new(),
+    }
+}
+
+/// The renditions were made with the latest face masks.
+fn is_current(asset: &media_asset::Model) -> bool {
+    asset.renditions_generation == Some(asset.masks_generation)
+}
+
+/// An item a consumer may receive, with the forms they may fetch.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub asset: media_asset::Model,
+    pub sources: Vec<Source>,
+}
+
+/// The media of a story (already found visible to the reader) that a consumer
+/// under `allowance` may receive, oldest first.
+pub async fn for_story(
+    db: &impl ConnectionTrait,
+    story_id: Uuid,
+    allowance: Allowance,
+) -> Result<Vec<Delivered>> {
+    let assets = media_asset::Entity::find()
+        .filter(media_asset::Column::StoryId.eq(story_id))
+        .filter(media_asset::Column::State.eq(State::Ready))
+        .filter(media_asset::Column::Private.eq(false))
+        .order_by_asc(media_asset::Column::Id)
+        .all(db)
+        .await?;
+    let renditions = current_renditions(db, &assets).await?;
+    Ok(assets
+        .into_iter()
+        .filter_map(|asset| {
+            let sources = consumer_sources(
+                &asset,
+                renditions.get(&asset.id).map_or(&[], Vec::as_slice),
+                allowance,
+            );
+            (!sources.is_empty()).then_some(Delivered { asset, sources })
+        })
+        .collect())
+}
+
+/// The current renditions of each asset (those made with its latest masks).
+pub async fn current_renditions(
+    db: &impl ConnectionTrait,
+    assets: &[media_asset::Model],
+) -> Result<HashMap<Uuid, Vec<media_rendition::Model>>> {
+    let ids: Vec<Uuid> = assets
+        .iter()
+        .filter(|a| is_current(a))
+        .map(|a| a.id)
+        .collect();
+    let mut by_asset: HashMap<Uuid, Vec<media_rendition::Model>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_asset);
+    }
+    for r in media_rendition::Entity::find()
+        .filter(media_rendition::Column::MediaId.is_in(ids))
+        .order_by_asc(media_rendition::Column::Width)
+        .order_by_asc(media_rendition::Column::Variant)
+        .all(db)
+        .await?
+    {
+        by_asset.entry(r.media_id).or_default().push(r);
+    }
+    Ok(by_asset)
+}
+
+/// Issues URLs for sources.
+pub struct Issuer<'a> {
+    store: &'a dyn ObjectStore,
+    links: &'a LinkKeys,
+    base_url: &'a str,
+    ttl: std::time::Duration,
+}
+
+impl<'a> Issuer<'a> {
+    pub fn new(state: &'a AppState) -> Self {
+        Self {
+            store: state.storage.as_ref(),
+            links: &state.media_links,
+            base_url: &state.base_url,
+            ttl: state.config.media_url_ttl,
+        }
+    }
+
+    /// A URL `holder` may fetch `source` of `asset` from, and when it stops
+    /// working: a presigned GET when the store signs URLs and the item is not
+    /// private, a Chorus link otherwise.
+    pub async fn url(
+        &self,
+        asset: &media_asset::Model,
+        source: &Source,
+        holder: Holder,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>)> {
+        if !asset.private
+            && let Some(signed) = self
+                .store
+                .presign_get(&source.storage_key, self.ttl)
+                .await?
+        {
+            return Ok((signed.url, signed.expires_at));
+        }
+        let (token, expires_at) =
+            self.links
+                .sign(asset.id, &source.variant, holder, self.ttl, now)?;
+        Ok((
+            format!(
+                "{}/media/{}/{}?t={token}",
+                self.base_url, asset.id, source.variant
+            ),
+            expires_at,
+        ))
+    }
+}
+
+/// Who a viewer's links are issued to.
+pub fn holder_of(viewer: &Viewer) -> Holder {
+    match viewer.api_key_id {
+        Some(k) => Holder::Key { k },
+        None => Holder::Public,
+    }
+}
+
+/// The holder of links for a staff principal.
+pub fn staff_holder(principal: &Principal) -> Result<Holder> {
+    let staff = principal.staff()?;
+    Ok(Holder::Staff {
+        u: staff.user_id,
+        s: staff.session_id,
+    })
+}
+
+/// What `/media/{id}/{variant}` may stream.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub storage_key: String,
+    pub mime: String,
+}
+
+/// Checks a link request again, as its holder, now; `NotFound` for every
+/// refusal (an expired or forged link, a withdrawn consent, a revoked key, an
+/// ended session), so a probing client learns nothing.
+pub async fn open(
+    state: &AppState,
+    media_id: Uuid,
+    variant: &str,
+    token: &str,
+    client_address: &str,
+    now: DateTime<Utc>,
+) -> Result<Opened> {
+    let db = &state.db;
+    let not_found = || Error::NotFound("no such media".into());
+    let link = state
+        .media_links
+        .verify(token, media_id, variant)
+        .ok_or_else(not_found)?;
+    let asset = media_asset::Entity::find_by_id(media_id)
+        .one(db)
+        .await?
+        .filter(|a| a.state == State::Ready)
+        .ok_or_else(not_found)?;
+
+    let viewer = match link.holder {
+        Holder::Staff { u, s } => {
+            let principal = sessions::resume(db, u, s).await.map_err(|_| not_found())?;
+            return open_for_staff(db, &principal, asset, variant, client_address, now).await;
+        }
+        Holder::Key { k } => {
+            let principal = consumers::principal_of_key(db, k, now)
+                .await
+                .map_err(|_| not_found())?;
+            Viewer::of(&principal, false).ok_or_else(not_found)?
+        }
+        Holder::Public if state.config.consent.public_reads => Viewer::channel(Channel::PublicWeb),
+        Holder::Public => return Err(not_found()),
+    };
+    let story_id = asset.story_id.ok_or_else(not_found)?;
+    let story = story::Entity::find_by_id(story_id)
+        .filter(gate::visible(&viewer, now))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let allowance = allowance_for(db, &story, &viewer, now).await?;
+    let renditions = current_renditions(db, std::slice::from_ref(&asset)).await?;
+    consumer_sources(
+        &asset,
+        renditions.get(&asset.id).map_or(&[], Vec::as_slice),
+        allowance,
+    )
+    .into_iter()
+    .find(|s| s.variant == variant)
+    .map(|s| Opened {
+        storage_key: s.storage_key,
+        mime: s.mime,
+    })
+    .ok_or_else(not_found)
+}
+
+/// The allowance of the consents covering `story` for `viewer` now.
+pub async fn allowance_for(
+    db: &impl ConnectionTrait,
+    story: &story::Model,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+) -> Result<Allowance> {
+    let covering = consent_record::Entity::find()
+        .filter(consent_record::Column::StorytellerId.eq(story.storyteller_id))
+        .filter(gate::usable_consent(consent_record::Entity, viewer, now))
+        .all(db)
+        .await?;
+    Ok(Allowance::of(
+        story,
+        covering
+            .iter()
+            .filter(|c| c.story_id.is_none_or(|id| id == story.id)),
+    ))
+}
+
+/// Every form of an item staff may fetch: the original and its current renditions.
+pub async fn staff_sources(
+    db: &impl ConnectionTrait,
+    asset: &media_asset::Model,
+) -> Result<Vec<Source>> {
+    let mut sources = vec![Source::original(asset)];
+    if let Some(renditions) = current_renditions(db, std::slice::from_ref(asset))
+        .await?
+        .remove(&asset.id)
+    {
+        sources.extend(renditions.iter().map(Source::rendition));
+    }
+    Ok(sources)
+}
+
+/// Whether `principal` may fetch `asset` at all.
+pub fn staff_may_read(principal: &Principal, asset: &media_asset::Model) -> Result<()> {
+    if asset.private {
+        principal.require_editor()?;
+    } else {
+        principal.staff()?;
+    }
+    Ok(())
+}
+
+async fn open_for_staff(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    asset: media_asset::Model,
+    variant: &str,
+    client_address: &str,
+    now: DateTime<Utc>,
+) -> Result<Opened> {
+    let not_found = || Error::NotFound("no such media".into());
+    staff_may_read(principal, &asset).map_err(|_| not_found())?;
+    let source = staff_sources(db, &asset)
+        .await?
+        .into_iter()
+        .find(|s| s.variant == variant)
+        .ok_or_else(not_found)?;
+    if asset.private {
+        let staff = principal.staff()?;
+        audit::record(
+            db,
+            Actor::User(staff.user_id),
+            Event::new("media.private_read", "media", asset.id).detail(json!({
+                "variant": variant,
+                "storytellerId": asset.storyteller_id,
+                "storyId": asset.story_id,
+                "role": crate::auth::principal::role_name(staff.role),
+                "clientAddress": client_address,
+            })),
+            now,
+        )
+        .await?;
+    }
+    Ok(Opened {
+        storage_key: source.storage_key,
+        mime: source.mime,
+    })
+}

@@ -1,0 +1,178 @@
+//! Signed media links: the `/media/{id}/{variant}?t=…` URLs Chorus hands out when
+//! it serves the bytes itself (local disk, and private items on any backend).
+//!
+//! A link names one item, one variant and who it was issued to (an API key, the
+//! anonymous public, or a staff member's login session) and expires after
+//! `CHORUS_MEDIA_URL_TTL`. Holding a link is never enough on its own: every
+//! request re-checks, as that reader, everything that allowed the link, so a
+//! withdrawal or a revoked key stops a link already handed out at once. Links are
+//! HS256 JWTs under the server's JWT secret with an audience of their own, so an
+//! access token is not a media link and a media link is not an access token.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    config::AuthConfig,
+    error::{Error, Result},
+};
+
+/// The audience of media links; access tokens carry another.
+const AUDIENCE: &str = "chorus-media";
+/// Seconds of clock difference tolerated between Chorus nodes.
+const LEEWAY_SECS: u64 = 30;
+
+/// Who a link was issued to; the request is checked again as them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "lowercase")]
+pub enum Holder {
+    /// A consumer reading with this API key.
+    Key { k: Uuid },
+    /// An anonymous reader on `PUBLIC_WEB` (only while public reads are on).
+    Public,
+    /// A staff member in this login session.
+    Staff { u: Uuid, s: Uuid },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    /// The media item.
+    sub: Uuid,
+    /// The variant (`original`, `w800.webp`, …).
+    var: String,
+    who: Holder,
+    iat: i64,
+    exp: i64,
+    iss: String,
+    aud: String,
+}
+
+/// What a valid link says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub media_id: Uuid,
+    pub variant: String,
+    pub holder: Holder,
+}
+
+/// Signs and checks media links.
+#[derive(Clone)]
+pub struct LinkKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+}
+
+impl std::fmt::Debug for LinkKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkKeys").finish_non_exhaustive()
+    }
+}
+
+impl LinkKeys {
+    pub fn new(config: &AuthConfig) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&config.jwt_issuer]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = LEEWAY_SECS;
+        Self {
+            encoding: EncodingKey::from_secret(config.jwt_secret.as_bytes()),
+            decoding: DecodingKey::from_secret(config.jwt_secret.as_bytes()),
+            validation,
+            issuer: config.jwt_issuer.clone(),
+        }
+    }
+
+    /// A link token for `variant` of `media_id`, valid for `ttl`.
+    pub fn sign(
+        &self,
+        media_id: Uuid,
+        variant: &str,
+        holder: Holder,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>)> {
+        let expires_at = now + chrono::Duration::from_std(ttl).map_err(Error::internal)?;
+        let claims = Claims {
+            sub: media_id,
+            var: variant.to_owned(),
+            who: holder,
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+            iss: self.issuer.clone(),
+            aud: AUDIENCE.to_owned(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(Error::internal)?;
+        Ok((token, expires_at))
+    }
+
+    /// What a token says, if it is ours, unexpired and for this item and variant;
+    /// `None` otherwise (the caller answers 404 whatever the reason).
+    pub fn verify(&self, token: &str, media_id: Uuid, variant: &str) -> Option<Link> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| tracing::debug!(reason = %e, "media link rejected"))
+            .ok()?;
+        let claims = data.claims;
+        (claims.sub == media_id && claims.var == variant).then_some(Link {
+            media_id,
+            variant: claims.var,
+            holder: claims.who,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn keys() -> LinkKeys {
+        LinkKeys::new(&Config::from_map(&Default::default()).unwrap().auth)
+    }
+
+    #[test]
+    fn a_link_opens_only_its_own_item_and_variant() {
+        let keys = keys();
+        let (id, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let holder = Holder::Key { k: Uuid::now_v7() };
+        let (token, _) = keys
+            .sign(id, "w800.jpg", holder, Duration::from_secs(60), Utc::now())
+            .unwrap();
+        let link = keys.verify(&token, id, "w800.jpg").unwrap();
+        assert_eq!(link.holder, holder);
+        assert!(keys.verify(&token, other, "w800.jpg").is_none());
+        assert!(keys.verify(&token, id, "original").is_none());
+        let mut tampered = token.clone();
+        tampered.pop();
+        assert!(keys.verify(&tampered, id, "w800.jpg").is_none());
+    }
+
+    #[test]
+    fn expired_links_and_access_tokens_do_not_open_media() {
+        let keys = keys();
+        let id = Uuid::now_v7();
+        let long_ago = Utc::now() - chrono::Duration::hours(1);
+        let (token, _) = keys
+            .sign(
+                id,
+                "original",
+                Holder::Public,
+                Duration::from_secs(60),
+                long_ago,
+            )
+            .unwrap();
+        assert!(keys.verify(&token, id, "original").is_none());
+
+        let config = Config::from_map(&Default::default()).unwrap();
+        let access = crate::auth::tokens::TokenKeys::new(&config.auth);
+        let (bearer, _) = access.issue(id, Uuid::now_v7(), Utc::now()).unwrap();
+        assert!(keys.verify(&bearer, id, "original").is_none());
+    }
+}
