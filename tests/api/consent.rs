@@ -570,6 +570,14 @@ async fn no_consumer_response_contains_personal_data() {
     };
     assert_eq!(fields("PublicStoryteller").await, ["isPseudonym", "name"]);
     assert_eq!(
+        fields("PublishedMedia").await,
+        ["altText", "caption", "credit", "id", "kind", "sources"]
+    );
+    assert_eq!(
+        fields("MediaSource").await,
+        ["expiresAt", "height", "mime", "url", "variant", "width"]
+    );
+    assert_eq!(
         fields("PublishedStory").await,
         [
             "body",
@@ -578,6 +586,7 @@ async fn no_consumer_response_contains_personal_data() {
             "firstPublishedAt",
             "id",
             "locale",
+            "media",
             "publishedAt",
             "region",
             "slug",
