@@ -285,6 +285,17 @@ async fn readers_get_urls_only_for_items_their_consent_allows() {
         ids(&media),
         vec![audio.id.to_string(), video.id.to_string()]
     );
+    // What the reader fetches is the cleaned file: no location, frames intact.
+    let (status, _, served) = world.fetch(&original_url(&media[1]), None).await;
+    assert_eq!(status, 200);
+    assert!(!media_fixtures::contains(
+        &served,
+        media_fixtures::LOCATION.as_bytes()
+    ));
+    assert!(media_fixtures::contains(
+        &served,
+        media_fixtures::MDAT_PAYLOAD
+    ));
 
     // A voice consented only as text holds recordings back.
     let (quiet, _) = world.teller(Faces::Shown, Voice::TextOnly).await;
@@ -320,20 +331,21 @@ async fn a_media_url_stops_working_the_moment_consent_is_withdrawn() {
     // No URL is issued any more, on any backend.
     let res = world.read(&world.key, &story.slug).await;
     assert!(res.data()["story"].is_null(), "{:?}", res.body);
-    if world.app.s3.is_none() {
-        // Chorus's own link, issued before, answers 404 at once.
-        assert_eq!(headers["cache-control"], "private, no-store");
-        let (status, _, body) = world.fetch(&url, None).await;
-        assert_eq!(status, 404);
-        assert!(!media_fixtures::contains(
-            &body,
-            &media_fixtures::mp3_frames()[..8]
-        ));
-    } else {
-        assert!(
-            url.starts_with(world.app.s3.as_ref().expect("s3").endpoint.as_str()),
+    match &world.app.s3 {
+        None => {
+            // Chorus's own link, issued before, answers 404 at once.
+            assert_eq!(headers["cache-control"], "private, no-store");
+            let (status, _, body) = world.fetch(&url, None).await;
+            assert_eq!(status, 404);
+            assert!(!media_fixtures::contains(
+                &body,
+                &media_fixtures::mp3_frames()[..8]
+            ));
+        }
+        Some(s3) => assert!(
+            url.starts_with(s3.endpoint.as_str()),
             "a presigned GET: {url}"
-        );
+        ),
     }
 }
 
@@ -506,4 +518,148 @@ async fn private_evidence_reaches_only_editors_and_every_read_is_audited() {
     assert!(res.body["errors"].is_null(), "{:?}", res.body);
     assert_eq!(world.fetch(&url, None).await.0, 404);
     assert_eq!(audited().await, 3);
+}
+
+/// Waits (up to 30 s) for the app's worker to render the asset's current masks.
+async fn rendered(world: &World, id: Uuid) -> media_asset::Model {
+    for _ in 0..300 {
+        let asset = media_asset::Entity::find_by_id(id)
+            .one(&world.app.db)
+            .await
+            .expect("read")
+            .expect("asset");
+        if asset.renditions_generation == Some(asset.masks_generation) {
+            return asset;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the worker did not render {id}");
+}
+
+#[tokio::test]
+async fn images_reach_readers_only_as_renditions_with_faces_covered_as_consented() {
+    let world = World::new().await;
+    let editor = world.app.token_for("chief@chorus.test", Role::Editor).await;
+    let describe = |id: Uuid| {
+        let editor = editor.clone();
+        let app = &world.app;
+        async move {
+            let res = app
+                .gql(
+                    Some(&editor),
+                    "mutation($id: ID!) { updateMedia(id: $id, input: { altText: \"Two hands\" }) { id } }",
+                    json!({ "id": id.to_string() }),
+                )
+                .await;
+            assert!(res.body["errors"].is_null(), "{:?}", res.body);
+        }
+    };
+    let photo = media_fixtures::encode(
+        image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            1000,
+            600,
+            image::Rgb([250, 250, 250]),
+        )),
+        image::ImageFormat::Jpeg,
+    );
+
+    // Faces OBSCURED: nothing until an editor has covered the faces.
+    let (teller, _) = world.teller(Faces::Obscured, Voice::Original).await;
+    let draft = world.draft(teller, "Hands at work").await;
+    let image = world.add(Owner::Story(draft.id), &photo).await;
+    describe(image.id).await;
+    let story = world.publish(&draft).await;
+    rendered(&world, image.id).await;
+    assert!(
+        world.media(&story.slug).await.is_empty(),
+        "faces not reviewed"
+    );
+
+    let res = world
+        .app
+        .gql(
+            Some(&editor),
+            "mutation($id: ID!) { setFaceMasks(mediaId: $id, masks: [{ x: 100, y: 100, width: 300, height: 200 }]) { facesReviewedAt } }",
+            json!({ "id": image.id.to_string() }),
+        )
+        .await;
+    assert!(res.body["errors"].is_null(), "{:?}", res.body);
+    rendered(&world, image.id).await;
+    let media = world.media(&story.slug).await;
+    assert_eq!(ids(&media), vec![image.id.to_string()]);
+    let sources = media[0]["sources"].as_array().expect("sources");
+    let variants: Vec<&str> = sources
+        .iter()
+        .map(|s| s["variant"].as_str().expect("variant"))
+        .collect();
+    assert_eq!(variants, ["w320.jpg", "w320.webp", "w800.jpg", "w800.webp"]);
+
+    // What the reader fetches has the box burned in.
+    let w800 = sources[2]["url"].as_str().expect("url");
+    let (status, _, bytes) = world.fetch(w800, None).await;
+    assert_eq!(status, 200);
+    let fetched = image::load_from_memory(&bytes).expect("decodes").to_rgb8();
+    assert_eq!(fetched.width(), 800);
+    assert!(
+        fetched.get_pixel(200, 160).0.iter().all(|&c| c < 40),
+        "covered"
+    );
+    assert!(
+        fetched.get_pixel(700, 400).0.iter().all(|&c| c > 200),
+        "uncovered"
+    );
+
+    // The original never reaches a reader, even with a link forged for it.
+    let (token, _) = world
+        .app
+        .state
+        .media_links
+        .sign(
+            image.id,
+            "original",
+            Holder::Key { k: world.key_id },
+            std::time::Duration::from_secs(60),
+            clock::now(),
+        )
+        .expect("signed");
+    let forged = world
+        .app
+        .url(&format!("/media/{}/original?t={token}", image.id));
+    assert_eq!(world.fetch(&forged, None).await.0, 404);
+
+    // Faces SHOWN by consent and story: renditions are enough. The story's own
+    // setting counts too (it starts OBSCURED), and NOT_DEPICTED holds a picture
+    // showing faces back whatever the story says.
+    for (consented, on_story, expected) in [
+        (Faces::Shown, Faces::Shown, 1),
+        (Faces::Shown, Faces::Obscured, 0),
+        (Faces::NotDepicted, Faces::Shown, 0),
+    ] {
+        let (teller, _) = world.teller(consented, Voice::Original).await;
+        let draft = world
+            .draft(teller, &format!("Faces {consented:?} {on_story:?}"))
+            .await;
+        let draft = api::stories::update_details(
+            &world.app.db,
+            &world.editor,
+            draft.id,
+            draft.version,
+            api::stories::DetailChanges {
+                faces: Some(on_story),
+                ..Default::default()
+            },
+            clock::now(),
+        )
+        .await
+        .expect("details");
+        let image = world.add(Owner::Story(draft.id), &photo).await;
+        describe(image.id).await;
+        let story = world.publish(&draft).await;
+        rendered(&world, image.id).await;
+        assert_eq!(
+            world.media(&story.slug).await.len(),
+            expected,
+            "{consented:?} {on_story:?}"
+        );
+    }
 }

@@ -16,6 +16,7 @@ mod helpers;
 mod journey;
 mod lifecycle;
 mod media;
+mod renditions;
 mod rights;
 mod s3_server;
 mod scheduling;

@@ -450,7 +450,9 @@ async fn a_failing_job_is_retried_not_lost() {
     approved_revision(None).exec(db).await.unwrap();
     sleep_until(at).await;
 
-    let ran = jobs::run_due(db, "test-worker", lease).await.unwrap();
+    let ran = jobs::run_due(db, &no_media(), "test-worker", lease)
+        .await
+        .unwrap();
     assert_eq!(ran, 1);
     let failed = job_for(db, story, job::Kind::PublishStory).await;
     let after_failure = clock::now();
@@ -465,7 +467,12 @@ async fn a_failing_job_is_retried_not_lost() {
     assert_eq!(story_now.state, story::State::Approved, "nothing half-done");
     assert!(audit(db, "story.published").await.is_empty());
     // Not due yet, so another poll leaves it alone rather than hammering it.
-    assert_eq!(jobs::run_due(db, "test-worker", lease).await.unwrap(), 0);
+    assert_eq!(
+        jobs::run_due(db, &no_media(), "test-worker", lease)
+            .await
+            .unwrap(),
+        0
+    );
 
     // Once the data is right again, the next attempt (here brought forward instead
     // of waiting out the back-off) publishes the story.
@@ -479,7 +486,12 @@ async fn a_failing_job_is_retried_not_lost() {
         .exec(db)
         .await
         .unwrap();
-    assert_eq!(jobs::run_due(db, "test-worker", lease).await.unwrap(), 1);
+    assert_eq!(
+        jobs::run_due(db, &no_media(), "test-worker", lease)
+            .await
+            .unwrap(),
+        1
+    );
 
     let story_now = load(db, story).await;
     assert_eq!(story_now.state, story::State::Published);
@@ -505,11 +517,21 @@ async fn a_rescheduled_story_is_published_once_at_the_new_time() {
 
     // At the first time nothing is due: the first job was cancelled.
     sleep_until(first).await;
-    assert_eq!(jobs::run_due(db, "test-worker", lease).await.unwrap(), 0);
+    assert_eq!(
+        jobs::run_due(db, &no_media(), "test-worker", lease)
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(load(db, story).await.state, story::State::Approved);
 
     sleep_until(second).await;
-    assert_eq!(jobs::run_due(db, "test-worker", lease).await.unwrap(), 1);
+    assert_eq!(
+        jobs::run_due(db, &no_media(), "test-worker", lease)
+            .await
+            .unwrap(),
+        1
+    );
     let published = load(db, story).await;
     assert_eq!(published.state, story::State::Published);
     assert!(published.published_at.is_some_and(|t| t >= second));
@@ -524,4 +546,9 @@ async fn a_rescheduled_story_is_published_once_at_the_new_time() {
     let ran: Vec<_> = jobs.iter().filter(|j| j.done_at.is_some()).collect();
     assert_eq!(ran.len(), 1, "only the second job ran: {jobs:?}");
     assert_eq!(ran[0].run_at, second);
+}
+
+/// These stories have no media, so their jobs never touch storage.
+fn no_media() -> api::storage::local::LocalStore {
+    api::storage::local::LocalStore::new(std::env::temp_dir().join("chorus-no-media"))
 }

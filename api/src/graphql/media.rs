@@ -14,6 +14,7 @@ use entity::media_asset;
 
 use super::{
     context::ContextExt,
+    media_faces::FaceMask,
     published::MediaSource,
     scalars::{parse_id, patch},
 };
@@ -22,7 +23,7 @@ use crate::{
     error::Error,
     media::{
         assets::{self, Description},
-        delivery,
+        delivery, faces,
         intake::{self, Limits, Owner},
     },
 };
@@ -92,6 +93,17 @@ pub struct MediaAsset {
 
 #[ComplexObject]
 impl MediaAsset {
+    /// The boxes covering faces, in pixels of the stored original; set with
+    /// `setFaceMasks` and burned into every rendition.
+    async fn face_masks(&self, ctx: &Context<'_>) -> Result<Vec<FaceMask>> {
+        ctx.principal().staff()?;
+        Ok(faces::masks_of(&ctx.state().db, self.model.id)
+            .await?
+            .into_iter()
+            .map(FaceMask::from)
+            .collect())
+    }
+
     /// The original and its current renditions, with URLs for the signed-in
     /// staff member. Private items are served by Chorus only, to editors and
     /// admins, and each fetch is written to the audit log.

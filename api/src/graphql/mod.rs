@@ -15,6 +15,7 @@ mod consumers;
 mod context;
 mod error;
 mod media;
+mod media_faces;
 mod published;
 mod rights;
 mod scalars;
@@ -54,6 +55,7 @@ pub struct Mutation(
     consent::ConsentMutation,
     rights::RightsMutation,
     media::MediaMutation,
+    media_faces::MediaFacesMutation,
 );
 
 /// The schema type served at `/graphql`.

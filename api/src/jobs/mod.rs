@@ -1,4 +1,5 @@
-//! Background work leased from database rows: scheduled publishing and unpublishing.
+//! Background work leased from database rows: scheduled publishing and unpublishing,
+//! and rendering images (`RENDER_MEDIA`, see [`crate::media::renditions`]).
 //!
 //! A job is a row with a due time. A worker claims due rows by setting a lease
 //! (`locked_until`); on PostgreSQL the claim skips rows another node is claiming
@@ -22,6 +23,7 @@ use crate::{
     audit::{self, Actor},
     clock,
     error::{Error, Result},
+    storage::ObjectStore,
     stories::workflow,
 };
 
@@ -43,6 +45,33 @@ pub async fn enqueue(
         kind: Set(kind),
         story_id: Set(Some(story_id)),
         media_id: Set(None),
+        run_at: Set(run_at),
+        attempts: Set(0),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        last_error: Set(None),
+        done_at: Set(None),
+        cancelled_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Adds a job for media item `media_id`, due at `run_at`.
+pub async fn enqueue_media(
+    db: &impl ConnectionTrait,
+    kind: job::Kind,
+    media_id: Uuid,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    job::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(kind),
+        story_id: Set(None),
+        media_id: Set(Some(media_id)),
         run_at: Set(run_at),
         attempts: Set(0),
         locked_until: Set(None),
@@ -136,8 +165,22 @@ pub async fn lease_due(
         .await?)
 }
 
-/// Runs one leased job; on success it is marked done in the same transaction as its work.
-pub async fn run(db: &DatabaseConnection, job: &job::Model, now: DateTime<Utc>) -> Result<()> {
+/// Runs one leased job; on success it is marked done in the same transaction as its
+/// work (a render, which takes seconds, commits its own work and is marked done after).
+pub async fn run(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+    job: &job::Model,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if job.kind == job::Kind::RenderMedia {
+        // No transaction is held open while rendering. Run again (a lost lease, a
+        // failure to mark it done), the render finds its work done and stops.
+        if let Some(media_id) = job.media_id {
+            crate::media::renditions::run(db, store, media_id, now).await?;
+        }
+        return mark_done(db, job, now).await;
+    }
     let txn = db.begin().await?;
     if let Some(story_id) = job.story_id
         && let Some(story) = story::Entity::find_by_id(story_id).one(&txn).await?
@@ -173,12 +216,17 @@ pub async fn run(db: &DatabaseConnection, job: &job::Model, now: DateTime<Utc>) 
             _ => tracing::info!(job_id = %job.id, "scheduled job no longer applies; skipped"),
         }
     }
+    mark_done(&txn, job, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn mark_done(db: &impl ConnectionTrait, job: &job::Model, now: DateTime<Utc>) -> Result<()> {
     job::Entity::update_many()
         .col_expr(job::Column::DoneAt, Expr::value(now))
         .filter(job::Column::Id.eq(job.id))
-        .exec(&txn)
+        .exec(db)
         .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -214,10 +262,15 @@ async fn retry_later(
 }
 
 /// Claims and runs every due job once; returns how many ran.
-pub async fn run_due(db: &DatabaseConnection, worker: &str, lease: Duration) -> Result<usize> {
+pub async fn run_due(
+    db: &DatabaseConnection,
+    store: &dyn ObjectStore,
+    worker: &str,
+    lease: Duration,
+) -> Result<usize> {
     let jobs = lease_due(db, worker, lease, clock::now()).await?;
     for job in &jobs {
-        if let Err(err) = run(db, job, clock::now()).await {
+        if let Err(err) = run(db, store, job, clock::now()).await {
             err.log_if_internal();
             tracing::warn!(job_id = %job.id, attempts = job.attempts, error = %err, "job failed; will retry");
             retry_later(db, worker, job, &err.to_string(), clock::now()).await?;
@@ -263,7 +316,7 @@ pub async fn worker(
                 tracing::warn!(worker = %name, error = %err, "could not mark expired consents; will try again");
             }
         }
-        match run_due(&db, &name, lease).await {
+        match run_due(&db, storage.as_ref(), &name, lease).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(worker = %name, jobs = n, "ran due jobs"),
             Err(err) => {

@@ -6,7 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use entity::media_asset::{self, Kind, MetadataStatus, State};
+use entity::{
+    job,
+    media_asset::{self, Kind, MetadataStatus, State},
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
     TransactionTrait,
@@ -24,6 +27,7 @@ use crate::{
     audit::{self, Actor, Event},
     auth::Principal,
     error::{Error, Result},
+    jobs,
     storage::ObjectStore,
     stories, storytellers,
 };
@@ -205,6 +209,11 @@ pub async fn ingest(
             now,
         )
         .await?;
+        // Renditions are made in the background, never on the request path; a
+        // private item is never rendered, since renditions exist to be shown.
+        if asset.kind == Kind::Image && !asset.private {
+            jobs::enqueue_media(&txn, job::Kind::RenderMedia, id, now, now).await?;
+        }
         txn.commit().await?;
         Ok::<_, Error>(asset)
     }

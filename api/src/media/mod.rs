@@ -10,8 +10,11 @@
 
 pub mod assets;
 pub mod delivery;
+pub mod faces;
 pub mod intake;
 pub mod links;
+pub mod removal;
+pub mod renditions;
 pub mod sniff;
 pub mod strip;
 pub mod sweep;

@@ -492,6 +492,11 @@ pub async fn erase(
         .all(&txn)
         .await?;
     media_keys.extend(rendition_keys);
+    // Their render jobs have nothing left to do.
+    job::Entity::delete_many()
+        .filter(job::Column::MediaId.is_in(media_ids.clone()))
+        .exec(&txn)
+        .await?;
     media_face_mask::Entity::delete_many()
         .filter(media_face_mask::Column::MediaId.is_in(media_ids.clone()))
         .exec(&txn)
@@ -500,6 +505,7 @@ pub async fn erase(
         .filter(media_rendition::Column::MediaId.is_in(media_ids.clone()))
         .exec(&txn)
         .await?;
+    let media_ids_for_objects = media_ids.clone();
     media_asset::Entity::delete_many()
         .filter(media_asset::Column::Id.is_in(media_ids))
         .exec(&txn)
@@ -569,11 +575,12 @@ pub async fn erase(
     )
     .await?;
     txn.commit().await?;
-    for key in &media_keys {
-        if let Err(e) = store.delete(key).await {
-            tracing::warn!(%key, error = %e, "could not delete an erased media object; the orphan sweep will");
-        }
+    // Every object under each item's prefix goes (older renditions too), and
+    // the keys the rows named in case a listing fails.
+    for id in media_ids_for_objects {
+        crate::media::removal::delete_objects(store, id, Vec::new()).await;
     }
+    crate::media::removal::delete_objects_by_key(store, media_keys).await;
     Ok(summary)
 }
 
