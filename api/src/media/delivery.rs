@@ -20,8 +20,6 @@
 //! S3 and Chorus links on local disk. Nothing is cached: a withdrawal, a revoked
 //! key or an ended session stops the next request.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::{
     api_key::Channel,
@@ -34,7 +32,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::json;
 use uuid::Uuid;
 
-use super::links::{Holder, LinkKeys};
+use super::{
+    links::{Holder, LinkKeys},
+    renditions,
+};
 use crate::{
     audit::{self, Actor, Event},
     auth::{Principal, sessions},
@@ -187,7 +188,7 @@ pub async fn for_story(
         .order_by_asc(media_asset::Column::Id)
         .all(db)
         .await?;
-    let renditions = current_renditions(db, &assets).await?;
+    let renditions = renditions::current_for(db, &assets).await?;
     Ok(assets
         .into_iter()
         .filter_map(|asset| {
@@ -199,32 +200,6 @@ pub async fn for_story(
             (!sources.is_empty()).then_some(Delivered { asset, sources })
         })
         .collect())
-}
-
-/// The current renditions of each asset (those made with its latest masks).
-pub async fn current_renditions(
-    db: &impl ConnectionTrait,
-    assets: &[media_asset::Model],
-) -> Result<HashMap<Uuid, Vec<media_rendition::Model>>> {
-    let ids: Vec<Uuid> = assets
-        .iter()
-        .filter(|a| is_current(a))
-        .map(|a| a.id)
-        .collect();
-    let mut by_asset: HashMap<Uuid, Vec<media_rendition::Model>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(by_asset);
-    }
-    for r in media_rendition::Entity::find()
-        .filter(media_rendition::Column::MediaId.is_in(ids))
-        .order_by_asc(media_rendition::Column::Width)
-        .order_by_asc(media_rendition::Column::Variant)
-        .all(db)
-        .await?
-    {
-        by_asset.entry(r.media_id).or_default().push(r);
-    }
-    Ok(by_asset)
 }
 
 /// Issues URLs for sources.
@@ -344,19 +319,15 @@ pub async fn open(
         .await?
         .ok_or_else(not_found)?;
     let allowance = allowance_for(db, &story, &viewer, now).await?;
-    let renditions = current_renditions(db, std::slice::from_ref(&asset)).await?;
-    consumer_sources(
-        &asset,
-        renditions.get(&asset.id).map_or(&[], Vec::as_slice),
-        allowance,
-    )
-    .into_iter()
-    .find(|s| s.variant == variant)
-    .map(|s| Opened {
-        storage_key: s.storage_key,
-        mime: s.mime,
-    })
-    .ok_or_else(not_found)
+    let renditions = renditions::current(db, &asset).await?;
+    consumer_sources(&asset, &renditions, allowance)
+        .into_iter()
+        .find(|s| s.variant == variant)
+        .map(|s| Opened {
+            storage_key: s.storage_key,
+            mime: s.mime,
+        })
+        .ok_or_else(not_found)
 }
 
 /// The allowance of the consents covering `story` for `viewer` now.
@@ -385,12 +356,12 @@ pub async fn staff_sources(
     asset: &media_asset::Model,
 ) -> Result<Vec<Source>> {
     let mut sources = vec![Source::original(asset)];
-    if let Some(renditions) = current_renditions(db, std::slice::from_ref(asset))
-        .await?
-        .remove(&asset.id)
-    {
-        sources.extend(renditions.iter().map(Source::rendition));
-    }
+    sources.extend(
+        renditions::current(db, asset)
+            .await?
+            .iter()
+            .map(Source::rendition),
+    );
     Ok(sources)
 }
 
