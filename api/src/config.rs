@@ -176,6 +176,8 @@ pub struct Config {
     pub media_max_upload_bytes: u64,
     /// The most files one multipart `/graphql` request may carry.
     pub media_max_files: u32,
+    /// How long a large upload (`createMediaUpload`) accepts bytes.
+    pub media_upload_ttl: Duration,
     pub migrate_on_start: bool,
     /// Load demo content on the first start with an empty embedded database.
     pub demo_on_first_start: bool,
@@ -301,6 +303,14 @@ impl Config {
             |v| v.parse::<u64>().ok().filter(|n| *n > 0),
         )?;
         let media_max_files = vars.count("CHORUS_MEDIA_MAX_FILES", "4")?;
+        let media_upload_ttl = vars.duration("CHORUS_MEDIA_UPLOAD_TTL", "1h")?;
+        // The upload URL is a presigned S3 URL, which cannot live longer.
+        if media_upload_ttl > Duration::from_secs(7 * 86_400) {
+            return Err(ConfigError::new(
+                "CHORUS_MEDIA_UPLOAD_TTL",
+                "at most 7d, the longest an S3 presigned URL may live",
+            ));
+        }
         let migrate_on_start = vars.bool("CHORUS_MIGRATE_ON_START", true)?;
         let demo_on_first_start = vars.bool("CHORUS_DEMO", !production)?;
         if production && demo_on_first_start {
@@ -411,6 +421,7 @@ impl Config {
             media_url_ttl,
             media_max_upload_bytes,
             media_max_files,
+            media_upload_ttl,
             migrate_on_start,
             demo_on_first_start,
             auth,
@@ -548,6 +559,7 @@ mod tests {
         assert!(c.graphql.public_introspection);
         assert_eq!(c.media_max_upload_bytes, 25 * 1024 * 1024);
         assert_eq!(c.media_max_files, 4);
+        assert_eq!(c.media_upload_ttl, Duration::from_secs(3600));
     }
 
     #[test]
@@ -616,6 +628,7 @@ mod tests {
             ("CHORUS_PUBLIC_URL", "example.org"),
             ("CHORUS_MEDIA_MAX_UPLOAD_BYTES", "0"),
             ("CHORUS_MEDIA_MAX_FILES", "many"),
+            ("CHORUS_MEDIA_UPLOAD_TTL", "8d"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");

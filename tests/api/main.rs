@@ -14,6 +14,7 @@ mod fixtures;
 mod health;
 mod helpers;
 mod journey;
+mod large_uploads;
 mod lifecycle;
 mod media;
 mod renditions;

@@ -349,7 +349,7 @@ async fn s3_with_object(server: &S3Server, key: &str, bytes: &[u8]) -> S3Store {
 }
 
 /// The same URL with one character of its `X-Amz-Signature` changed.
-fn tamper_signature(url: &str) -> String {
+pub fn tamper_signature(url: &str) -> String {
     let at = url.find("X-Amz-Signature=").expect("a signed URL") + "X-Amz-Signature=".len();
     let mut out = url.to_owned();
     let replacement = if &url[at..at + 1] == "0" { "1" } else { "0" };

@@ -524,7 +524,11 @@ static TRANSLATIONS: [Texts; 3] = [
             "no name at all (anonymous)",
         ],
         faces_label: "Your face in photos and videos",
-        faces: ["shown", "hidden (covered by a solid box)", "not in any picture"],
+        faces: [
+            "shown",
+            "hidden (covered by a solid box)",
+            "not in any picture",
+        ],
         voice_label: "Your voice",
         voices: ["your own voice", "a changed voice", "written text only"],
         location_label: "Where you are, as shown",
@@ -601,7 +605,11 @@ static TRANSLATIONS: [Texts; 3] = [
             "aucun nom (anonyme)",
         ],
         faces_label: "Votre visage sur les photos et vidéos",
-        faces: ["visible", "caché (masqué par un cadre opaque)", "absent des images"],
+        faces: [
+            "visible",
+            "caché (masqué par un cadre opaque)",
+            "absent des images",
+        ],
         voice_label: "Votre voix",
         voices: [
             "votre propre voix",

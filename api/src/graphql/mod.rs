@@ -16,6 +16,7 @@ mod context;
 mod error;
 mod media;
 mod media_faces;
+mod media_uploads;
 mod published;
 mod rights;
 mod scalars;
@@ -56,6 +57,7 @@ pub struct Mutation(
     rights::RightsMutation,
     media::MediaMutation,
     media_faces::MediaFacesMutation,
+    media_uploads::MediaUploadMutation,
 );
 
 /// The schema type served at `/graphql`.

@@ -2,17 +2,21 @@
 //!
 //! `/graphql` (GET for cacheable reads, POST for everything, multipart POST for
 //! uploads), `/admin` (the self-hosted GraphiQL), `/media/{id}/{variant}` (consent-checked
-//! media links), `/healthz` and `/readyz`. Every
+//! media links), `/uploads/{id}` (the one-time URL for large uploads on local disk),
+//! `/healthz` and `/readyz`. Every
 //! request gets a request id (echoed in `x-request-id`) and a tracing span carrying it.
 
 mod admin;
+mod direct_upload;
 mod graphql;
 mod health;
 mod media;
 mod request_id;
 mod upload;
 
-use poem::{Endpoint, EndpointExt, Route, get, handler, middleware::CatchPanic, web::Redirect};
+use poem::{
+    Endpoint, EndpointExt, Route, get, handler, middleware::CatchPanic, put, web::Redirect,
+};
 
 pub use request_id::RequestId;
 
@@ -27,6 +31,7 @@ pub fn routes(state: AppState, schema: ChorusSchema) -> impl Endpoint + 'static 
         .at("/admin/", get(admin::index))
         .at("/admin/assets/:name", get(admin::asset))
         .at("/media/:id/:variant", get(media::serve))
+        .at("/uploads/:id", put(direct_upload::put))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .data(state)

@@ -286,7 +286,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 const SWEEP_GRACE_HOURS: i64 = 24;
 
 /// Polls for due jobs until `stop` resolves; also marks expired consents on every
-/// poll and sweeps orphaned media objects every [`SWEEP_EVERY`].
+/// poll and sweeps orphaned media objects and expired uploads every [`SWEEP_EVERY`].
 pub async fn worker(
     db: DatabaseConnection,
     storage: std::sync::Arc<dyn crate::storage::ObjectStore>,
@@ -306,6 +306,12 @@ pub async fn worker(
             {
                 err.log_if_internal();
                 tracing::warn!(worker = %name, error = %err, "could not sweep orphaned media; will try again");
+            }
+            if let Err(err) =
+                crate::media::uploads::expire(&db, storage.as_ref(), clock::now()).await
+            {
+                err.log_if_internal();
+                tracing::warn!(worker = %name, error = %err, "could not remove expired uploads; will try again");
             }
         }
         match crate::consent::expiry::mark_expired(&db, clock::now()).await {

@@ -18,3 +18,4 @@ pub mod renditions;
 pub mod sniff;
 pub mod strip;
 pub mod sweep;
+pub mod uploads;
