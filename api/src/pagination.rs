@@ -1,10 +1,14 @@
-//! Forward pagination over rows ordered by their (time-ordered, UUIDv7) id.
+//! Relay pagination (forward with `first`/`after`, backward with `last`/`before`)
+//! over rows ordered by their (time-ordered, UUIDv7) id, or by a time and then id.
 //!
-//! Keyset pagination: `after` is the last id seen, so pages stay stable while rows
+//! Keyset pagination: a cursor is the last row seen (its id, and its time when
+//! the list is ordered by one), so pages stay stable while rows
 //! are added, and no query ever scans past what it returns.
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -15,27 +19,72 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// Largest page a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 100;
 
-/// A validated request for one page.
+/// Where a page starts or ends: a row's id and, for lists ordered by a time,
+/// that row's time (so a cursor needs no lookup and survives the row's removal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub id: Uuid,
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl Cursor {
+    /// A cursor of a list ordered by id alone.
+    pub fn id(id: Uuid) -> Self {
+        Self { id, at: None }
+    }
+}
+
+/// A validated request for one page: `size` rows after `after` (forward, Relay's
+/// `first`), or the last `size` rows before `before` (backward, Relay's `last`).
+/// The other cursor, when given too, bounds the window.
 #[derive(Debug, Clone, Copy)]
 pub struct PageRequest {
-    pub first: u64,
-    pub after: Option<Uuid>,
+    pub size: u64,
+    pub after: Option<Cursor>,
+    pub before: Option<Cursor>,
+    pub backward: bool,
 }
 
 impl PageRequest {
-    /// Checks `first` against the bounds; `None` means the default size.
+    /// A forward page of `first` rows (the default size when `None`) after `after`.
     pub fn new(first: Option<i64>, after: Option<Uuid>) -> Result<Self> {
-        let first = match first {
-            None => DEFAULT_PAGE_SIZE,
-            Some(n) if (0..=MAX_PAGE_SIZE as i64).contains(&n) => n as u64,
-            Some(_) => {
-                return Err(Error::invalid(
-                    "first",
-                    format!("`first` must be between 0 and {MAX_PAGE_SIZE}"),
-                ));
-            }
+        Self::relay(first, after.map(Cursor::id), None, None)
+    }
+
+    /// The Relay arguments, checked: `first` and `last` at most
+    /// [`MAX_PAGE_SIZE`] and never both.
+    pub fn relay(
+        first: Option<i64>,
+        after: Option<Cursor>,
+        last: Option<i64>,
+        before: Option<Cursor>,
+    ) -> Result<Self> {
+        let size = |n: Option<i64>, field: &'static str| match n {
+            None => Ok(DEFAULT_PAGE_SIZE),
+            Some(n) if (0..=MAX_PAGE_SIZE as i64).contains(&n) => Ok(n as u64),
+            Some(_) => Err(Error::invalid(
+                field,
+                format!("`{field}` must be between 0 and {MAX_PAGE_SIZE}"),
+            )),
         };
-        Ok(Self { first, after })
+        match (first, last) {
+            (Some(_), Some(_)) => Err(Error::invalid(
+                "last",
+                "give `first` (with `after`) or `last` (with `before`), not both",
+            )),
+            (None, Some(_)) => Ok(Self {
+                size: size(last, "last")?,
+                after,
+                before,
+                backward: true,
+            }),
+            _ => Ok(Self {
+                size: size(first, "first")?,
+                after,
+                before,
+                backward: false,
+            }),
+        }
     }
 }
 
@@ -47,7 +96,7 @@ pub struct Page<T> {
     pub has_previous_page: bool,
 }
 
-/// Fetches the page of `select` after `page.after`, ordered by `id_column`.
+/// Fetches the page of `select` the request names, ordered by `id_column`.
 pub async fn fetch<E>(
     db: &impl ConnectionTrait,
     select: Select<E>,
@@ -57,16 +106,98 @@ pub async fn fetch<E>(
 where
     E: EntityTrait,
 {
-    let mut select = select.order_by_asc(id_column);
+    let mut select = select;
     if let Some(after) = page.after {
-        select = select.filter(id_column.gt(after));
+        select = select.filter(id_column.gt(after.id));
     }
-    let mut items = select.limit(page.first + 1).all(db).await?;
-    let has_next_page = items.len() as u64 > page.first;
-    items.truncate(page.first as usize);
-    Ok(Page {
-        items,
-        has_next_page,
-        has_previous_page: page.after.is_some(),
-    })
+    if let Some(before) = page.before {
+        select = select.filter(id_column.lt(before.id));
+    }
+    let select = if page.backward {
+        select.order_by_desc(id_column)
+    } else {
+        select.order_by_asc(id_column)
+    };
+    finish(db, select, page).await
+}
+
+/// Fetches the page of `select` ordered by `time_column` then `id_column`, both
+/// ascending (`Order::Asc`) or both descending (`Order::Desc`, newest first).
+/// Cursors must carry their row's time (`BAD_USER_INPUT` otherwise).
+pub async fn fetch_by_time<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    time_column: E::Column,
+    id_column: E::Column,
+    order: Order,
+    page: PageRequest,
+) -> Result<Page<E::Model>>
+where
+    E: EntityTrait,
+{
+    let descending = matches!(order, Order::Desc);
+    let mut select = select;
+    // Rows past `c` in the list's own order: later in time (earlier when
+    // descending), or the same time and a greater (smaller) id.
+    let beyond = |c: Cursor, field: &'static str, forward: bool| -> Result<Condition> {
+        let at = c
+            .at
+            .ok_or_else(|| Error::invalid(field, "expected a cursor as returned by this list"))?;
+        let later = forward != descending;
+        Ok(if later {
+            Condition::any().add(time_column.gt(at)).add(
+                Condition::all()
+                    .add(time_column.eq(at))
+                    .add(id_column.gt(c.id)),
+            )
+        } else {
+            Condition::any().add(time_column.lt(at)).add(
+                Condition::all()
+                    .add(time_column.eq(at))
+                    .add(id_column.lt(c.id)),
+            )
+        })
+    };
+    if let Some(after) = page.after {
+        select = select.filter(beyond(after, "after", true)?);
+    }
+    if let Some(before) = page.before {
+        select = select.filter(beyond(before, "before", false)?);
+    }
+    let ascending_now = page.backward == descending;
+    let select = if ascending_now {
+        select.order_by_asc(time_column).order_by_asc(id_column)
+    } else {
+        select.order_by_desc(time_column).order_by_desc(id_column)
+    };
+    finish(db, select, page).await
+}
+
+/// Reads one row more than asked to learn whether more lie beyond, and puts a
+/// backward page back in the list's order.
+async fn finish<E>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    page: PageRequest,
+) -> Result<Page<E::Model>>
+where
+    E: EntityTrait,
+{
+    let mut items = select.limit(page.size + 1).all(db).await?;
+    let more = items.len() as u64 > page.size;
+    items.truncate(page.size as usize);
+    if page.backward {
+        items.reverse();
+        Ok(Page {
+            items,
+            has_next_page: page.before.is_some(),
+            has_previous_page: more,
+        })
+    } else {
+        Ok(Page {
+            items,
+            has_next_page: more,
+            has_previous_page: page.after.is_some(),
+        })
+    }
 }

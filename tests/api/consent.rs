@@ -138,12 +138,12 @@ impl World {
         }
     }
 
-    /// The slugs a key lists, and the count it is told.
+    /// The slugs a key lists, oldest publication first, and the count it is told.
     async fn listed(&self, key: Option<&str>) -> (Vec<String>, i64) {
         let res = self
             .read(
                 key,
-                "{ stories(first: 100) { totalCount edges { node { slug } } } }",
+                "{ stories(orderBy: OLDEST_FIRST, first: 100) { totalCount edges { node { slug } } } }",
                 json!({}),
             )
             .await;

@@ -514,7 +514,8 @@ fn consent_gap(
     None
 }
 
-/// The slugs `stories(campaign)` must list, in order.
+/// The slugs `stories(campaign)` must list, in order: newest publication first,
+/// then the greater id.
 fn listing(
     world: &World,
     viewer: &Viewer,
@@ -527,7 +528,7 @@ fn listing(
         .filter(|s| campaign.is_none_or(|c| s.campaigns.contains(&c)))
         .filter(|s| verdict(world, s, viewer, now).is_ok())
         .collect();
-    shown.sort_by_key(|s| s.id);
+    shown.sort_by_key(|s| std::cmp::Reverse((s.published_at, s.id)));
     shown.into_iter().map(|s| s.slug.clone()).collect()
 }
 

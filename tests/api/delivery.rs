@@ -36,7 +36,7 @@ const STORY_MEDIA: &str = "query($s: String!) {
   story(slug: $s) { slug media { id kind altText sources { variant mime width url expiresAt } } }
 }";
 
-/// An app with an admin, an editor, an author and a consumer key for `PUBLIC_WEB`.
+/// An app with an admin, an editor, an author and a partner site's API key.
 struct World {
     app: TestApp,
     admin: Principal,
@@ -52,13 +52,23 @@ impl World {
         let admin = fixtures::staff(&app.db, "admin@chorus.test", Role::Admin).await;
         let editor = fixtures::staff(&app.db, "editor@chorus.test", Role::Editor).await;
         let author = fixtures::staff(&app.db, "author@chorus.test", Role::Contributor).await;
+        let partner = consumers::create_partner(
+            &app.db,
+            &admin,
+            "migrants-org",
+            "Migrants Org",
+            clock::now(),
+        )
+        .await
+        .expect("partner")
+        .id;
         let (model, key) = consumers::create_key(
             &app.db,
             &admin,
             NewKey {
-                name: "campaign site".into(),
-                channel: Channel::PublicWeb,
-                partner_id: None,
+                name: "partner site".into(),
+                channel: Channel::PartnerSites,
+                partner_id: Some(partner),
                 campaign_ids: Vec::new(),
                 expires_at: None,
             },
@@ -76,7 +86,7 @@ impl World {
         }
     }
 
-    /// A storyteller whose one consent grants `PUBLIC_WEB` with these faces and
+    /// A storyteller whose one consent grants `PARTNER_SITES` with these faces and
     /// voice terms; returns them and the consent record's id.
     async fn teller(&self, faces: Faces, voice: Voice) -> (Uuid, Uuid) {
         let teller = fixtures::storyteller_without_consent(
@@ -87,7 +97,8 @@ impl World {
             "Legal Name",
         )
         .await;
-        let mut terms = fixtures::terms(&[Channel::PublicWeb]);
+        // Every partner, present and future (the fixture's choice for partner sites).
+        let mut terms = fixtures::terms(&[Channel::PartnerSites]);
         terms.faces = faces;
         terms.voice = voice;
         let recorded = fixtures::consent(&self.app.db, teller.id, terms).await;

@@ -17,6 +17,7 @@ mod journey;
 mod large_uploads;
 mod lifecycle;
 mod media;
+mod pagination;
 mod renditions;
 mod rights;
 mod s3_server;

@@ -62,13 +62,17 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The audit log in the order things happened. Admins only.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+    )]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
         filter: Option<AuditFilter>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, AuditEvent>> {
         let f = filter.unwrap_or_default();
         let filter = audit::Filter {
@@ -90,7 +94,7 @@ impl AuditQuery {
             &ctx.state().db,
             ctx.principal(),
             filter,
-            page_request(first, after)?,
+            page_request(first, after, last, before)?,
         )
         .await?;
         Ok(connection(page, |e| e.id, AuditEvent::from))

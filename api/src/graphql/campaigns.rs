@@ -115,14 +115,19 @@ pub struct CampaignQuery;
 #[Object]
 impl CampaignQuery {
     /// Campaigns, oldest first. `first` is at most 100 (default 20).
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+    )]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, Campaign>> {
-        let page = campaigns::list(&ctx.state().db, page_request(first, after)?).await?;
+        let page =
+            campaigns::list(&ctx.state().db, page_request(first, after, last, before)?).await?;
         Ok(connection(page, |c| c.id, Campaign::from))
     }
 
@@ -134,14 +139,18 @@ impl CampaignQuery {
     }
 
     /// Tags, oldest first. `first` is at most 100 (default 20).
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+    )]
     async fn tags(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, Tag>> {
-        let page = tags::list(&ctx.state().db, page_request(first, after)?).await?;
+        let page = tags::list(&ctx.state().db, page_request(first, after, last, before)?).await?;
         Ok(connection(page, |t| t.id, Tag::from))
     }
 

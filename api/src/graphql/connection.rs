@@ -7,12 +7,30 @@ use async_graphql::{
 use uuid::Uuid;
 
 use super::scalars::{decode_cursor, encode_cursor};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Cursor, Page, PageRequest};
 
-/// Validates `first` (at most 100) and decodes `after`.
-pub fn page_request(first: Option<i32>, after: Option<String>) -> Result<PageRequest> {
-    let after = after.as_deref().map(decode_cursor).transpose()?;
-    Ok(PageRequest::new(first.map(i64::from), after)?)
+/// Validates the Relay arguments (`first` or `last`, at most 100) and decodes
+/// the cursors.
+pub fn page_request(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> Result<PageRequest> {
+    let after = after
+        .as_deref()
+        .map(|c| decode_cursor("after", c))
+        .transpose()?;
+    let before = before
+        .as_deref()
+        .map(|c| decode_cursor("before", c))
+        .transpose()?;
+    Ok(PageRequest::relay(
+        first.map(i64::from),
+        after,
+        last.map(i64::from),
+        before,
+    )?)
 }
 
 /// A connection whose cursors are the rows' ids.
@@ -21,11 +39,20 @@ pub fn connection<M, T: OutputType>(
     id: impl Fn(&M) -> Uuid,
     into: impl Fn(M) -> T,
 ) -> Connection<String, T> {
+    connection_by(page, |m| Cursor::id(id(m)), into)
+}
+
+/// A connection whose cursors `cursor` makes (lists ordered by a time).
+pub fn connection_by<M, T: OutputType>(
+    page: Page<M>,
+    cursor: impl Fn(&M) -> Cursor,
+    into: impl Fn(M) -> T,
+) -> Connection<String, T> {
     let mut conn = Connection::new(page.has_previous_page, page.has_next_page);
     conn.edges.extend(
         page.items
             .into_iter()
-            .map(|m| Edge::new(encode_cursor(id(&m)), into(m))),
+            .map(|m| Edge::new(encode_cursor(cursor(&m)), into(m))),
     );
     conn
 }

@@ -119,34 +119,42 @@ pub struct ConsumerQuery;
 #[Object]
 impl ConsumerQuery {
     /// Partner organisations. Admins only.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+    )]
     async fn partners(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, Partner>> {
         let page = consumers::partners(
             &ctx.state().db,
             ctx.principal(),
-            page_request(first, after)?,
+            page_request(first, after, last, before)?,
         )
         .await?;
         Ok(connection(page, |p| p.id, Partner::from))
     }
 
     /// API keys, without their secrets. Admins only.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+    )]
     async fn api_keys(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, ApiKey>> {
         let page = consumers::keys(
             &ctx.state().db,
             ctx.principal(),
-            page_request(first, after)?,
+            page_request(first, after, last, before)?,
         )
         .await?;
         Ok(connection(page, |k| k.id, ApiKey))

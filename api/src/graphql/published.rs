@@ -4,7 +4,7 @@
 //! types here carry no personal-data field at all, so no query can ask for one.
 
 use async_graphql::{
-    Context, ID, Object, Result, SimpleObject,
+    Context, Enum, ID, Object, Result, SimpleObject,
     connection::{Connection, EmptyFields},
 };
 use chrono::{DateTime, Utc};
@@ -21,6 +21,7 @@ use crate::{
     consent::Viewer,
     error::Error,
     media::delivery,
+    pagination::Cursor,
     stories::{self, published, text::render_markdown},
 };
 
@@ -201,6 +202,13 @@ pub struct MediaSource {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The order of a list of published stories (by when they went live).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum StoryOrder {
+    NewestFirst,
+    OldestFirst,
+}
+
 /// Extra fields of a list of published stories.
 #[derive(SimpleObject)]
 pub struct StoryListInfo {
@@ -214,22 +222,36 @@ pub struct PublishedQuery;
 #[Object]
 impl PublishedQuery {
     /// Published stories this API key (or, when enabled, the public) may see right
-    /// now, oldest first; optionally only one campaign's or one tag's (by slug).
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    /// now, newest first unless `orderBy` says otherwise; optionally only one
+    /// campaign's or one tag's (by slug). Page forward with `first`/`after` or
+    /// backward with `last`/`before` (at most 100).
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+    )]
     async fn stories(
         &self,
         ctx: &Context<'_>,
         campaign: Option<String>,
         tag: Option<String>,
+        #[graphql(default_with = "StoryOrder::NewestFirst")] order_by: StoryOrder,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, PublishedStory, StoryListInfo, EmptyFields>> {
         let viewer = viewer(ctx)?;
-        let request = page_request(first, after)?;
+        let request = page_request(first, after, last, before)?;
         let (page, total) = published::page(
             &ctx.state().db,
             &viewer,
-            &published::Filter { campaign, tag },
+            &published::Filter {
+                campaign,
+                tag,
+                order: match order_by {
+                    StoryOrder::NewestFirst => sea_orm::Order::Desc,
+                    StoryOrder::OldestFirst => sea_orm::Order::Asc,
+                },
+            },
             request,
             clock::now(),
         )
@@ -241,11 +263,13 @@ impl PublishedQuery {
                 total_count: i64::try_from(total).unwrap_or(i64::MAX),
             },
         );
-        conn.edges.extend(
-            page.items.into_iter().map(|s| {
-                async_graphql::connection::Edge::new(encode_cursor(s.id), PublishedStory(s))
-            }),
-        );
+        conn.edges.extend(page.items.into_iter().map(|s| {
+            let cursor = Cursor {
+                id: s.id,
+                at: s.published_at,
+            };
+            async_graphql::connection::Edge::new(encode_cursor(cursor), PublishedStory(s))
+        }));
         Ok(conn)
     }
 

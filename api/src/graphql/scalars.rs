@@ -2,10 +2,10 @@
 
 use async_graphql::{InputValueError, InputValueResult, MaybeUndefined, Scalar, ScalarType, Value};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::{error::Error, patch::Patch};
+use crate::{error::Error, pagination::Cursor, patch::Patch};
 
 /// A calendar date, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,18 +33,31 @@ pub fn parse_id(field: &'static str, id: &async_graphql::ID) -> Result<Uuid, Err
     Uuid::parse_str(id).map_err(|_| Error::invalid(field, "expected an id as returned by Chorus"))
 }
 
-/// The opaque cursor for a row id.
-pub fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
+/// The opaque cursor for a row: its id, and its time for lists ordered by one.
+pub fn encode_cursor(cursor: Cursor) -> String {
+    let mut bytes = cursor.id.as_bytes().to_vec();
+    if let Some(at) = cursor.at {
+        bytes.extend(at.timestamp_micros().to_be_bytes());
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// The row id inside a cursor from [`encode_cursor`].
-pub fn decode_cursor(cursor: &str) -> Result<Uuid, Error> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| Error::invalid("after", "expected a cursor as returned by Chorus"))
+/// The cursor inside a string from [`encode_cursor`]; `field` names the argument
+/// in the error.
+pub fn decode_cursor(field: &'static str, cursor: &str) -> Result<Cursor, Error> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok();
+    let parsed = bytes.as_deref().and_then(|b| match b.len() {
+        16 => Some(Cursor::id(Uuid::from_slice(b).ok()?)),
+        24 => {
+            let micros = i64::from_be_bytes(b[16..].try_into().ok()?);
+            Some(Cursor {
+                id: Uuid::from_slice(&b[..16]).ok()?,
+                at: Some(DateTime::<Utc>::from_timestamp_micros(micros)?),
+            })
+        }
+        _ => None,
+    });
+    parsed.ok_or_else(|| Error::invalid(field, "expected a cursor as returned by Chorus"))
 }
 
 /// An optional input field as a service-level change: left out keeps, `null` clears.

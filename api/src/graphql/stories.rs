@@ -8,10 +8,12 @@ use chrono::{DateTime, Utc};
 use entity::{review_comment, risk_assessment, story, story_revision, storyteller_review};
 use uuid::Uuid;
 
+use crate::pagination::Cursor;
+
 use super::{
     auth::User,
     campaigns::{Campaign, Tag},
-    connection::{connection, page_request},
+    connection::{connection, connection_by, page_request},
     context::ContextExt,
     scalars::{Date, parse_id, patch},
     storytellers::Storyteller,
@@ -504,19 +506,23 @@ pub struct StoryQuery;
 impl StoryQuery {
     /// Stories in any state, oldest first. Staff only. (Partner sites and apps read
     /// `stories`, which shows only what consent allows.)
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+    )]
     async fn editorial_stories(
         &self,
         ctx: &Context<'_>,
         state: Option<StoryState>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, Story>> {
         let page = stories::list(
             &ctx.state().db,
             ctx.principal(),
             state.map(Into::into),
-            page_request(first, after)?,
+            page_request(first, after, last, before)?,
         )
         .await?;
         Ok(stories_connection(page))
@@ -547,17 +553,31 @@ impl StoryQuery {
     }
 
     /// Stories waiting for review, longest-waiting first. Staff only.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+    )]
     async fn review_queue(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, Story>> {
-        let page = page_request(first, after)?;
-        let page =
-            stories::review_queue(&ctx.state().db, ctx.principal(), page.first, page.after).await?;
-        Ok(stories_connection(page))
+        let page = stories::review_queue(
+            &ctx.state().db,
+            ctx.principal(),
+            page_request(first, after, last, before)?,
+        )
+        .await?;
+        Ok(connection_by(
+            page,
+            |s| Cursor {
+                id: s.id,
+                at: s.submitted_at,
+            },
+            Story,
+        ))
     }
 
     /// A line diff of two revisions of the same story. Staff only.

@@ -232,17 +232,21 @@ pub struct StorytellerQuery;
 #[Object]
 impl StorytellerQuery {
     /// Storytellers, oldest first. Staff only.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+    )]
     async fn storytellers(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Connection<String, Storyteller>> {
         let page = storytellers::list(
             &ctx.state().db,
             ctx.principal(),
-            page_request(first, after)?,
+            page_request(first, after, last, before)?,
         )
         .await?;
         Ok(connection(page, |s| s.id, Storyteller))

@@ -14,8 +14,8 @@ pub mod workflow;
 use chrono::{DateTime, Utc};
 use entity::{story, story_campaign, story_locale, story_revision, story_tag};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
     sea_query::{Expr, Query},
 };
 use serde_json::json;
@@ -390,35 +390,19 @@ pub async fn list(
 pub async fn review_queue(
     db: &impl ConnectionTrait,
     principal: &Principal,
-    first: u64,
-    after: Option<Uuid>,
+    page: PageRequest,
 ) -> Result<Page<story::Model>> {
     principal.staff()?;
-    let mut select = story::Entity::find().filter(story::Column::State.eq(story::State::InReview));
-    if let Some(after) = after {
-        let cursor = workflow::load(db, after, None).await?;
-        let at = cursor.submitted_at.unwrap_or(cursor.created_at);
-        select = select.filter(
-            Condition::any().add(story::Column::SubmittedAt.gt(at)).add(
-                Condition::all()
-                    .add(story::Column::SubmittedAt.eq(at))
-                    .add(story::Column::Id.gt(after)),
-            ),
-        );
-    }
-    let mut items = select
-        .order_by_asc(story::Column::SubmittedAt)
-        .order_by_asc(story::Column::Id)
-        .limit(first + 1)
-        .all(db)
-        .await?;
-    let has_next_page = items.len() as u64 > first;
-    items.truncate(first as usize);
-    Ok(Page {
-        items,
-        has_next_page,
-        has_previous_page: after.is_some(),
-    })
+    // Submitting sets `submitted_at`, so every story in review has one.
+    pagination::fetch_by_time(
+        db,
+        story::Entity::find().filter(story::Column::State.eq(story::State::InReview)),
+        story::Column::SubmittedAt,
+        story::Column::Id,
+        sea_orm::Order::Asc,
+        page,
+    )
+    .await
 }
 
 /// The locales of a story with their head, approved and published revisions.

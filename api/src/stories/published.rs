@@ -60,10 +60,12 @@ pub struct PublishedStory {
 }
 
 /// Narrowing a list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Filter {
     pub campaign: Option<String>,
     pub tag: Option<String>,
+    /// By publication time: `Desc` (newest first, the default) or `Asc`.
+    pub order: sea_orm::Order,
 }
 
 /// A page of the stories the viewer may see now, with how many there are in all.
@@ -104,7 +106,15 @@ pub async fn page(
         );
     }
     let total = select.clone().count(db).await?;
-    let page = pagination::fetch(db, select, story::Column::Id, request).await?;
+    let page = pagination::fetch_by_time(
+        db,
+        select,
+        story::Column::PublishedAt,
+        story::Column::Id,
+        filter.order.clone(),
+        request,
+    )
+    .await?;
     let items = project(db, viewer, page.items, now).await?;
     Ok((
         Page {
@@ -135,8 +145,8 @@ pub async fn by_slug(
 fn empty(request: PageRequest) -> Page<PublishedStory> {
     Page {
         items: Vec::new(),
-        has_next_page: false,
-        has_previous_page: request.after.is_some(),
+        has_next_page: request.backward && request.before.is_some(),
+        has_previous_page: !request.backward && request.after.is_some(),
     }
 }
 

@@ -453,7 +453,7 @@ pub async fn rotate_keys(
             db,
             storyteller::Entity::find(),
             storyteller::Column::Id,
-            PageRequest { first: 100, after },
+            PageRequest::new(Some(100), after)?,
         )
         .await?;
         for s in &page.items {
