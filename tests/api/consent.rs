@@ -587,6 +587,7 @@ async fn no_consumer_response_contains_personal_data() {
             "id",
             "locale",
             "media",
+            "primaryLocale",
             "publishedAt",
             "region",
             "slug",

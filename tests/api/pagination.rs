@@ -265,3 +265,97 @@ async fn staff_lists_page_backward_too() {
     assert_eq!(rest["pageInfo"]["hasPreviousPage"], false);
     assert_eq!(rest["pageInfo"]["hasNextPage"], true);
 }
+
+#[tokio::test]
+async fn readers_get_the_locale_they_ask_for_or_the_storys_own_and_are_told_which() {
+    let w = World::new().await;
+    let db = &w.app.db;
+    let story = fixtures::draft(db, &w.author, w.teller, "Bread from home").await;
+    let mut story = story;
+    for (locale, title) in [("ar", "خبز من الوطن"), ("pt-BR", "Pão de casa")] {
+        let (saved, _) = api::stories::save_revision(
+            db,
+            &w.author,
+            story.id,
+            story.version,
+            locale,
+            api::stories::Text {
+                title: title.into(),
+                summary: String::new(),
+                body: "…".into(),
+            },
+            None,
+            clock::now(),
+        )
+        .await
+        .expect("translation");
+        story = saved;
+    }
+    let story = workflow::submit(db, &w.author, story.id, None, clock::now())
+        .await
+        .expect("submitted");
+    for locale in ["en", "ar", "pt-BR"] {
+        let head = api::stories::head_revision(db, &story, locale)
+            .await
+            .expect("head");
+        api::stories::review::record_storyteller_review(
+            db,
+            &w.author,
+            head.id,
+            entity::storyteller_review::Method::InPerson,
+            clock::now(),
+            None,
+            clock::now(),
+        )
+        .await
+        .expect("signed off");
+    }
+    fixtures::assess(db, &w.editor, &story).await;
+    workflow::approve(db, &w.editor, true, story.id, None, clock::now())
+        .await
+        .expect("approved");
+    workflow::publish(db, &w.editor, story.id, None, None, clock::now())
+        .await
+        .expect("published");
+
+    let read = |locale: &str| {
+        let query = format!(
+            "{{ story(slug: \"{}\", locale: \"{locale}\") {{ locale primaryLocale title }}
+               stories(locale: \"{locale}\") {{ edges {{ node {{ locale title }} }} }} }}",
+            story.slug
+        );
+        let w = &w;
+        async move {
+            let res = w
+                .app
+                .client
+                .post(w.app.url("/graphql"))
+                .header("x-api-key", &w.key)
+                .json(&json!({ "query": query }))
+                .send()
+                .await
+                .expect("sent");
+            let body: Value = res.json().await.expect("json");
+            body
+        }
+    };
+    for (asked, shown, title) in [
+        ("ar", "ar", "خبز من الوطن"),
+        ("pt-PT", "pt-BR", "Pão de casa"),
+        ("pt", "pt-BR", "Pão de casa"),
+        ("fr", "en", "Bread from home"),
+    ] {
+        let body = read(asked).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let one = &body["data"]["story"];
+        assert_eq!(one["locale"], shown, "{asked}");
+        assert_eq!(one["title"], title, "{asked}");
+        assert_eq!(one["primaryLocale"], "en");
+        let listed = &body["data"]["stories"]["edges"][0]["node"];
+        assert_eq!(listed["locale"], shown, "{asked}");
+        assert_eq!(listed["title"], title, "{asked}");
+    }
+    let body = read("english").await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "locale");
+}

@@ -74,12 +74,17 @@ impl StoryText {
     }
 }
 
-/// A story as a partner site, app or the public may see it.
-pub struct PublishedStory(published::PublishedStory);
+/// A story as a partner site, app or the public may see it, in the language
+/// the reader asked for when it has one.
+pub struct PublishedStory(published::PublishedStory, Option<String>);
 
 impl PublishedStory {
+    /// The text to show: the requested locale, else one of its language, else
+    /// the story's primary locale.
     fn primary(&self) -> Option<&published::PublishedText> {
-        self.0.texts.first()
+        let tags: Vec<&str> = self.0.texts.iter().map(|t| t.locale.as_str()).collect();
+        let chosen = crate::locale::negotiate(self.1.as_deref(), &tags)?;
+        self.0.texts.iter().find(|t| t.locale == chosen)
     }
 }
 
@@ -91,8 +96,14 @@ impl PublishedStory {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
-    /// The language of `title`, `summary` and `body`: the story's primary locale.
+    /// The language of `title`, `summary` and `body`: the locale asked for, one
+    /// of the same language, or else the story's primary locale.
     async fn locale(&self) -> &str {
+        self.primary()
+            .map_or(self.0.primary_locale.as_str(), |t| t.locale.as_str())
+    }
+    /// The language the storyteller's story was first written in.
+    async fn primary_locale(&self) -> &str {
         &self.0.primary_locale
     }
     async fn title(&self) -> &str {
@@ -234,12 +245,19 @@ impl PublishedQuery {
         campaign: Option<String>,
         tag: Option<String>,
         #[graphql(default_with = "StoryOrder::NewestFirst")] order_by: StoryOrder,
+        #[graphql(
+            desc = "The language to show each story in (BCP 47), falling back to one of the same language, then to the story's own."
+        )]
+        locale: Option<String>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<String, PublishedStory, StoryListInfo, EmptyFields>> {
         let viewer = viewer(ctx)?;
+        if let Some(tag) = &locale {
+            crate::locale::validate("locale", tag)?;
+        }
         let request = page_request(first, after, last, before)?;
         let (page, total) = published::page(
             &ctx.state().db,
@@ -268,19 +286,33 @@ impl PublishedQuery {
                 id: s.id,
                 at: s.published_at,
             };
-            async_graphql::connection::Edge::new(encode_cursor(cursor), PublishedStory(s))
+            async_graphql::connection::Edge::new(
+                encode_cursor(cursor),
+                PublishedStory(s, locale.clone()),
+            )
         }));
         Ok(conn)
     }
 
     /// One published story by slug, if this API key (or the public) may see it
     /// right now; `null` otherwise, exactly as for a slug that does not exist.
-    async fn story(&self, ctx: &Context<'_>, slug: String) -> Result<Option<PublishedStory>> {
+    async fn story(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+        #[graphql(
+            desc = "The language to show the story in (BCP 47), falling back to one of the same language, then to the story's own."
+        )]
+        locale: Option<String>,
+    ) -> Result<Option<PublishedStory>> {
         let viewer = viewer(ctx)?;
+        if let Some(tag) = &locale {
+            crate::locale::validate("locale", tag)?;
+        }
         Ok(
             published::by_slug(&ctx.state().db, &viewer, &slug, clock::now())
                 .await?
-                .map(PublishedStory),
+                .map(|s| PublishedStory(s, locale)),
         )
     }
 }
