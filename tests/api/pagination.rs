@@ -359,3 +359,111 @@ async fn readers_get_the_locale_they_ask_for_or_the_storys_own_and_are_told_whic
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(body["errors"][0]["extensions"]["field"], "locale");
 }
+
+#[tokio::test]
+async fn readers_narrow_by_tags_any_or_all_by_locale_and_by_publication_window() {
+    let w = World::new().await;
+    let db = &w.app.db;
+    let admin = w.app.token_for("chief@chorus.test", Role::Admin).await;
+    let mut tag_ids = Vec::new();
+    for slug in ["work", "family"] {
+        let res = w
+            .app
+            .gql(
+                Some(&admin),
+                "mutation($s: String!) { createTag(input: { slug: $s, name: $s }) { id } }",
+                json!({ "s": slug }),
+            )
+            .await;
+        let id = res.data()["createTag"]["id"].as_str().expect("id");
+        tag_ids.push(uuid::Uuid::parse_str(id).expect("uuid"));
+    }
+    let (work, family) = (tag_ids[0], tag_ids[1]);
+    let mut published_at = Vec::new();
+    for (title, locale, tags) in [
+        ("Night shift", "en", vec![work]),
+        ("Two jobs, one home", "en", vec![work, family]),
+        ("Sunday lunch", "en", vec![family]),
+        ("Le marché", "fr", vec![]),
+    ] {
+        let story = api::stories::create(
+            db,
+            &w.author,
+            api::stories::NewStory {
+                storyteller_id: w.teller,
+                slug: None,
+                primary_locale: locale.into(),
+                text: api::stories::Text {
+                    title: title.into(),
+                    summary: String::new(),
+                    body: "…".into(),
+                },
+                tag_ids: tags,
+                ..Default::default()
+            },
+            clock::now(),
+        )
+        .await
+        .expect("created");
+        let story = workflow::submit(db, &w.author, story.id, None, clock::now())
+            .await
+            .expect("submitted");
+        fixtures::sign_off(db, &w.author, &story).await;
+        fixtures::assess(db, &w.editor, &story).await;
+        workflow::approve(db, &w.editor, true, story.id, None, clock::now())
+            .await
+            .expect("approved");
+        let story = workflow::publish(db, &w.editor, story.id, None, None, clock::now())
+            .await
+            .expect("published");
+        published_at.push(story.published_at.expect("live"));
+    }
+    let w = &w;
+    let listed = |args: String| async move {
+        let res = w.page(&format!("orderBy: OLDEST_FIRST, {args}")).await;
+        let count = res.data()["stories"]["totalCount"].as_i64().expect("count");
+        let titles = titles(&res);
+        assert_eq!(titles.len() as i64, count, "{args}");
+        titles
+    };
+    assert_eq!(
+        listed("tag: \"work\"".into()).await,
+        ["Night shift", "Two jobs, one home"]
+    );
+    assert_eq!(
+        listed("tags: [\"work\", \"family\"]".into()).await,
+        ["Night shift", "Two jobs, one home", "Sunday lunch"]
+    );
+    assert_eq!(
+        listed("tags: [\"work\", \"family\"], tagsMatch: ALL".into()).await,
+        ["Two jobs, one home"]
+    );
+    assert!(listed("tags: [\"no-such-tag\"]".into()).await.is_empty());
+    assert!(
+        listed("campaign: \"no-such-campaign\"".into())
+            .await
+            .is_empty()
+    );
+    assert_eq!(listed("hasLocale: \"fr\"".into()).await, ["Le marché"]);
+    let at = |i: usize| published_at[i].to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    assert_eq!(
+        listed(format!("publishedFrom: \"{}\"", at(2))).await,
+        ["Sunday lunch", "Le marché"]
+    );
+    assert_eq!(
+        listed(format!("publishedUntil: \"{}\"", at(1))).await,
+        ["Night shift"]
+    );
+    let res = w
+        .page(&format!(
+            "publishedFrom: \"{}\", publishedUntil: \"{}\"",
+            at(2),
+            at(1)
+        ))
+        .await;
+    assert_eq!(res.code(), "BAD_USER_INPUT");
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["field"],
+        "publishedUntil"
+    );
+}

@@ -220,6 +220,15 @@ pub enum StoryOrder {
     OldestFirst,
 }
 
+/// How a list of tags narrows stories.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum TagsMatch {
+    /// Stories with at least one of the tags.
+    Any,
+    /// Stories with every one of the tags.
+    All,
+}
+
 /// Extra fields of a list of published stories.
 #[derive(SimpleObject)]
 pub struct StoryListInfo {
@@ -242,8 +251,18 @@ impl PublishedQuery {
     async fn stories(
         &self,
         ctx: &Context<'_>,
-        campaign: Option<String>,
-        tag: Option<String>,
+        #[graphql(desc = "A campaign's slug.")] campaign: Option<String>,
+        #[graphql(desc = "A tag's slug (the same as `tags: [slug]`).")] tag: Option<String>,
+        #[graphql(desc = "Tag slugs: stories with any of them, or all with `tagsMatch: ALL`.")]
+        tags: Option<Vec<String>>,
+        #[graphql(default_with = "TagsMatch::Any")] tags_match: TagsMatch,
+        #[graphql(desc = "Only stories published in this locale (BCP 47).")] has_locale: Option<
+            String,
+        >,
+        #[graphql(desc = "Published at or after this instant.")] published_from: Option<
+            DateTime<Utc>,
+        >,
+        #[graphql(desc = "Published before this instant.")] published_until: Option<DateTime<Utc>>,
         #[graphql(default_with = "StoryOrder::NewestFirst")] order_by: StoryOrder,
         #[graphql(
             desc = "The language to show each story in (BCP 47), falling back to one of the same language, then to the story's own."
@@ -258,13 +277,29 @@ impl PublishedQuery {
         if let Some(tag) = &locale {
             crate::locale::validate("locale", tag)?;
         }
+        if let Some(tag) = &has_locale {
+            crate::locale::validate("hasLocale", tag)?;
+        }
+        if let (Some(from), Some(until)) = (published_from, published_until)
+            && from >= until
+        {
+            return Err(Error::invalid(
+                "publishedUntil",
+                "`publishedUntil` must be after `publishedFrom`",
+            )
+            .into());
+        }
         let request = page_request(first, after, last, before)?;
         let (page, total) = published::page(
             &ctx.state().db,
             &viewer,
             &published::Filter {
                 campaign,
-                tag,
+                tags: tag.into_iter().chain(tags.unwrap_or_default()).collect(),
+                all_tags: tags_match == TagsMatch::All,
+                has_locale,
+                published_from,
+                published_until,
                 order: match order_by {
                     StoryOrder::NewestFirst => sea_orm::Order::Desc,
                     StoryOrder::OldestFirst => sea_orm::Order::Asc,

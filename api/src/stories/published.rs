@@ -8,17 +8,17 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    consent_record,
+    campaign, consent_record,
     story::{self, IdentityLevel, LocationPrecision},
-    story_campaign, story_locale, story_revision, story_tag, storyteller,
+    story_campaign, story_locale, story_revision, story_tag, storyteller, tag,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Query,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
 use crate::{
-    campaigns::{self, tags},
     consent::{
         gate::{self, Viewer},
         takedown,
@@ -62,10 +62,34 @@ pub struct PublishedStory {
 /// Narrowing a list.
 #[derive(Debug, Clone)]
 pub struct Filter {
+    /// A campaign's slug.
     pub campaign: Option<String>,
-    pub tag: Option<String>,
+    /// Tag slugs; an empty list does not narrow.
+    pub tags: Vec<String>,
+    /// Every tag in `tags` (`true`) or any of them (`false`).
+    pub all_tags: bool,
+    /// Only stories with a published text in this locale.
+    pub has_locale: Option<String>,
+    /// Published at or after this instant.
+    pub published_from: Option<DateTime<Utc>>,
+    /// Published before this instant.
+    pub published_until: Option<DateTime<Utc>>,
     /// By publication time: `Desc` (newest first, the default) or `Asc`.
     pub order: sea_orm::Order,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Self {
+            campaign: None,
+            tags: Vec::new(),
+            all_tags: false,
+            has_locale: None,
+            published_from: None,
+            published_until: None,
+            order: sea_orm::Order::Desc,
+        }
+    }
 }
 
 /// A page of the stories the viewer may see now, with how many there are in all.
@@ -76,34 +100,65 @@ pub async fn page(
     request: PageRequest,
     now: DateTime<Utc>,
 ) -> Result<(Page<PublishedStory>, u64)> {
+    // Slugs are matched inside the query, so an unknown one simply matches
+    // nothing and costs no extra statement.
     let mut select = story::Entity::find().filter(gate::visible(viewer, now));
     if let Some(slug) = &filter.campaign {
-        let Some(campaign) = campaigns::find_by_slug(db, slug).await? else {
-            return Ok((empty(request), 0));
-        };
         select = select.filter(
             story::Column::Id.in_subquery(
                 Query::select()
-                    .column(story_campaign::Column::StoryId)
+                    .column((story_campaign::Entity, story_campaign::Column::StoryId))
                     .from(story_campaign::Entity)
-                    .and_where(story_campaign::Column::CampaignId.eq(campaign.id))
+                    .inner_join(
+                        campaign::Entity,
+                        Expr::col((campaign::Entity, campaign::Column::Id))
+                            .equals((story_campaign::Entity, story_campaign::Column::CampaignId)),
+                    )
+                    .and_where(Expr::col((campaign::Entity, campaign::Column::Slug)).eq(slug))
                     .to_owned(),
             ),
         );
     }
-    if let Some(slug) = &filter.tag {
-        let Some(tag) = tags::find_by_slug(db, slug).await? else {
-            return Ok((empty(request), 0));
-        };
+    if !filter.tags.is_empty() {
+        let mut tagged = Query::select()
+            .column((story_tag::Entity, story_tag::Column::StoryId))
+            .from(story_tag::Entity)
+            .inner_join(
+                tag::Entity,
+                Expr::col((tag::Entity, tag::Column::Id))
+                    .equals((story_tag::Entity, story_tag::Column::TagId)),
+            )
+            .and_where(Expr::col((tag::Entity, tag::Column::Slug)).is_in(filter.tags.clone()))
+            .to_owned();
+        if filter.all_tags {
+            let wanted: std::collections::BTreeSet<&String> = filter.tags.iter().collect();
+            tagged
+                .group_by_col((story_tag::Entity, story_tag::Column::StoryId))
+                .and_having(
+                    Expr::col((tag::Entity, tag::Column::Id))
+                        .count_distinct()
+                        .eq(i64::try_from(wanted.len()).unwrap_or(i64::MAX)),
+                );
+        }
+        select = select.filter(story::Column::Id.in_subquery(tagged));
+    }
+    if let Some(locale) = &filter.has_locale {
         select = select.filter(
             story::Column::Id.in_subquery(
                 Query::select()
-                    .column(story_tag::Column::StoryId)
-                    .from(story_tag::Entity)
-                    .and_where(story_tag::Column::TagId.eq(tag.id))
+                    .column(story_locale::Column::StoryId)
+                    .from(story_locale::Entity)
+                    .and_where(story_locale::Column::Locale.eq(locale))
+                    .and_where(story_locale::Column::PublishedRevisionId.is_not_null())
                     .to_owned(),
             ),
         );
+    }
+    if let Some(from) = filter.published_from {
+        select = select.filter(story::Column::PublishedAt.gte(from));
+    }
+    if let Some(until) = filter.published_until {
+        select = select.filter(story::Column::PublishedAt.lt(until));
     }
     let total = select.clone().count(db).await?;
     let page = pagination::fetch_by_time(
@@ -140,14 +195,6 @@ pub async fn by_slug(
         .all(db)
         .await?;
     Ok(project(db, viewer, found, now).await?.into_iter().next())
-}
-
-fn empty(request: PageRequest) -> Page<PublishedStory> {
-    Page {
-        items: Vec::new(),
-        has_next_page: request.backward && request.before.is_some(),
-        has_previous_page: !request.backward && request.after.is_some(),
-    }
 }
 
 /// Turns visible stories into what the viewer may see of them, and remembers
