@@ -73,6 +73,11 @@ impl Application {
             .and_then(|a| a.as_socket_addr().copied())
             .unwrap_or(config.bind);
         let keys = TokenKeys::new(&config.auth);
+        let origins = crate::consumers::origins::OriginCache::new(&config.limits.cors_origins);
+        // Without the table (migrations not applied yet) the first request retries.
+        if let Err(e) = origins.reload(&db).await {
+            e.log_if_internal();
+        }
         let base_url: Arc<str> = config
             .public_url
             .clone()
@@ -82,6 +87,10 @@ impl Application {
             state: AppState {
                 media_links: crate::media::links::LinkKeys::new(&config.auth),
                 base_url,
+                throttle: Arc::new(crate::consumers::throttle::Throttle::from_config(
+                    &config.limits,
+                )),
+                origins,
                 storage,
                 db,
                 config: Arc::new(config),

@@ -90,6 +90,18 @@ pub struct GraphqlConfig {
     pub max_body_bytes: usize,
 }
 
+/// How much consumers may ask of the API, and from which web pages.
+#[derive(Debug, Clone)]
+pub struct LimitsConfig {
+    /// Requests per second an API key's bucket refills with.
+    pub api_key_rate: f64,
+    /// Requests an API key may send at once before the refill rate applies.
+    pub api_key_burst: u32,
+    /// Web origins (`https://host[:port]`) of the organisation's own sites, always
+    /// allowed to call `/graphql` from a browser; partners' origins come from the database.
+    pub cors_origins: Vec<String>,
+}
+
 /// Where the key that encrypts personal data at rest comes from.
 #[derive(Debug, Clone)]
 pub enum EncryptionKeys {
@@ -183,6 +195,7 @@ pub struct Config {
     pub demo_on_first_start: bool,
     pub auth: AuthConfig,
     pub graphql: GraphqlConfig,
+    pub limits: LimitsConfig,
     pub encryption: EncryptionKeys,
     pub jobs: JobsConfig,
     /// Editors may not approve stories they wrote.
@@ -356,6 +369,20 @@ impl Config {
             public_introspection: vars.bool("CHORUS_PUBLIC_INTROSPECTION", !production)?,
             max_body_bytes: vars.count("CHORUS_GRAPHQL_MAX_BODY_BYTES", "1048576")? as usize,
         };
+        let limits = LimitsConfig {
+            api_key_rate: vars.parse_with(
+                "CHORUS_API_KEY_RATE",
+                "50",
+                "a number of requests per second greater than 0, such as 50 or 0.5",
+                |v| v.parse::<f64>().ok().filter(|n| n.is_finite() && *n > 0.0),
+            )?,
+            api_key_burst: vars.count("CHORUS_API_KEY_BURST", "100")?,
+            cors_origins: match vars.get("CHORUS_CORS_ORIGINS") {
+                None => Vec::new(),
+                Some(list) => crate::consumers::origins::parse_list(&list)
+                    .map_err(|e| ConfigError::new("CHORUS_CORS_ORIGINS", e))?,
+            },
+        };
         let encryption = match vars.get("CHORUS_ENCRYPTION_KEY") {
             Some(current) => {
                 let old = vars.get("CHORUS_ENCRYPTION_OLD_KEYS");
@@ -426,6 +453,7 @@ impl Config {
             demo_on_first_start,
             auth,
             graphql,
+            limits,
             encryption,
             jobs,
             four_eyes,
@@ -629,6 +657,9 @@ mod tests {
             ("CHORUS_MEDIA_MAX_UPLOAD_BYTES", "0"),
             ("CHORUS_MEDIA_MAX_FILES", "many"),
             ("CHORUS_MEDIA_UPLOAD_TTL", "8d"),
+            ("CHORUS_API_KEY_RATE", "0"),
+            ("CHORUS_API_KEY_BURST", "none"),
+            ("CHORUS_CORS_ORIGINS", "example.org"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");

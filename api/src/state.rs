@@ -22,4 +22,8 @@ pub struct AppState {
     pub base_url: Arc<str>,
     /// Signs and checks the media links Chorus serves itself.
     pub media_links: crate::media::links::LinkKeys,
+    /// Per-API-key rate limits (token buckets in memory).
+    pub throttle: Arc<crate::consumers::throttle::Throttle>,
+    /// Which web origins may call `/graphql` from a browser.
+    pub origins: crate::consumers::origins::OriginCache,
 }

@@ -20,6 +20,7 @@ pub mod media_face_mask;
 pub mod media_rendition;
 pub mod media_upload;
 pub mod partner;
+pub mod partner_origin;
 pub mod refresh_token;
 pub mod review_comment;
 pub mod risk_assessment;

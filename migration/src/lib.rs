@@ -13,6 +13,7 @@ mod m20261123_000004_partners_api_keys;
 mod m20261123_000005_consent;
 mod m20261123_000006_media;
 mod m20261123_000007_media_renditions;
+mod m20261123_000008_partner_origins;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_consent::Migration),
             Box::new(m20261123_000006_media::Migration),
             Box::new(m20261123_000007_media_renditions::Migration),
+            Box::new(m20261123_000008_partner_origins::Migration),
         ]
     }
 }

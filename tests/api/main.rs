@@ -16,6 +16,7 @@ mod helpers;
 mod journey;
 mod large_uploads;
 mod lifecycle;
+mod manners;
 mod media;
 mod pagination;
 mod renditions;

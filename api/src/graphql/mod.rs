@@ -14,9 +14,11 @@ mod consent;
 mod consumers;
 mod context;
 mod error;
+mod limits;
 mod media;
 mod media_faces;
 mod media_uploads;
+mod partner_origins;
 mod published;
 mod rights;
 mod scalars;
@@ -39,6 +41,7 @@ pub struct Query(
     storytellers::StorytellerQuery,
     stories::StoryQuery,
     consumers::ConsumerQuery,
+    partner_origins::PartnerOriginsQuery,
     consent::ConsentQuery,
     audit::AuditQuery,
     rights::RightsQuery,
@@ -53,6 +56,7 @@ pub struct Mutation(
     storytellers::StorytellerMutation,
     stories::StoryMutation,
     consumers::ConsumerMutation,
+    partner_origins::PartnerOriginsMutation,
     consent::ConsentMutation,
     rights::RightsMutation,
     media::MediaMutation,
@@ -67,8 +71,8 @@ pub type ChorusSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build_schema(state: AppState, limits: &GraphqlConfig) -> ChorusSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(state)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        // Instead of `limit_depth`/`limit_complexity`, so the error states the cost.
+        .extension(limits::QueryLimits::new(limits))
         .finish()
 }
 

@@ -248,6 +248,7 @@ impl PublishedQuery {
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
     )]
+    #[allow(clippy::too_many_arguments, reason = "one per GraphQL argument")]
     async fn stories(
         &self,
         ctx: &Context<'_>,

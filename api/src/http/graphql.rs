@@ -71,6 +71,10 @@ pub async fn handle(
             return error(StatusCode::OK, e.code(), e.to_string(), request_id);
         }
     };
+    super::cors::note_principal(req, &principal);
+    if let Some(refused) = super::throttle::refuse_if_limited(&state, &principal, request_id) {
+        return refused;
+    }
 
     if !state.config.graphql.public_introspection && !principal.is_staff() {
         if introspects {
@@ -132,13 +136,26 @@ async fn read_request(req: &Request, body: Body, config: &Config) -> Result<GqlR
             "send the request as application/json, or multipart/form-data for uploads".into(),
         ));
     }
-    let bytes = body.into_bytes_limit(limit).await.map_err(|_| {
+    let too_large = || {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
             format!("the request body is larger than {limit} bytes"),
         )
-    })?;
+    };
+    // A declared length over the limit is refused before a byte is read; otherwise
+    // reading stops as soon as the limit is passed, so nothing larger is buffered.
+    if req
+        .header(header::CONTENT_LENGTH)
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > limit as u64)
+    {
+        return Err(too_large());
+    }
+    let bytes = body
+        .into_bytes_limit(limit)
+        .await
+        .map_err(|_| too_large())?;
     let batch: BatchRequest = serde_json::from_slice(&bytes)
         .map_err(|e| bad(format!("malformed GraphQL request: {e}")))?;
     batch.into_single().map_err(|_| {

@@ -5,13 +5,18 @@
 //! media links), `/uploads/{id}` (the one-time URL for large uploads on local disk),
 //! `/healthz` and `/readyz`. Every
 //! request gets a request id (echoed in `x-request-id`) and a tracing span carrying it.
+//! `/graphql` also answers CORS (`cors`), gzips large answers (`compression`) and
+//! rate-limits API keys (`throttle`).
 
 mod admin;
+mod compression;
+mod cors;
 mod direct_upload;
 mod graphql;
 mod health;
 mod media;
 mod request_id;
+mod throttle;
 mod upload;
 
 use poem::{
@@ -26,7 +31,13 @@ use crate::{graphql::ChorusSchema, state::AppState};
 pub fn routes(state: AppState, schema: ChorusSchema) -> impl Endpoint + 'static {
     Route::new()
         .at("/", get(root))
-        .at("/graphql", get(graphql::handle).post(graphql::handle))
+        .at(
+            "/graphql",
+            get(graphql::handle)
+                .post(graphql::handle)
+                .around(compression::gzip)
+                .around(cors::apply),
+        )
         .at("/admin", get(admin::index))
         .at("/admin/", get(admin::index))
         .at("/admin/assets/:name", get(admin::asset))

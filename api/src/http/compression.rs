@@ -1,0 +1,93 @@
+//! Gzip for `/graphql` answers, when the client accepts it and the answer is big.
+//!
+//! A small step of our own rather than poem's `compression` feature, which would
+//! build brotli and zstd (C code) into the binary for one codec. GraphQL answers
+//! are already whole in memory, so compressing them needs no streaming; media
+//! (`/media/*`) is never compressed: it is already compressed, and streamed.
+
+use std::{io::Write, sync::Arc};
+
+use flate2::{Compression, write::GzEncoder};
+use poem::{
+    Body, Endpoint, IntoResponse, Request, Response,
+    http::{HeaderValue, StatusCode, header},
+};
+
+/// Answers shorter than this go as they are: gzip would save little or nothing.
+pub const MIN_BYTES: usize = 1024;
+
+/// Wraps `/graphql`: gzips the answer when the request accepts gzip.
+pub async fn gzip<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let accepts = req
+        .header(header::ACCEPT_ENCODING)
+        .is_some_and(accepts_gzip);
+    let mut response = match ep.call(req).await {
+        Ok(output) => output.into_response(),
+        Err(err) => err.into_response(),
+    };
+    // Whether gzip was offered changes the answer, so caches must key on it.
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if !accepts
+        || response.status() != StatusCode::OK
+        || response.headers().contains_key(header::CONTENT_ENCODING)
+    {
+        return Ok(response);
+    }
+    let body = response.take_body().into_bytes().await?;
+    if body.len() < MIN_BYTES {
+        response.set_body(body);
+        return Ok(response);
+    }
+    // Level 1: JSON still shrinks several times over, for a fraction of the CPU.
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
+    let compressed = encoder.write_all(&body).and_then(|()| encoder.finish());
+    match compressed {
+        Ok(compressed) => {
+            // The ETag is kept: it names the content, and `If-None-Match` revalidation
+            // must match whichever encoding the client received (no ranges here).
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            response.headers_mut().remove(header::CONTENT_LENGTH);
+            response.set_body(Body::from_vec(compressed));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "gzip failed; answering uncompressed");
+            response.set_body(body);
+        }
+    }
+    Ok(response)
+}
+
+/// True when an `Accept-Encoding` value offers gzip with a non-zero quality.
+fn accepts_gzip(value: &str) -> bool {
+    value.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let coding = parts.next().unwrap_or_default();
+        let quality_zero = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !quality_zero
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn gzip_is_used_only_when_offered() {
+        assert!(accepts_gzip("gzip"));
+        assert!(accepts_gzip("br, gzip, deflate"));
+        assert!(accepts_gzip("gzip;q=0.5, identity"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("br, deflate"));
+        assert!(!accepts_gzip("identity"));
+        assert!(!accepts_gzip(""));
+    }
+}
