@@ -91,6 +91,7 @@ impl Application {
                     &config.limits,
                 )),
                 origins,
+                reads: Arc::default(),
                 storage,
                 db,
                 config: Arc::new(config),

@@ -26,4 +26,6 @@ pub struct AppState {
     pub throttle: Arc<crate::consumers::throttle::Throttle>,
     /// Which web origins may call `/graphql` from a browser.
     pub origins: crate::consumers::origins::OriginCache,
+    /// Which (story, key) reads this process has already recorded.
+    pub reads: Arc<crate::consent::takedown::ReadLog>,
 }

@@ -118,9 +118,42 @@ pub async fn of_story(
         .await?)
 }
 
+/// The (story, key) pairs this process has already written to `story_reads`, so
+/// a busy list does not write on every request. A row, once written, is never
+/// deleted while its story exists (erasure deletes both), so remembering it is
+/// safe; the set is bounded and simply starts again when full (a repeated insert
+/// does nothing).
+#[derive(Debug, Default)]
+pub struct ReadLog {
+    seen: std::sync::Mutex<std::collections::HashSet<(Uuid, Uuid)>>,
+}
+
+/// Pairs remembered before the log starts again (about 4 MB).
+const READ_LOG_CAPACITY: usize = 100_000;
+
+impl ReadLog {
+    fn unseen(&self, key: Uuid, story_ids: &[Uuid]) -> Vec<Uuid> {
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        story_ids
+            .iter()
+            .copied()
+            .filter(|id| !seen.contains(&(*id, key)))
+            .collect()
+    }
+
+    fn remember(&self, key: Uuid, story_ids: &[Uuid]) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() + story_ids.len() > READ_LOG_CAPACITY {
+            seen.clear();
+        }
+        seen.extend(story_ids.iter().map(|id| (*id, key)));
+    }
+}
+
 /// Remembers that a key received these stories, so a takedown can reach it.
 pub async fn record_reads(
     db: &impl ConnectionTrait,
+    log: &ReadLog,
     viewer: &Viewer,
     story_ids: &[Uuid],
     now: DateTime<Utc>,
@@ -128,6 +161,7 @@ pub async fn record_reads(
     let Some(api_key_id) = viewer.api_key_id else {
         return Ok(());
     };
+    let story_ids = log.unseen(api_key_id, story_ids);
     if story_ids.is_empty() {
         return Ok(());
     }
@@ -149,6 +183,8 @@ pub async fn record_reads(
         )
         .exec_without_returning(db)
         .await?;
+    // Only once written: a failed write is tried again on the next read.
+    log.remember(api_key_id, &story_ids);
     Ok(())
 }
 
@@ -221,4 +257,29 @@ async fn viewer_of_key(db: &impl ConnectionTrait, key_id: Uuid) -> Result<Option
         campaign_ids,
         api_key_id: Some(key.id),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_read_log_skips_only_pairs_already_written_and_stays_bounded() {
+        let log = ReadLog::default();
+        let (key, other_key) = (Uuid::now_v7(), Uuid::now_v7());
+        let stories: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+        assert_eq!(log.unseen(key, &stories), stories);
+        log.remember(key, &stories[..2]);
+        assert_eq!(log.unseen(key, &stories), vec![stories[2]]);
+        assert_eq!(log.unseen(other_key, &stories), stories, "per key");
+
+        let many: Vec<Uuid> = (0..READ_LOG_CAPACITY).map(|_| Uuid::now_v7()).collect();
+        log.remember(key, &many);
+        assert!(log.seen.lock().unwrap().len() <= READ_LOG_CAPACITY);
+        assert_eq!(
+            log.unseen(key, &stories[..1]),
+            vec![stories[0]],
+            "started again"
+        );
+    }
 }

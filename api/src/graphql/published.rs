@@ -293,6 +293,7 @@ impl PublishedQuery {
         let request = page_request(first, after, last, before)?;
         let (page, total) = published::page(
             &ctx.state().db,
+            &ctx.state().reads,
             &viewer,
             &published::Filter {
                 campaign,
@@ -345,10 +346,14 @@ impl PublishedQuery {
         if let Some(tag) = &locale {
             crate::locale::validate("locale", tag)?;
         }
-        Ok(
-            published::by_slug(&ctx.state().db, &viewer, &slug, clock::now())
-                .await?
-                .map(|s| PublishedStory(s, locale)),
+        Ok(published::by_slug(
+            &ctx.state().db,
+            &ctx.state().reads,
+            &viewer,
+            &slug,
+            clock::now(),
         )
+        .await?
+        .map(|s| PublishedStory(s, locale)))
     }
 }

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::{
     consent::{
         gate::{self, Viewer},
-        takedown,
+        takedown::{self, ReadLog},
     },
     error::Result,
     pagination::{self, Page, PageRequest},
@@ -95,6 +95,7 @@ impl Default for Filter {
 /// A page of the stories the viewer may see now, with how many there are in all.
 pub async fn page(
     db: &impl ConnectionTrait,
+    reads: &ReadLog,
     viewer: &Viewer,
     filter: &Filter,
     request: PageRequest,
@@ -170,7 +171,7 @@ pub async fn page(
         request,
     )
     .await?;
-    let items = project(db, viewer, page.items, now).await?;
+    let items = project(db, reads, viewer, page.items, now).await?;
     Ok((
         Page {
             items,
@@ -185,6 +186,7 @@ pub async fn page(
 /// same answer as for a slug that does not exist.
 pub async fn by_slug(
     db: &impl ConnectionTrait,
+    reads: &ReadLog,
     viewer: &Viewer,
     slug: &str,
     now: DateTime<Utc>,
@@ -194,13 +196,17 @@ pub async fn by_slug(
         .filter(gate::visible(viewer, now))
         .all(db)
         .await?;
-    Ok(project(db, viewer, found, now).await?.into_iter().next())
+    Ok(project(db, reads, viewer, found, now)
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Turns visible stories into what the viewer may see of them, and remembers
 /// that the viewer's key received them.
 async fn project(
     db: &impl ConnectionTrait,
+    reads: &ReadLog,
     viewer: &Viewer,
     stories: Vec<story::Model>,
     now: DateTime<Utc>,
@@ -289,7 +295,7 @@ async fn project(
             texts,
         });
     }
-    takedown::record_reads(db, viewer, &story_ids, now).await?;
+    takedown::record_reads(db, reads, viewer, &story_ids, now).await?;
     Ok(out)
 }
 
