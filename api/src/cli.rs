@@ -1,4 +1,5 @@
-//! The `chorus` command line: serve (the default), migrate, schema, demo, user.
+//! The `chorus` command line: serve (the default), migrate, schema, demo, user,
+//! keys, bench.
 //!
 //! Exit codes: 0 success, 1 a runtime failure (database unreachable, port taken),
 //! 2 a usage or configuration error, printed as one line naming what to fix.
@@ -49,6 +50,22 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Benchmark support (bench/run.sh); never in production.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Fill an empty database with the benchmark data set (10,000 stories, 8,000
+    /// published) and print a new PUBLIC_WEB API key.
+    Seed {
+        /// How many stories (the other counts stay as in the kit's seed.sql).
+        #[arg(long, default_value_t = crate::bench::Shape::FULL.stories)]
+        stories: usize,
     },
 }
 
@@ -131,6 +148,9 @@ pub fn run() -> ExitCode {
             Command::Demo => load_demo(config).await,
             Command::User { command } => user(config, command).await,
             Command::Keys { .. } => rotate_keys(config).await,
+            Command::Bench {
+                command: BenchCommand::Seed { stories },
+            } => bench_seed(config, stories).await,
             Command::Schema => unreachable!("handled before configuration is read"),
         }
     });
@@ -244,6 +264,32 @@ async fn load_demo(config: Config) -> Result<(), Failure> {
             demo::ADMIN_EMAIL
         ),
     }
+    Ok(())
+}
+
+async fn bench_seed(config: Config, stories: usize) -> Result<(), Failure> {
+    if config.is_production() {
+        return Err(Failure::Usage(
+            "benchmark data is never loaded in production".into(),
+        ));
+    }
+    let keys = crate::app::load_key_ring(&config.encryption).map_err(Failure::Usage)?;
+    let conn = connect_and_migrate(&config).await?;
+    let shape = crate::bench::Shape {
+        stories,
+        ..crate::bench::Shape::FULL
+    };
+    let seeded = crate::bench::seed(&conn, &keys, &config.consent, shape, clock::now())
+        .await
+        .map_err(|e| match e {
+            crate::Error::Conflict(message) => Failure::Usage(message),
+            other => runtime(other),
+        })?;
+    println!(
+        "seeded {} stories ({} published) and {} media items",
+        seeded.stories, seeded.published, seeded.media
+    );
+    println!("bench API key (PUBLIC_WEB): {}", seeded.api_key);
     Ok(())
 }
 

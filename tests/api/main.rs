@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod bench_seed;
 mod campaigns;
 mod cli;
 mod consent;
