@@ -14,6 +14,7 @@ mod m20261123_000005_consent;
 mod m20261123_000006_media;
 mod m20261123_000007_media_renditions;
 mod m20261123_000008_partner_origins;
+mod m20261123_000009_stories_published_index;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_media::Migration),
             Box::new(m20261123_000007_media_renditions::Migration),
             Box::new(m20261123_000008_partner_origins::Migration),
+            Box::new(m20261123_000009_stories_published_index::Migration),
         ]
     }
 }

@@ -159,12 +159,20 @@ impl World {
     }
 
     async fn read(&self, key: &str, slug: &str) -> GqlResponse {
+        self.query_as(key, STORY_MEDIA, slug).await
+    }
+
+    async fn read_query(&self, query: &str, slug: &str) -> GqlResponse {
+        self.query_as(&self.key, query, slug).await
+    }
+
+    async fn query_as(&self, key: &str, query: &str, slug: &str) -> GqlResponse {
         let res = self
             .app
             .client
             .post(self.app.url("/graphql"))
             .header("x-api-key", key)
-            .json(&json!({ "query": STORY_MEDIA, "variables": { "s": slug } }))
+            .json(&json!({ "query": query, "variables": { "s": slug } }))
             .send()
             .await
             .expect("sent");
@@ -296,6 +304,33 @@ async fn readers_get_urls_only_for_items_their_consent_allows() {
         ids(&media),
         vec![audio.id.to_string(), video.id.to_string()]
     );
+    // `media(first:)` keeps the oldest items; out of range is refused.
+    for (first, expected) in [("1", 1), ("0", 0)] {
+        let res = world
+            .read_query(
+                &format!(
+                    "query($s: String!) {{ story(slug: $s) {{ media(first: {first}) {{ id }} }} }}"
+                ),
+                &story.slug,
+            )
+            .await;
+        let items = res.data()["story"]["media"]
+            .as_array()
+            .expect("media")
+            .clone();
+        assert_eq!(items.len(), expected);
+        if expected == 1 {
+            assert_eq!(items[0]["id"], audio.id.to_string());
+        }
+    }
+    let res = world
+        .read_query(
+            "query($s: String!) { story(slug: $s) { media(first: 101) { id } } }",
+            &story.slug,
+        )
+        .await;
+    assert_eq!(res.code(), "BAD_USER_INPUT");
+
     // What the reader fetches is the cleaned file: no location, frames intact.
     let (status, _, served) = world.fetch(&original_url(&media[1]), None).await;
     assert_eq!(status, 200);

@@ -165,6 +165,22 @@ async fn readers_page_newest_first_forward_and_backward_and_cursors_survive_new_
     assert_eq!(info(&start, "hasPreviousPage"), false);
     assert_eq!(info(&start, "hasNextPage"), true);
 
+    // Without `totalCount` nothing is counted, and the page is the same.
+    let res = w
+        .app
+        .client
+        .post(w.app.url("/graphql"))
+        .header("x-api-key", &w.key)
+        .json(&json!({ "query": "{ stories(first: 2) { nodes { title } } }" }))
+        .send()
+        .await
+        .expect("sent");
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(
+        body["data"]["stories"]["nodes"],
+        json!([{ "title": "Story 6" }, { "title": "Story 5" }])
+    );
+
     // Oldest first on request, with the same cursors' meaning.
     let oldest = w.page("orderBy: OLDEST_FIRST, first: 3").await;
     assert_eq!(titles(&oldest), ["Story 1", "Story 2", "Story 3"]);

@@ -152,11 +152,24 @@ impl PublishedStory {
     }
     /// The story's photos, recordings and videos this reader may receive now,
     /// with short-lived URLs; items the consents do not cover are left out.
-    async fn media(&self, ctx: &Context<'_>) -> Result<Vec<PublishedMedia>> {
+    async fn media(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many items (0 to 100), oldest first.")] first: Option<i32>,
+    ) -> Result<Vec<PublishedMedia>> {
+        let limit = match first {
+            None => usize::MAX,
+            Some(n) if (0..=100).contains(&n) => n as usize,
+            Some(_) => {
+                return Err(Error::invalid("first", "`first` must be between 0 and 100").into());
+            }
+        };
         let viewer = viewer(ctx)?;
         let state = ctx.state();
         let now = clock::now();
-        let delivered = delivery::for_story(&state.db, self.0.id, self.0.media_allowance).await?;
+        let mut delivered =
+            delivery::for_story(&state.db, self.0.id, self.0.media_allowance).await?;
+        delivered.truncate(limit);
         let issuer = delivery::Issuer::new(state);
         let holder = delivery::holder_of(&viewer);
         let mut out = Vec::with_capacity(delivered.len());
@@ -291,6 +304,8 @@ impl PublishedQuery {
             .into());
         }
         let request = page_request(first, after, last, before)?;
+        // Counting means evaluating the gate over every match: only when asked.
+        let count = ctx.look_ahead().field("totalCount").exists();
         let (page, total) = published::page(
             &ctx.state().db,
             &ctx.state().reads,
@@ -308,6 +323,7 @@ impl PublishedQuery {
                 },
             },
             request,
+            count,
             clock::now(),
         )
         .await?;
@@ -315,7 +331,8 @@ impl PublishedQuery {
             page.has_previous_page,
             page.has_next_page,
             StoryListInfo {
-                total_count: i64::try_from(total).unwrap_or(i64::MAX),
+                // Not asked for, so never read.
+                total_count: total.map_or(0, |t| i64::try_from(t).unwrap_or(i64::MAX)),
             },
         );
         conn.edges.extend(page.items.into_iter().map(|s| {

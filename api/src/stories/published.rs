@@ -92,15 +92,17 @@ impl Default for Filter {
     }
 }
 
-/// A page of the stories the viewer may see now, with how many there are in all.
+/// A page of the stories the viewer may see now, with how many there are in all
+/// when `count` asks for it.
 pub async fn page(
     db: &impl ConnectionTrait,
     reads: &ReadLog,
     viewer: &Viewer,
     filter: &Filter,
     request: PageRequest,
+    count: bool,
     now: DateTime<Utc>,
-) -> Result<(Page<PublishedStory>, u64)> {
+) -> Result<(Page<PublishedStory>, Option<u64>)> {
     // Slugs are matched inside the query, so an unknown one simply matches
     // nothing and costs no extra statement.
     let mut select = story::Entity::find().filter(gate::visible(viewer, now));
@@ -161,7 +163,11 @@ pub async fn page(
     if let Some(until) = filter.published_until {
         select = select.filter(story::Column::PublishedAt.lt(until));
     }
-    let total = select.clone().count(db).await?;
+    let total = if count {
+        Some(select.clone().count(db).await?)
+    } else {
+        None
+    };
     let page = pagination::fetch_by_time(
         db,
         select,
