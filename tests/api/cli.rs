@@ -222,7 +222,7 @@ async fn first_start_loads_the_demo_and_its_admin_can_sign_in_then_sigterm_stops
     let stories: serde_json::Value = client
         .post(format!("{base}/graphql"))
         .header("x-api-key", &key)
-        .json(&json!({ "query": "{ stories { totalCount edges { node { title storyteller { name isPseudonym } region } } } }" }))
+        .json(&json!({ "query": "{ stories(orderBy: OLDEST_FIRST) { totalCount edges { node { title storyteller { name isPseudonym } region } } } }" }))
         .send()
         .await
         .unwrap()

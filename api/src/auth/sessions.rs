@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use entity::{refresh_token, session, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -75,7 +75,7 @@ pub async fn login(
         }
     };
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     rate_limit::record(&txn, &email_key, client_address, true, now).await?;
     let session_id = Uuid::now_v7();
     let refresh_expires_at = now + refresh_ttl(config);
@@ -127,7 +127,7 @@ pub async fn refresh(
         .filter(|u| u.disabled_at.is_none())
         .ok_or_else(bad_refresh_token)?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Spend the token only if nobody else spent it first; losing that race is reuse too.
     let spent = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::UsedAt, Expr::value(now))

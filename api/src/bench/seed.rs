@@ -24,7 +24,6 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Iterable, PaginatorTrait,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -154,7 +153,7 @@ pub async fn seed(
             published += usize::from(is_published(n));
             rows.add(&story, now);
         }
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         rows.insert(&txn).await?;
         txn.commit().await?;
     }

@@ -9,7 +9,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 
 use super::{
@@ -39,7 +39,7 @@ pub async fn mark_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result
         .await?;
     let mut marked = 0;
     for record in due {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let result = records::end_record(
             &txn,
             &record,

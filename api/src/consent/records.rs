@@ -18,7 +18,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -131,7 +131,7 @@ pub async fn record(
             "a new consent starts as GIVEN, REQUESTED, REFUSED or UNKNOWN",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let teller = storyteller(&txn, storyteller_id).await?;
     let recorded = write(
         &txn,
@@ -208,7 +208,7 @@ async fn supersede(
     now: DateTime<Utc>,
 ) -> Result<Recorded> {
     let staff = principal.require_editor()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = current_record(&txn, id).await?;
     let status = (change.next)(current.status)?;
     let teller = storyteller(&txn, current.storyteller_id).await?;
@@ -285,7 +285,7 @@ pub async fn end(
     now: DateTime<Utc>,
 ) -> Result<Consent> {
     let staff = principal.require_editor()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = current_record(&txn, id).await?;
     let ended = end_record(
         &txn,

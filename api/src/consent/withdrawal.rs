@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait, sea_query::Expr,
+    Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -86,7 +86,7 @@ pub async fn withdraw_with_code(
         rate_limit::record(db, RATE_LIMIT_ACCOUNT, client_address, false, now).await?;
         return Err(refused());
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let found = withdrawal_code::Entity::find()
         .filter(withdrawal_code::Column::CodeHash.eq(hash(&normalised)))
         .filter(withdrawal_code::Column::RetiredAt.is_null())

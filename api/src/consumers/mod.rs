@@ -16,7 +16,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait, sea_query::Expr,
+    Set, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -51,7 +51,7 @@ pub async fn create_partner(
             "a name is required, at most 200 characters",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = partner::ActiveModel {
         id: Set(Uuid::now_v7()),
         slug: Set(slug_value.to_owned()),
@@ -127,7 +127,7 @@ pub async fn create_key(
             "the expiry must be in the future",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(partner_id) = input.partner_id
         && partner::Entity::find_by_id(partner_id)
             .one(&txn)
@@ -195,7 +195,7 @@ pub async fn revoke_key(
     now: DateTime<Utc>,
 ) -> Result<api_key::Model> {
     let admin = principal.require_role(&[Role::Admin])?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let key = api_key::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use entity::{partner, partner_origin};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -140,7 +140,7 @@ pub async fn set(
             format!("at most {MAX_PER_PARTNER} origins per partner"),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if partner::Entity::find_by_id(partner_id)
         .one(&txn)
         .await?

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use entity::{job, story};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, Set, Statement, TransactionTrait, sea_query::Expr,
+    QueryFilter, Set, Statement, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -181,7 +181,7 @@ pub async fn run(
         }
         return mark_done(db, job, now).await;
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(story_id) = job.story_id
         && let Some(story) = story::Entity::find_by_id(story_id).one(&txn).await?
     {

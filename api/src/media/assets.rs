@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::media_asset::{self, State};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -127,7 +127,7 @@ pub async fn describe(
             ));
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let asset = media_asset::Entity::find_by_id(id)
         .one(&txn)
         .await?

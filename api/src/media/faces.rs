@@ -15,7 +15,6 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
@@ -70,7 +69,7 @@ pub async fn set(
             format!("at most {MAX_MASKS} masks per picture"),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let asset = media_asset::Entity::find_by_id(media_id)
         .one(&txn)
         .await?

@@ -10,10 +10,7 @@ use entity::{
     job,
     media_asset::{self, Kind, MetadataStatus, State},
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
@@ -156,7 +153,7 @@ pub async fn ingest(
 
     let not_cleanable = outcome == StripOutcome::NotCleanable;
     let record = async {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let asset = media_asset::ActiveModel {
             id: Set(id),
             story_id: Set(match owner {

@@ -13,7 +13,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -56,7 +56,7 @@ pub async fn delete(
         }
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     job::Entity::update_many()
         .col_expr(job::Column::CancelledAt, Expr::value(now))
         .filter(job::Column::MediaId.eq(id))

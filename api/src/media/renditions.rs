@@ -27,7 +27,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
@@ -216,7 +216,7 @@ async fn make_current(
     generation: i32,
     rows: Vec<media_rendition::ActiveModel>,
 ) -> Result<bool> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let updated = media_asset::Entity::update_many()
         .col_expr(
             media_asset::Column::RenditionsGeneration,

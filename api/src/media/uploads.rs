@@ -20,7 +20,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use entity::{media_asset, media_upload};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    QueryFilter, Set, sea_query::Expr,
 };
 use serde_json::json;
 use tracing::Instrument;
@@ -171,7 +171,7 @@ pub async fn create(
         Owner::Evidence { storyteller_id } => (None, Some(storyteller_id)),
     };
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let upload = media_upload::ActiveModel {
         id: Set(id),
         story_id: Set(story_id),

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use entity::{story, story_campaign, story_locale, story_revision, story_tag};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, Set,
     sea_query::{Expr, Query},
 };
 use serde_json::json;
@@ -84,7 +84,7 @@ pub async fn create(
     validate_text(&input.text)?;
     validate_region(input.region.as_deref())?;
     validate_note(input.note.as_deref())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let teller = storytellers::find(&txn, input.storyteller_id)
         .await
         .map_err(|_| Error::invalid("storytellerId", "no storyteller with this id"))?;
@@ -240,7 +240,7 @@ async fn save(
     locale::validate("locale", locale_tag)?;
     validate_text(&text)?;
     validate_note(note.as_deref())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let story = workflow::load(&txn, story_id, Some(expected_version)).await?;
     workflow::check_can_write(staff, &story)?;
     let (to, changes) = workflow::after_edit(&txn, &story, now).await?;
@@ -290,7 +290,7 @@ pub async fn update_details(
         crate::patch::Patch::Set(r) => Some(r.as_str()),
         _ => None,
     })?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let story = workflow::load(&txn, story_id, Some(expected_version)).await?;
     workflow::check_can_write(staff, &story)?;
     if story.state == story::State::Withdrawn {

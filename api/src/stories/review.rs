@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{review_comment, risk_assessment, story, storyteller_review};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -29,7 +29,7 @@ pub async fn add_comment(
     now: DateTime<Utc>,
 ) -> Result<review_comment::Model> {
     let staff = principal.staff()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let revision = find_revision(&txn, revision_id).await?;
     let story = workflow::load(&txn, revision.story_id, None).await?;
     let comment = insert_comment(&txn, staff, &story, revision.id, body, now).await?;
@@ -84,7 +84,7 @@ pub async fn resolve_comment(
     now: DateTime<Utc>,
 ) -> Result<review_comment::Model> {
     let staff = principal.staff()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let comment = review_comment::Entity::find_by_id(comment_id)
         .one(&txn)
         .await?
@@ -155,7 +155,7 @@ pub async fn record_storyteller_review(
             format!("at most {MAX_NOTES_LEN} characters"),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let revision = find_revision(&txn, revision_id).await?;
     let review = storyteller_review::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -234,7 +234,7 @@ pub async fn record_risk_assessment(
             format!("describe the mitigations, at most {MAX_NOTES_LEN} characters"),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let story = workflow::load(&txn, story_id, None).await?;
     let assessment = risk_assessment::ActiveModel {
         id: Set(Uuid::now_v7()),

@@ -19,7 +19,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    EntityTrait, PaginatorTrait, QueryFilter, Set, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -249,7 +249,7 @@ pub async fn submit(
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
     let staff = principal.staff()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let story = load(&txn, id, expected_version).await?;
     check_can_write(staff, &story)?;
     let to = check_step(&story, Step::Submit)?;
@@ -298,7 +298,7 @@ pub async fn request_changes(
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
     let staff = principal.require_editor()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let story = load(&txn, id, expected_version).await?;
     let to = check_step(&story, Step::RequestChanges)?;
     check_not_own_work(&txn, staff, &story, four_eyes, "review").await?;
@@ -333,7 +333,7 @@ pub async fn approve(
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
     let staff = principal.require_editor()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let story = load(&txn, id, expected_version).await?;
     let to = check_step(&story, Step::Approve)?;
     check_not_own_work(&txn, staff, &story, four_eyes, "approve").await?;
@@ -457,7 +457,7 @@ async fn now_or_later(
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
     let staff = principal.require_editor()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let story = load(&txn, id, expected_version).await?;
     check_step(&story, timed.step())?;
     let actor = Actor::User(staff.user_id);
@@ -605,7 +605,7 @@ pub async fn archive(
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
     let staff = principal.require_editor()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let story = load(&txn, id, expected_version).await?;
     let to = check_step(&story, Step::Archive)?;
     jobs::cancel_for_story(&txn, story.id, job::Kind::PublishStory, now).await?;
@@ -638,7 +638,7 @@ pub async fn unarchive(
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
     let staff = principal.require_editor()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let story = load(&txn, id, expected_version).await?;
     let to = check_step(&story, Step::Unarchive)?;
     let story = advance(

@@ -9,9 +9,7 @@ pub mod rights;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::storyteller;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -235,7 +233,7 @@ pub async fn create(
         updated_at: Set(now),
         erased_at: Set(None),
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = model.insert(&txn).await?;
     audit::record(
         &txn,
@@ -258,7 +256,7 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<storyteller::Model> {
     let staff = principal.require_editor()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = find(&txn, id).await?;
     require_not_erased(&current)?;
     let guardian = match changes.guardian {
@@ -490,7 +488,7 @@ pub async fn rotate_keys(
                 .as_deref()
                 .map(|v| reencrypt(PersonalField::PrivateNotes, v))
                 .transpose()?);
-            let txn = db.begin().await?;
+            let txn = crate::db::begin_write(db).await?;
             active.update(&txn).await?;
             audit::record(
                 &txn,

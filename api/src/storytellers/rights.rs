@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, Query, SelectStatement},
 };
 use serde_json::{Value, json};
@@ -358,7 +358,7 @@ pub async fn erase(
     now: DateTime<Utc>,
 ) -> Result<ErasureSummary> {
     let staff = principal.require_role(&[Role::Admin])?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let teller = super::find(&txn, storyteller_id).await?;
     let story_ids: Vec<Uuid> = story::Entity::find()
         .select_only()
