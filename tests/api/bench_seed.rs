@@ -141,3 +141,39 @@ async fn seeding_a_database_that_holds_stories_is_refused() {
         again.map(|s| s.stories)
     );
 }
+
+#[tokio::test]
+async fn a_list_loads_relations_for_the_whole_page_and_says_what_each_story_says_alone() {
+    let app = spawn_app().await;
+    let seeded = bench::seed(
+        &app.db,
+        &app.state.crypto,
+        &app.state.config.consent,
+        SMALL,
+        clock::now(),
+    )
+    .await
+    .expect("seeded");
+    const FIELDS: &str =
+        "slug campaigns { name } tags { slug } media(first: 2) { id kind sources { variant } }";
+    let list = consumer(
+        &app,
+        &seeded.api_key,
+        &format!("{{ stories(first: 50) {{ nodes {{ {FIELDS} }} }} }}"),
+    )
+    .await;
+    let nodes = list["stories"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 40);
+    for node in nodes {
+        let slug = node["slug"].as_str().expect("slug");
+        let alone = consumer(
+            &app,
+            &seeded.api_key,
+            &format!("{{ story(slug: \"{slug}\") {{ {FIELDS} }} }}"),
+        )
+        .await;
+        assert_eq!(&alone["story"], node, "{slug}");
+        assert!(!node["tags"].as_array().expect("tags").is_empty(), "{slug}");
+        assert_eq!(node["media"].as_array().expect("media").len(), 2, "{slug}");
+    }
+}

@@ -3,11 +3,14 @@
 //! Every answer comes through the consent gate for the caller's channel; the
 //! types here carry no personal-data field at all, so no query can ask for one.
 
+use std::{collections::HashMap, sync::Arc};
+
 use async_graphql::{
     Context, Enum, ID, Object, Result, SimpleObject,
     connection::{Connection, EmptyFields},
 };
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::{
     campaigns::{Campaign, Tag},
@@ -76,7 +79,53 @@ impl StoryText {
 
 /// A story as a partner site, app or the public may see it, in the language
 /// the reader asked for when it has one.
-pub struct PublishedStory(published::PublishedStory, Option<String>);
+pub struct PublishedStory(
+    published::PublishedStory,
+    Option<String>,
+    Option<Arc<Preloaded>>,
+);
+
+/// Relations loaded for a whole page at once (a few queries in all, instead of
+/// a few per story), when the query asks for them.
+#[derive(Default)]
+struct Preloaded {
+    campaigns: Option<HashMap<Uuid, Vec<entity::campaign::Model>>>,
+    tags: Option<HashMap<Uuid, Vec<entity::tag::Model>>>,
+    media: Option<HashMap<Uuid, Vec<delivery::Delivered>>>,
+}
+
+impl Preloaded {
+    /// Loads what the selection of a list's nodes asks for.
+    async fn for_page(
+        ctx: &Context<'_>,
+        stories: &[published::PublishedStory],
+    ) -> Result<Option<Arc<Self>>> {
+        let look = ctx.look_ahead();
+        let asks = |field: &str| {
+            look.field("edges").field("node").field(field).exists()
+                || look.field("nodes").field(field).exists()
+        };
+        let (campaigns, tags, media) = (asks("campaigns"), asks("tags"), asks("media"));
+        if stories.is_empty() || !(campaigns || tags || media) {
+            return Ok(None);
+        }
+        let db = &ctx.state().db;
+        let ids: Vec<Uuid> = stories.iter().map(|s| s.id).collect();
+        let mut loaded = Self::default();
+        if campaigns {
+            loaded.campaigns = Some(stories::campaigns_of(db, &ids).await?);
+        }
+        if tags {
+            loaded.tags = Some(stories::tags_of(db, &ids).await?);
+        }
+        if media {
+            let wanted: Vec<(Uuid, delivery::Allowance)> =
+                stories.iter().map(|s| (s.id, s.media_allowance)).collect();
+            loaded.media = Some(delivery::for_stories(db, &wanted).await?);
+        }
+        Ok(Some(Arc::new(loaded)))
+    }
+}
 
 impl PublishedStory {
     /// The text to show: the requested locale, else one of its language, else
@@ -143,11 +192,17 @@ impl PublishedStory {
         })
     }
     async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {
-        let found = stories::campaigns(&ctx.state().db, self.0.id).await?;
+        let found = match self.2.as_ref().and_then(|p| p.campaigns.as_ref()) {
+            Some(all) => all.get(&self.0.id).cloned().unwrap_or_default(),
+            None => stories::campaigns(&ctx.state().db, self.0.id).await?,
+        };
         Ok(found.into_iter().map(Campaign::from).collect())
     }
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
-        let found = stories::tags(&ctx.state().db, self.0.id).await?;
+        let found = match self.2.as_ref().and_then(|p| p.tags.as_ref()) {
+            Some(all) => all.get(&self.0.id).cloned().unwrap_or_default(),
+            None => stories::tags(&ctx.state().db, self.0.id).await?,
+        };
         Ok(found.into_iter().map(Tag::from).collect())
     }
     /// The story's photos, recordings and videos this reader may receive now,
@@ -167,8 +222,10 @@ impl PublishedStory {
         let viewer = viewer(ctx)?;
         let state = ctx.state();
         let now = clock::now();
-        let mut delivered =
-            delivery::for_story(&state.db, self.0.id, self.0.media_allowance).await?;
+        let mut delivered = match self.2.as_ref().and_then(|p| p.media.as_ref()) {
+            Some(all) => all.get(&self.0.id).cloned().unwrap_or_default(),
+            None => delivery::for_story(&state.db, self.0.id, self.0.media_allowance).await?,
+        };
         delivered.truncate(limit);
         let issuer = delivery::Issuer::new(state);
         let holder = delivery::holder_of(&viewer);
@@ -335,6 +392,7 @@ impl PublishedQuery {
                 total_count: total.map_or(0, |t| i64::try_from(t).unwrap_or(i64::MAX)),
             },
         );
+        let preloaded = Preloaded::for_page(ctx, &page.items).await?;
         conn.edges.extend(page.items.into_iter().map(|s| {
             let cursor = Cursor {
                 id: s.id,
@@ -342,7 +400,7 @@ impl PublishedQuery {
             };
             async_graphql::connection::Edge::new(
                 encode_cursor(cursor),
-                PublishedStory(s, locale.clone()),
+                PublishedStory(s, locale.clone(), preloaded.clone()),
             )
         }));
         Ok(conn)
@@ -371,6 +429,6 @@ impl PublishedQuery {
             clock::now(),
         )
         .await?
-        .map(|s| PublishedStory(s, locale)))
+        .map(|s| PublishedStory(s, locale, None)))
     }
 }

@@ -181,25 +181,45 @@ pub async fn for_story(
     story_id: Uuid,
     allowance: Allowance,
 ) -> Result<Vec<Delivered>> {
+    Ok(for_stories(db, &[(story_id, allowance)])
+        .await?
+        .remove(&story_id)
+        .unwrap_or_default())
+}
+
+/// [`for_story`] for many stories, in two queries whatever their number.
+pub async fn for_stories(
+    db: &impl ConnectionTrait,
+    stories: &[(Uuid, Allowance)],
+) -> Result<std::collections::HashMap<Uuid, Vec<Delivered>>> {
+    let allowances: std::collections::HashMap<Uuid, Allowance> = stories.iter().copied().collect();
     let assets = media_asset::Entity::find()
-        .filter(media_asset::Column::StoryId.eq(story_id))
+        .filter(media_asset::Column::StoryId.is_in(allowances.keys().copied()))
         .filter(media_asset::Column::State.eq(State::Ready))
         .filter(media_asset::Column::Private.eq(false))
         .order_by_asc(media_asset::Column::Id)
         .all(db)
         .await?;
     let renditions = renditions::current_for(db, &assets).await?;
-    Ok(assets
-        .into_iter()
-        .filter_map(|asset| {
-            let sources = consumer_sources(
-                &asset,
-                renditions.get(&asset.id).map_or(&[], Vec::as_slice),
-                allowance,
-            );
-            (!sources.is_empty()).then_some(Delivered { asset, sources })
-        })
-        .collect())
+    let mut out: std::collections::HashMap<Uuid, Vec<Delivered>> = std::collections::HashMap::new();
+    for asset in assets {
+        let Some(allowance) = asset.story_id.and_then(|id| allowances.get(&id).copied()) else {
+            continue;
+        };
+        let sources = consumer_sources(
+            &asset,
+            renditions.get(&asset.id).map_or(&[], Vec::as_slice),
+            allowance,
+        );
+        if !sources.is_empty()
+            && let Some(story_id) = asset.story_id
+        {
+            out.entry(story_id)
+                .or_default()
+                .push(Delivered { asset, sources });
+        }
+    }
+    Ok(out)
 }
 
 /// Issues URLs for sources.

@@ -11,6 +11,8 @@ pub mod review;
 pub mod text;
 pub mod workflow;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{story, story_campaign, story_locale, story_revision, story_tag};
 use sea_orm::{
@@ -518,6 +520,58 @@ pub async fn tags(db: &impl ConnectionTrait, story_id: Uuid) -> Result<Vec<entit
         .order_by_asc(entity::tag::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The campaigns of each of these stories, in two queries whatever their number.
+pub async fn campaigns_of(
+    db: &impl ConnectionTrait,
+    story_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<entity::campaign::Model>>> {
+    let links = story_campaign::Entity::find()
+        .filter(story_campaign::Column::StoryId.is_in(story_ids.to_vec()))
+        .all(db)
+        .await?;
+    let found: HashMap<Uuid, entity::campaign::Model> = entity::campaign::Entity::find()
+        .filter(entity::campaign::Column::Id.is_in(links.iter().map(|l| l.campaign_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut out: HashMap<Uuid, Vec<entity::campaign::Model>> = HashMap::new();
+    for link in links {
+        if let Some(c) = found.get(&link.campaign_id) {
+            out.entry(link.story_id).or_default().push(c.clone());
+        }
+    }
+    out.values_mut().for_each(|list| list.sort_by_key(|c| c.id));
+    Ok(out)
+}
+
+/// The tags of each of these stories, in two queries whatever their number.
+pub async fn tags_of(
+    db: &impl ConnectionTrait,
+    story_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<entity::tag::Model>>> {
+    let links = story_tag::Entity::find()
+        .filter(story_tag::Column::StoryId.is_in(story_ids.to_vec()))
+        .all(db)
+        .await?;
+    let found: HashMap<Uuid, entity::tag::Model> = entity::tag::Entity::find()
+        .filter(entity::tag::Column::Id.is_in(links.iter().map(|l| l.tag_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut out: HashMap<Uuid, Vec<entity::tag::Model>> = HashMap::new();
+    for link in links {
+        if let Some(t) = found.get(&link.tag_id) {
+            out.entry(link.story_id).or_default().push(t.clone());
+        }
+    }
+    out.values_mut().for_each(|list| list.sort_by_key(|t| t.id));
+    Ok(out)
 }
 
 #[allow(clippy::too_many_arguments)]
