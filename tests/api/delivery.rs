@@ -505,7 +505,6 @@ async fn private_evidence_reaches_only_editors_and_every_read_is_audited() {
             &form,
         )
         .await;
-    let _ = &world.author;
 
     const SOURCES: &str =
         "query($id: ID!) { mediaAsset(id: $id) { private sources { variant url } } }";

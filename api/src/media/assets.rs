@@ -58,9 +58,7 @@ pub async fn get(
         .await?
         .filter(|a| a.state == State::Ready)
         .ok_or_else(|| Error::NotFound("no media item with this id".into()))?;
-    if asset.private {
-        principal.require_editor()?;
-    }
+    super::delivery::staff_may_read(principal, &asset)?;
     Ok(asset)
 }
 
