@@ -15,6 +15,8 @@ mod m20261123_000006_media;
 mod m20261123_000007_media_renditions;
 mod m20261123_000008_partner_origins;
 mod m20261123_000009_stories_published_index;
+mod m20261123_000010_story_search;
+mod m20261123_000011_story_changes;
 
 pub struct Migrator;
 
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_media_renditions::Migration),
             Box::new(m20261123_000008_partner_origins::Migration),
             Box::new(m20261123_000009_stories_published_index::Migration),
+            Box::new(m20261123_000010_story_search::Migration),
+            Box::new(m20261123_000011_story_changes::Migration),
         ]
     }
 }
