@@ -1,6 +1,13 @@
 //! Connecting to the database (embedded SQLite or PostgreSQL) and migrating it.
 
-use std::{path::Path, time::Duration};
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -46,6 +53,48 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// How many SQL statements the process has sent through its pool since it
+/// started: every statement sea-orm runs (queries and writes, inside
+/// transactions or not, failed ones too) adds one; what sqlx does on its own
+/// (connecting, `BEGIN`/`COMMIT`, preparing) does not. Tests read it as a
+/// difference around one request to bound the statements a request costs. One
+/// relaxed atomic add per statement: nothing measurable beside the statement.
+#[derive(Debug, Default)]
+pub struct StatementCount(AtomicU64);
+
+impl StatementCount {
+    /// The statements counted so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts every statement of `db` and of every clone made from it afterwards
+/// (the callback is shared by clones, so install it before cloning the pool).
+pub fn counted(mut db: DatabaseConnection) -> (DatabaseConnection, Arc<StatementCount>) {
+    let count = Arc::new(StatementCount::default());
+    let counter = count.clone();
+    db.set_metric_callback(move |_| {
+        counter.0.fetch_add(1, Ordering::Relaxed);
+    });
+    (db, count)
+}
+
+/// Ids for an `IN (…)` list, without duplicates and padded to the next power of
+/// two by repeating the last one (which changes nothing in `IN`). The list's
+/// SQL then has one of a few lengths (1, 2, 4 … 128 for a page of up to 100),
+/// so sqlx's per-connection cache of prepared statements holds one statement
+/// per length rather than one per page size, and the values stay bound
+/// parameters.
+pub fn in_list(ids: impl IntoIterator<Item = uuid::Uuid>) -> Vec<uuid::Uuid> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<uuid::Uuid> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+    if let Some(&last) = out.last() {
+        out.resize(out.len().next_power_of_two(), last);
+    }
+    out
+}
+
 /// Starts a transaction that will write. On SQLite it takes the write lock at
 /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes
 /// later cannot wait for another writer, it fails with "database is locked" if
@@ -85,7 +134,20 @@ fn sqlite_path(url: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_path;
+    use super::{in_list, sqlite_path};
+
+    #[test]
+    fn in_lists_are_deduplicated_and_padded_to_a_power_of_two() {
+        let ids: Vec<uuid::Uuid> = (0..5).map(|_| uuid::Uuid::now_v7()).collect();
+        assert!(in_list([]).is_empty());
+        assert_eq!(in_list([ids[0], ids[0]]), vec![ids[0]]);
+        let padded = in_list(ids.iter().copied().chain([ids[1]]));
+        assert_eq!(padded.len(), 8);
+        assert_eq!(&padded[..5], &ids[..]);
+        assert!(padded[5..].iter().all(|id| *id == ids[4]));
+        let page: Vec<uuid::Uuid> = (0..100).map(|_| uuid::Uuid::now_v7()).collect();
+        assert_eq!(in_list(page).len(), 128);
+    }
 
     #[test]
     fn sqlite_paths_are_read_from_urls() {

@@ -28,7 +28,11 @@ use entity::{
     media_rendition,
     story::{self, Faces},
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    Order, QueryFilter,
+    sea_query::{Alias, Expr, ExprTrait, Query},
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -187,30 +191,88 @@ pub async fn for_story(
         .unwrap_or_default())
 }
 
-/// [`for_story`] for many stories, in two queries whatever their number.
+/// [`for_story`] for many stories, in one statement whatever their number:
+/// the stories' ready, non-private items `LEFT JOIN` their renditions, one row
+/// per rendition (or one without, for an item that has none). Only the
+/// renditions of the generation the item names current are kept, as
+/// [`renditions::current_for`] does.
 pub async fn for_stories(
     db: &impl ConnectionTrait,
     stories: &[(Uuid, Allowance)],
 ) -> Result<std::collections::HashMap<Uuid, Vec<Delivered>>> {
     let allowances: std::collections::HashMap<Uuid, Allowance> = stories.iter().copied().collect();
-    let assets = media_asset::Entity::find()
-        .filter(media_asset::Column::StoryId.is_in(allowances.keys().copied()))
-        .filter(media_asset::Column::State.eq(State::Ready))
-        .filter(media_asset::Column::Private.eq(false))
-        .order_by_asc(media_asset::Column::Id)
-        .all(db)
-        .await?;
-    let renditions = renditions::current_for(db, &assets).await?;
     let mut out: std::collections::HashMap<Uuid, Vec<Delivered>> = std::collections::HashMap::new();
-    for asset in assets {
+    if allowances.is_empty() {
+        return Ok(out);
+    }
+    let mut select = Query::select();
+    for column in media_asset::Column::iter() {
+        select.expr_as(
+            column.select_as(Expr::col((media_asset::Entity, column))),
+            Alias::new(format!("a_{}", column.as_str())),
+        );
+    }
+    for column in media_rendition::Column::iter() {
+        select.expr_as(
+            column.select_as(Expr::col((media_rendition::Entity, column))),
+            Alias::new(format!("r_{}", column.as_str())),
+        );
+    }
+    let asset = |column: media_asset::Column| Expr::col((media_asset::Entity, column));
+    select
+        .from(media_asset::Entity)
+        .left_join(
+            media_rendition::Entity,
+            Expr::col((media_rendition::Entity, media_rendition::Column::MediaId))
+                .equals((media_asset::Entity, media_asset::Column::Id)),
+        )
+        .and_where(
+            asset(media_asset::Column::StoryId)
+                .is_in(crate::db::in_list(allowances.keys().copied())),
+        )
+        .and_where(asset(media_asset::Column::State).eq(State::Ready.to_value()))
+        .and_where(asset(media_asset::Column::Private).eq(false))
+        .order_by((media_asset::Entity, media_asset::Column::Id), Order::Asc)
+        .order_by(
+            (media_rendition::Entity, media_rendition::Column::Width),
+            Order::Asc,
+        )
+        .order_by(
+            (media_rendition::Entity, media_rendition::Column::Variant),
+            Order::Asc,
+        );
+    // Rows come grouped by item, its renditions in order.
+    let mut items: Vec<(media_asset::Model, Vec<media_rendition::Model>)> = Vec::new();
+    for row in db.query_all(&select).await? {
+        let id: Uuid = row.try_get("", "a_id")?;
+        if items.last().is_none_or(|(a, _)| a.id != id) {
+            items.push((
+                media_asset::Model::from_query_result(&row, "a_")?,
+                Vec::new(),
+            ));
+        }
+        // An item without renditions leaves the joined columns `NULL`.
+        if row.try_get::<Option<Uuid>>("", "r_media_id")?.is_some()
+            && let Some((asset, renditions)) = items.last_mut()
+        {
+            let rendition = media_rendition::Model::from_query_result(&row, "r_")?;
+            let current = asset.renditions_generation == Some(asset.masks_generation)
+                && rendition
+                    .storage_key
+                    .starts_with(&renditions::generation_prefix(
+                        asset.id,
+                        asset.masks_generation,
+                    ));
+            if current {
+                renditions.push(rendition);
+            }
+        }
+    }
+    for (asset, renditions) in items {
         let Some(allowance) = asset.story_id.and_then(|id| allowances.get(&id).copied()) else {
             continue;
         };
-        let sources = consumer_sources(
-            &asset,
-            renditions.get(&asset.id).map_or(&[], Vec::as_slice),
-            allowance,
-        );
+        let sources = consumer_sources(&asset, &renditions, allowance);
         if !sources.is_empty()
             && let Some(story_id) = asset.story_id
         {

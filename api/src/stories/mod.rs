@@ -6,8 +6,11 @@
 //! The workflow rules are in [`workflow`]; comments, sign-offs and risk assessments
 //! in [`review`].
 
+pub mod changes;
+pub mod filters;
 pub mod published;
 pub mod review;
+pub mod search;
 pub mod text;
 pub mod workflow;
 
@@ -522,55 +525,152 @@ pub async fn tags(db: &impl ConnectionTrait, story_id: Uuid) -> Result<Vec<entit
         .await?)
 }
 
-/// The campaigns of each of these stories, in two queries whatever their number.
-pub async fn campaigns_of(
-    db: &impl ConnectionTrait,
-    story_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<entity::campaign::Model>>> {
-    let links = story_campaign::Entity::find()
-        .filter(story_campaign::Column::StoryId.is_in(story_ids.to_vec()))
-        .all(db)
-        .await?;
-    let found: HashMap<Uuid, entity::campaign::Model> = entity::campaign::Entity::find()
-        .filter(entity::campaign::Column::Id.is_in(links.iter().map(|l| l.campaign_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let mut out: HashMap<Uuid, Vec<entity::campaign::Model>> = HashMap::new();
-    for link in links {
-        if let Some(c) = found.get(&link.campaign_id) {
-            out.entry(link.story_id).or_default().push(c.clone());
-        }
-    }
-    out.values_mut().for_each(|list| list.sort_by_key(|c| c.id));
-    Ok(out)
+/// The campaigns and tags of a set of stories, each list in id order.
+#[derive(Debug, Default)]
+pub struct Links {
+    pub campaigns: HashMap<Uuid, Vec<entity::campaign::Model>>,
+    pub tags: HashMap<Uuid, Vec<entity::tag::Model>>,
 }
 
-/// The tags of each of these stories, in two queries whatever their number.
-pub async fn tags_of(
+/// Which links [`links_of`] loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkKinds {
+    pub campaigns: bool,
+    pub tags: bool,
+}
+
+/// The campaigns and/or tags of each of these stories, in one statement
+/// whatever their number: each kind is its link table joined with its own
+/// table, and both kinds are one `UNION ALL`, every row tagged with its kind
+/// (tag rows leave the campaign-only columns `NULL`).
+pub async fn links_of(
     db: &impl ConnectionTrait,
     story_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<entity::tag::Model>>> {
-    let links = story_tag::Entity::find()
-        .filter(story_tag::Column::StoryId.is_in(story_ids.to_vec()))
-        .all(db)
-        .await?;
-    let found: HashMap<Uuid, entity::tag::Model> = entity::tag::Entity::find()
-        .filter(entity::tag::Column::Id.is_in(links.iter().map(|l| l.tag_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    let mut out: HashMap<Uuid, Vec<entity::tag::Model>> = HashMap::new();
-    for link in links {
-        if let Some(t) = found.get(&link.tag_id) {
-            out.entry(link.story_id).or_default().push(t.clone());
+    kinds: LinkKinds,
+) -> Result<Links> {
+    use entity::{campaign, tag};
+    use sea_orm::{
+        FromQueryResult, IdenStatic,
+        sea_query::{Alias, DynIden, ExprTrait, IntoIden, SelectStatement, UnionType},
+    };
+
+    const CAMPAIGN: i32 = 0;
+    const TAG: i32 = 1;
+    // The union's columns after `story_id` and `kind`, named as the campaign's.
+    let names = {
+        use campaign::Column::*;
+        [
+            Id,
+            Slug,
+            Name,
+            Description,
+            CreatedAt,
+            UpdatedAt,
+            Hashtag,
+            StartsOn,
+            EndsOn,
+        ]
+    };
+    let campaign_columns = names.map(|c| Some(c.into_iden()));
+    let tag_columns: [Option<DynIden>; 9] = {
+        use tag::Column::*;
+        [
+            Some(Id.into_iden()),
+            Some(Slug.into_iden()),
+            Some(Name.into_iden()),
+            Some(Description.into_iden()),
+            Some(CreatedAt.into_iden()),
+            Some(UpdatedAt.into_iden()),
+            None,
+            None,
+            None,
+        ]
+    };
+    let ids = crate::db::in_list(story_ids.iter().copied());
+    // `link` (its story and target columns) joined with `table` on its id.
+    let branch = |kind: i32,
+                  link: DynIden,
+                  (story_id, target_id): (DynIden, DynIden),
+                  (table, table_id): (DynIden, DynIden),
+                  columns: [Option<DynIden>; 9]|
+     -> SelectStatement {
+        let mut select = Query::select();
+        select
+            .expr_as(
+                Expr::col((link.clone(), story_id.clone())),
+                Alias::new("story_id"),
+            )
+            .expr_as(Expr::val(kind), Alias::new("kind"));
+        for (column, name) in columns.into_iter().zip(names) {
+            let value = match column {
+                Some(column) => Expr::col((table.clone(), column)),
+                None => Expr::null(),
+            };
+            select.expr_as(value, Alias::new(name.as_str()));
+        }
+        select
+            .from(link.clone())
+            .inner_join(
+                table.clone(),
+                Expr::col((table, table_id)).equals((link.clone(), target_id)),
+            )
+            .and_where(Expr::col((link, story_id)).is_in(ids.clone()));
+        select
+    };
+    let mut branches = Vec::new();
+    if kinds.campaigns {
+        branches.push(branch(
+            CAMPAIGN,
+            story_campaign::Entity.into_iden(),
+            (
+                story_campaign::Column::StoryId.into_iden(),
+                story_campaign::Column::CampaignId.into_iden(),
+            ),
+            (
+                campaign::Entity.into_iden(),
+                campaign::Column::Id.into_iden(),
+            ),
+            campaign_columns,
+        ));
+    }
+    if kinds.tags {
+        branches.push(branch(
+            TAG,
+            story_tag::Entity.into_iden(),
+            (
+                story_tag::Column::StoryId.into_iden(),
+                story_tag::Column::TagId.into_iden(),
+            ),
+            (tag::Entity.into_iden(), tag::Column::Id.into_iden()),
+            tag_columns,
+        ));
+    }
+    let mut out = Links::default();
+    let mut branches = branches.into_iter();
+    let Some(mut select) = branches.next().filter(|_| !ids.is_empty()) else {
+        return Ok(out);
+    };
+    select.unions(branches.map(|b| (UnionType::All, b)));
+    for row in db.query_all(&select).await? {
+        let story_id: Uuid = row.try_get("", "story_id")?;
+        if row.try_get::<i32>("", "kind")? == CAMPAIGN {
+            out.campaigns
+                .entry(story_id)
+                .or_default()
+                .push(campaign::Model::from_query_result(&row, "")?);
+        } else {
+            out.tags
+                .entry(story_id)
+                .or_default()
+                .push(tag::Model::from_query_result(&row, "")?);
         }
     }
-    out.values_mut().for_each(|list| list.sort_by_key(|t| t.id));
+    out.campaigns
+        .values_mut()
+        .for_each(|list| list.sort_by_key(|c| c.id));
+    out.tags
+        .values_mut()
+        .for_each(|list| list.sort_by_key(|t| t.id));
     Ok(out)
 }
 
