@@ -1,8 +1,8 @@
 //! Relay pagination (forward with `first`/`after`, backward with `last`/`before`)
 //! over rows ordered by their (time-ordered, UUIDv7) id, or by a time and then id.
 //!
-//! Keyset pagination: a cursor is the last row seen (its id, and its time when
-//! the list is ordered by one), so pages stay stable while rows
+//! Keyset pagination: a cursor is the last row seen (its id, and its time or
+//! score when the list is ordered by one), so pages stay stable while rows
 //! are added, and no query ever scans past what it returns.
 
 use chrono::{DateTime, Utc};
@@ -34,14 +34,29 @@ impl Cursor {
     }
 }
 
+/// Where a page of a list ordered by a score (highest first, then by id)
+/// starts or ends: a row's id and its score as the list computed it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreCursor {
+    pub id: Uuid,
+    pub score: f64,
+}
+
+/// A cursor of a list a client may order by time or by a score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AnyCursor {
+    Time(Cursor),
+    Score(ScoreCursor),
+}
+
 /// A validated request for one page: `size` rows after `after` (forward, Relay's
 /// `first`), or the last `size` rows before `before` (backward, Relay's `last`).
 /// The other cursor, when given too, bounds the window.
 #[derive(Debug, Clone, Copy)]
-pub struct PageRequest {
+pub struct PageRequest<C = Cursor> {
     pub size: u64,
-    pub after: Option<Cursor>,
-    pub before: Option<Cursor>,
+    pub after: Option<C>,
+    pub before: Option<C>,
     pub backward: bool,
 }
 
@@ -50,14 +65,16 @@ impl PageRequest {
     pub fn new(first: Option<i64>, after: Option<Uuid>) -> Result<Self> {
         Self::relay(first, after.map(Cursor::id), None, None)
     }
+}
 
+impl<C> PageRequest<C> {
     /// The Relay arguments, checked: `first` and `last` at most
     /// [`MAX_PAGE_SIZE`] and never both.
     pub fn relay(
         first: Option<i64>,
-        after: Option<Cursor>,
+        after: Option<C>,
         last: Option<i64>,
-        before: Option<Cursor>,
+        before: Option<C>,
     ) -> Result<Self> {
         let size = |n: Option<i64>, field: &'static str| match n {
             None => Ok(DEFAULT_PAGE_SIZE),
@@ -85,6 +102,25 @@ impl PageRequest {
                 backward: false,
             }),
         }
+    }
+
+    /// The same request with cursors of another kind; `BAD_USER_INPUT` on the
+    /// argument whose cursor `convert` refuses (one from another list or order).
+    pub fn convert<D>(self, convert: impl Fn(C) -> Option<D>) -> Result<PageRequest<D>> {
+        let one = |c: Option<C>, field: &'static str| {
+            c.map(|c| {
+                convert(c).ok_or_else(|| {
+                    Error::invalid(field, "expected a cursor as returned by this list")
+                })
+            })
+            .transpose()
+        };
+        Ok(PageRequest {
+            size: self.size,
+            after: one(self.after, "after")?,
+            before: one(self.before, "before")?,
+            backward: self.backward,
+        })
     }
 }
 
@@ -183,21 +219,27 @@ async fn finish<E>(
 where
     E: EntityTrait,
 {
-    let mut items = select.limit(page.size + 1).all(db).await?;
+    let items = select.limit(page.size + 1).all(db).await?;
+    Ok(assemble(items, &page))
+}
+
+/// The page from the rows a request's query returned (one more than its size
+/// when more lie beyond), in the list's order.
+pub fn assemble<T, C>(mut items: Vec<T>, page: &PageRequest<C>) -> Page<T> {
     let more = items.len() as u64 > page.size;
     items.truncate(page.size as usize);
     if page.backward {
         items.reverse();
-        Ok(Page {
+        Page {
             items,
             has_next_page: page.before.is_some(),
             has_previous_page: more,
-        })
+        }
     } else {
-        Ok(Page {
+        Page {
             items,
             has_next_page: more,
             has_previous_page: page.after.is_some(),
-        })
+        }
     }
 }

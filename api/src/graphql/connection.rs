@@ -6,8 +6,11 @@ use async_graphql::{
 };
 use uuid::Uuid;
 
-use super::scalars::{decode_cursor, encode_cursor};
-use crate::pagination::{Cursor, Page, PageRequest};
+use super::scalars::{decode_any_cursor, decode_cursor, encode_cursor};
+use crate::{
+    error::Error,
+    pagination::{AnyCursor, Cursor, Page, PageRequest},
+};
 
 /// Validates the Relay arguments (`first` or `last`, at most 100) and decodes
 /// the cursors.
@@ -17,14 +20,28 @@ pub fn page_request(
     last: Option<i32>,
     before: Option<String>,
 ) -> Result<PageRequest> {
-    let after = after
-        .as_deref()
-        .map(|c| decode_cursor("after", c))
-        .transpose()?;
-    let before = before
-        .as_deref()
-        .map(|c| decode_cursor("before", c))
-        .transpose()?;
+    request_with(first, after, last, before, decode_cursor)
+}
+
+/// [`page_request`] for a list that may also be ordered by a score.
+pub fn any_page_request(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> Result<PageRequest<AnyCursor>> {
+    request_with(first, after, last, before, decode_any_cursor)
+}
+
+fn request_with<C>(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+    decode: fn(&'static str, &str) -> Result<C, Error>,
+) -> Result<PageRequest<C>> {
+    let after = after.as_deref().map(|c| decode("after", c)).transpose()?;
+    let before = before.as_deref().map(|c| decode("before", c)).transpose()?;
     Ok(PageRequest::relay(
         first.map(i64::from),
         after,

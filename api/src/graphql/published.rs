@@ -14,23 +14,22 @@ use uuid::Uuid;
 
 use super::{
     campaigns::{Campaign, Tag},
-    connection::page_request,
+    connection::any_page_request,
     context::ContextExt,
     media::MediaKind,
-    scalars::encode_cursor,
+    scalars::encode_any_cursor,
 };
 use crate::{
     clock,
     consent::Viewer,
     error::Error,
     media::delivery,
-    pagination::Cursor,
-    stories::{self, published, text::render_markdown},
+    stories::{self, filters, published, text::render_markdown},
 };
 
 /// The viewer this request reads as: its API key's channel, or `PUBLIC_WEB` for
 /// anonymous reads when they are enabled.
-fn viewer(ctx: &Context<'_>) -> Result<Viewer, Error> {
+pub(super) fn viewer(ctx: &Context<'_>) -> Result<Viewer, Error> {
     let principal = ctx.principal();
     Viewer::of(principal, ctx.state().config.consent.public_reads).ok_or_else(|| {
         match principal {
@@ -80,15 +79,16 @@ impl StoryText {
 /// A story as a partner site, app or the public may see it, in the language
 /// the reader asked for when it has one.
 pub struct PublishedStory(
-    published::PublishedStory,
-    Option<String>,
-    Option<Arc<Preloaded>>,
+    pub(super) published::PublishedStory,
+    pub(super) Option<String>,
+    pub(super) Option<Arc<Preloaded>>,
 );
 
-/// Relations loaded for a whole page at once (a few queries in all, instead of
-/// a few per story), when the query asks for them.
+/// Relations loaded for every story of an answer at once (one statement for
+/// campaigns and tags, one for media, whatever the number of stories), when the
+/// query asks for them: a list's page, or the story of `story(slug)`.
 #[derive(Default)]
-struct Preloaded {
+pub(super) struct Preloaded {
     campaigns: Option<HashMap<Uuid, Vec<entity::campaign::Model>>>,
     tags: Option<HashMap<Uuid, Vec<entity::tag::Model>>>,
     media: Option<HashMap<Uuid, Vec<delivery::Delivered>>>,
@@ -105,18 +105,41 @@ impl Preloaded {
             look.field("edges").field("node").field(field).exists()
                 || look.field("nodes").field(field).exists()
         };
-        let (campaigns, tags, media) = (asks("campaigns"), asks("tags"), asks("media"));
-        if stories.is_empty() || !(campaigns || tags || media) {
+        Self::load(ctx, stories, asks).await
+    }
+
+    /// Loads what the selection of one story asks for.
+    async fn for_story(
+        ctx: &Context<'_>,
+        story: &published::PublishedStory,
+    ) -> Result<Option<Arc<Self>>> {
+        let look = ctx.look_ahead();
+        Self::load(ctx, std::slice::from_ref(story), |field| {
+            look.field(field).exists()
+        })
+        .await
+    }
+
+    async fn load(
+        ctx: &Context<'_>,
+        stories: &[published::PublishedStory],
+        asks: impl Fn(&str) -> bool,
+    ) -> Result<Option<Arc<Self>>> {
+        let kinds = stories::LinkKinds {
+            campaigns: asks("campaigns"),
+            tags: asks("tags"),
+        };
+        let media = asks("media");
+        if stories.is_empty() || !(kinds.campaigns || kinds.tags || media) {
             return Ok(None);
         }
         let db = &ctx.state().db;
         let ids: Vec<Uuid> = stories.iter().map(|s| s.id).collect();
         let mut loaded = Self::default();
-        if campaigns {
-            loaded.campaigns = Some(stories::campaigns_of(db, &ids).await?);
-        }
-        if tags {
-            loaded.tags = Some(stories::tags_of(db, &ids).await?);
+        if kinds.campaigns || kinds.tags {
+            let links = stories::links_of(db, &ids, kinds).await?;
+            loaded.campaigns = kinds.campaigns.then_some(links.campaigns);
+            loaded.tags = kinds.tags.then_some(links.tags);
         }
         if media {
             let wanted: Vec<(Uuid, delivery::Allowance)> =
@@ -128,6 +151,19 @@ impl Preloaded {
 }
 
 impl PublishedStory {
+    /// This story's campaigns (or tags) when they were not preloaded.
+    async fn links_alone(&self, ctx: &Context<'_>, campaigns: bool) -> Result<stories::Links> {
+        Ok(stories::links_of(
+            &ctx.state().db,
+            &[self.0.id],
+            stories::LinkKinds {
+                campaigns,
+                tags: !campaigns,
+            },
+        )
+        .await?)
+    }
+
     /// The text to show: the requested locale, else one of its language, else
     /// the story's primary locale.
     fn primary(&self) -> Option<&published::PublishedText> {
@@ -194,14 +230,19 @@ impl PublishedStory {
     async fn campaigns(&self, ctx: &Context<'_>) -> Result<Vec<Campaign>> {
         let found = match self.2.as_ref().and_then(|p| p.campaigns.as_ref()) {
             Some(all) => all.get(&self.0.id).cloned().unwrap_or_default(),
-            None => stories::campaigns(&ctx.state().db, self.0.id).await?,
+            // A selection the look-ahead did not foresee: the same loader.
+            None => (self.links_alone(ctx, true).await?.campaigns)
+                .remove(&self.0.id)
+                .unwrap_or_default(),
         };
         Ok(found.into_iter().map(Campaign::from).collect())
     }
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
         let found = match self.2.as_ref().and_then(|p| p.tags.as_ref()) {
             Some(all) => all.get(&self.0.id).cloned().unwrap_or_default(),
-            None => stories::tags(&ctx.state().db, self.0.id).await?,
+            None => (self.links_alone(ctx, false).await?.tags)
+                .remove(&self.0.id)
+                .unwrap_or_default(),
         };
         Ok(found.into_iter().map(Tag::from).collect())
     }
@@ -288,6 +329,10 @@ pub struct MediaSource {
 pub enum StoryOrder {
     NewestFirst,
     OldestFirst,
+    /// Best match to `search` first (only with `search`). Scores are the
+    /// database's own (BM25 on SQLite, `ts_rank` on PostgreSQL): the same
+    /// stories, in an order that may differ between them; ties by id.
+    Relevance,
 }
 
 /// How a list of tags narrows stories.
@@ -334,6 +379,18 @@ impl PublishedQuery {
             DateTime<Utc>,
         >,
         #[graphql(desc = "Published before this instant.")] published_until: Option<DateTime<Utc>>,
+        #[graphql(
+            desc = "Words to find in the published title, summary or body, in any language: every word must occur in one text, as a whole word or, written `word*`, as its beginning. Case is ignored; accents count (`café` is not `cafe`). Punctuation only separates words. At least one word, at most 12 words and 200 characters."
+        )]
+        search: Option<String>,
+        #[graphql(
+            desc = "A region, broadest first (`United Kingdom / North West`): stories whose region, as shown to you, begins with these parts (case ignored)."
+        )]
+        region: Option<String>,
+        #[graphql(
+            desc = "Only stories with at least one item of one of these kinds that you would receive in `media` (an empty list does not narrow)."
+        )]
+        has_media: Option<Vec<MediaKind>>,
         #[graphql(default_with = "StoryOrder::NewestFirst")] order_by: StoryOrder,
         #[graphql(
             desc = "The language to show each story in (BCP 47), falling back to one of the same language, then to the story's own."
@@ -360,7 +417,7 @@ impl PublishedQuery {
             )
             .into());
         }
-        let request = page_request(first, after, last, before)?;
+        let request = any_page_request(first, after, last, before)?;
         // Counting means evaluating the gate over every match: only when asked.
         let count = ctx.look_ahead().field("totalCount").exists();
         let (page, total) = published::page(
@@ -374,9 +431,17 @@ impl PublishedQuery {
                 has_locale,
                 published_from,
                 published_until,
+                search,
+                region,
+                media: has_media
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
                 order: match order_by {
-                    StoryOrder::NewestFirst => sea_orm::Order::Desc,
-                    StoryOrder::OldestFirst => sea_orm::Order::Asc,
+                    StoryOrder::NewestFirst => filters::Order::NewestFirst,
+                    StoryOrder::OldestFirst => filters::Order::OldestFirst,
+                    StoryOrder::Relevance => filters::Order::Relevance,
                 },
             },
             request,
@@ -392,17 +457,15 @@ impl PublishedQuery {
                 total_count: total.map_or(0, |t| i64::try_from(t).unwrap_or(i64::MAX)),
             },
         );
-        let preloaded = Preloaded::for_page(ctx, &page.items).await?;
-        conn.edges.extend(page.items.into_iter().map(|s| {
-            let cursor = Cursor {
-                id: s.id,
-                at: s.published_at,
-            };
-            async_graphql::connection::Edge::new(
-                encode_cursor(cursor),
-                PublishedStory(s, locale.clone(), preloaded.clone()),
-            )
-        }));
+        let (stories, cursors): (Vec<_>, Vec<_>) = page.items.into_iter().unzip();
+        let preloaded = Preloaded::for_page(ctx, &stories).await?;
+        conn.edges
+            .extend(stories.into_iter().zip(cursors).map(|(s, cursor)| {
+                async_graphql::connection::Edge::new(
+                    encode_any_cursor(cursor),
+                    PublishedStory(s, locale.clone(), preloaded.clone()),
+                )
+            }));
         Ok(conn)
     }
 
@@ -421,7 +484,7 @@ impl PublishedQuery {
         if let Some(tag) = &locale {
             crate::locale::validate("locale", tag)?;
         }
-        Ok(published::by_slug(
+        let Some(story) = published::by_slug(
             &ctx.state().db,
             &ctx.state().reads,
             &viewer,
@@ -429,6 +492,10 @@ impl PublishedQuery {
             clock::now(),
         )
         .await?
-        .map(|s| PublishedStory(s, locale, None)))
+        else {
+            return Ok(None);
+        };
+        let preloaded = Preloaded::for_story(ctx, &story).await?;
+        Ok(Some(PublishedStory(story, locale, preloaded)))
     }
 }

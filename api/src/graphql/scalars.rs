@@ -5,7 +5,11 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::{error::Error, pagination::Cursor, patch::Patch};
+use crate::{
+    error::Error,
+    pagination::{AnyCursor, Cursor, ScoreCursor},
+    patch::Patch,
+};
 
 /// A calendar date, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +64,100 @@ pub fn decode_cursor(field: &'static str, cursor: &str) -> Result<Cursor, Error>
     parsed.ok_or_else(|| Error::invalid(field, "expected a cursor as returned by Chorus"))
 }
 
+/// The last byte of a score cursor (the id, the score, this mark: 25 bytes, a
+/// length no other cursor has).
+const SCORE_MARK: u8 = b'S';
+
+/// The opaque cursor of a row in a list ordered by time or by a score.
+pub fn encode_any_cursor(cursor: AnyCursor) -> String {
+    match cursor {
+        AnyCursor::Time(c) => encode_cursor(c),
+        AnyCursor::Score(c) => {
+            let mut bytes = c.id.as_bytes().to_vec();
+            bytes.extend(c.score.to_bits().to_be_bytes());
+            bytes.push(SCORE_MARK);
+            URL_SAFE_NO_PAD.encode(bytes)
+        }
+    }
+}
+
+/// The cursor inside a string from [`encode_any_cursor`] (or [`encode_cursor`]).
+pub fn decode_any_cursor(field: &'static str, cursor: &str) -> Result<AnyCursor, Error> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok();
+    match bytes.as_deref() {
+        Some([id @ .., s0, s1, s2, s3, s4, s5, s6, s7, SCORE_MARK]) if id.len() == 16 => {
+            let score =
+                f64::from_bits(u64::from_be_bytes([*s0, *s1, *s2, *s3, *s4, *s5, *s6, *s7]));
+            match Uuid::from_slice(id) {
+                Ok(id) if score.is_finite() => Ok(AnyCursor::Score(ScoreCursor { id, score })),
+                _ => Err(Error::invalid(
+                    field,
+                    "expected a cursor as returned by Chorus",
+                )),
+            }
+        }
+        _ => decode_cursor(field, cursor).map(AnyCursor::Time),
+    }
+}
+
 /// An optional input field as a service-level change: left out keeps, `null` clears.
 pub fn patch<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Patch<U> {
     match value {
         MaybeUndefined::Undefined => Patch::Keep,
         MaybeUndefined::Null => Patch::Clear,
         MaybeUndefined::Value(v) => Patch::Set(map(v)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_of_either_order_read_back_as_written() {
+        let id = Uuid::now_v7();
+        let at = DateTime::<Utc>::from_timestamp_micros(1_790_000_000_123_456).expect("time");
+        for cursor in [
+            AnyCursor::Time(Cursor::id(id)),
+            AnyCursor::Time(Cursor { id, at: Some(at) }),
+            AnyCursor::Score(ScoreCursor { id, score: 0.0 }),
+            AnyCursor::Score(ScoreCursor { id, score: -1.0e-6 }),
+            AnyCursor::Score(ScoreCursor {
+                id,
+                score: 0.060_792_710_632_085_8,
+            }),
+        ] {
+            let encoded = encode_any_cursor(cursor);
+            assert_eq!(
+                decode_any_cursor("after", &encoded).expect("decodes"),
+                cursor
+            );
+        }
+        // Time cursors are the ones every other list uses.
+        let time = Cursor { id, at: Some(at) };
+        assert_eq!(
+            encode_any_cursor(AnyCursor::Time(time)),
+            encode_cursor(time)
+        );
+        // A score cursor is no cursor to a list by time.
+        let scored = encode_any_cursor(AnyCursor::Score(ScoreCursor { id, score: 1.5 }));
+        assert!(decode_cursor("after", &scored).is_err());
+    }
+
+    #[test]
+    fn made_up_score_cursors_are_refused() {
+        let mut bytes = Uuid::now_v7().as_bytes().to_vec();
+        bytes.extend(f64::NAN.to_bits().to_be_bytes());
+        bytes.push(SCORE_MARK);
+        for bad in [
+            URL_SAFE_NO_PAD.encode(&bytes),
+            "not-a-cursor".into(),
+            String::new(),
+        ] {
+            match decode_any_cursor("before", &bad) {
+                Err(Error::BadUserInput { field, .. }) => assert_eq!(field, Some("before")),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
     }
 }

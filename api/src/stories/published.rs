@@ -4,17 +4,18 @@
 //! consented precision; the most protective of the story's own setting and every
 //! covering consent wins.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, hash_map::Entry};
 
 use chrono::{DateTime, Utc};
 use entity::{
-    campaign, consent_record,
+    consent_record,
     story::{self, IdentityLevel, LocationPrecision},
-    story_campaign, story_locale, story_revision, story_tag, storyteller, tag,
+    story_locale, story_revision, storyteller,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait, Query},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    JoinType, QueryFilter, QueryTrait,
+    sea_query::{Alias, Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -24,7 +25,7 @@ use crate::{
         takedown::{self, ReadLog},
     },
     error::Result,
-    pagination::{self, Page, PageRequest},
+    pagination::{AnyCursor, Page, PageRequest},
 };
 
 /// One published text of a story.
@@ -60,7 +61,7 @@ pub struct PublishedStory {
 }
 
 /// Narrowing a list.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Filter {
     /// A campaign's slug.
     pub campaign: Option<String>,
@@ -74,110 +75,39 @@ pub struct Filter {
     pub published_from: Option<DateTime<Utc>>,
     /// Published before this instant.
     pub published_until: Option<DateTime<Utc>>,
-    /// By publication time: `Desc` (newest first, the default) or `Asc`.
-    pub order: sea_orm::Order,
+    /// Words every one of which a published text must hold ([`super::search`]).
+    pub search: Option<String>,
+    /// A region (`Country / Region / City`, broadest first) that the region
+    /// the viewer is shown must begin with ([`super::filters`]).
+    pub region: Option<String>,
+    /// Only stories with an item of one of these kinds that the viewer would
+    /// receive; an empty list does not narrow.
+    pub media: Vec<entity::media_asset::Kind>,
+    /// Newest first (the default), oldest first, or by relevance to `search`.
+    pub order: super::filters::Order,
 }
 
-impl Default for Filter {
-    fn default() -> Self {
-        Self {
-            campaign: None,
-            tags: Vec::new(),
-            all_tags: false,
-            has_locale: None,
-            published_from: None,
-            published_until: None,
-            order: sea_orm::Order::Desc,
-        }
-    }
-}
-
-/// A page of the stories the viewer may see now, with how many there are in all
-/// when `count` asks for it.
+/// A page of the stories the viewer may see now, each with its cursor, with
+/// how many there are in all when `count` asks for it.
 pub async fn page(
     db: &impl ConnectionTrait,
     reads: &ReadLog,
     viewer: &Viewer,
     filter: &Filter,
-    request: PageRequest,
+    request: PageRequest<AnyCursor>,
     count: bool,
     now: DateTime<Utc>,
-) -> Result<(Page<PublishedStory>, Option<u64>)> {
-    // Slugs are matched inside the query, so an unknown one simply matches
-    // nothing and costs no extra statement.
-    let mut select = story::Entity::find().filter(gate::visible(viewer, now));
-    if let Some(slug) = &filter.campaign {
-        select = select.filter(
-            story::Column::Id.in_subquery(
-                Query::select()
-                    .column((story_campaign::Entity, story_campaign::Column::StoryId))
-                    .from(story_campaign::Entity)
-                    .inner_join(
-                        campaign::Entity,
-                        Expr::col((campaign::Entity, campaign::Column::Id))
-                            .equals((story_campaign::Entity, story_campaign::Column::CampaignId)),
-                    )
-                    .and_where(Expr::col((campaign::Entity, campaign::Column::Slug)).eq(slug))
-                    .to_owned(),
-            ),
-        );
-    }
-    if !filter.tags.is_empty() {
-        let mut tagged = Query::select()
-            .column((story_tag::Entity, story_tag::Column::StoryId))
-            .from(story_tag::Entity)
-            .inner_join(
-                tag::Entity,
-                Expr::col((tag::Entity, tag::Column::Id))
-                    .equals((story_tag::Entity, story_tag::Column::TagId)),
-            )
-            .and_where(Expr::col((tag::Entity, tag::Column::Slug)).is_in(filter.tags.clone()))
-            .to_owned();
-        if filter.all_tags {
-            let wanted: std::collections::BTreeSet<&String> = filter.tags.iter().collect();
-            tagged
-                .group_by_col((story_tag::Entity, story_tag::Column::StoryId))
-                .and_having(
-                    Expr::col((tag::Entity, tag::Column::Id))
-                        .count_distinct()
-                        .eq(i64::try_from(wanted.len()).unwrap_or(i64::MAX)),
-                );
-        }
-        select = select.filter(story::Column::Id.in_subquery(tagged));
-    }
-    if let Some(locale) = &filter.has_locale {
-        select = select.filter(
-            story::Column::Id.in_subquery(
-                Query::select()
-                    .column(story_locale::Column::StoryId)
-                    .from(story_locale::Entity)
-                    .and_where(story_locale::Column::Locale.eq(locale))
-                    .and_where(story_locale::Column::PublishedRevisionId.is_not_null())
-                    .to_owned(),
-            ),
-        );
-    }
-    if let Some(from) = filter.published_from {
-        select = select.filter(story::Column::PublishedAt.gte(from));
-    }
-    if let Some(until) = filter.published_until {
-        select = select.filter(story::Column::PublishedAt.lt(until));
-    }
-    let total = if count {
-        Some(select.clone().count(db).await?)
-    } else {
-        None
-    };
-    let page = pagination::fetch_by_time(
-        db,
-        select,
-        story::Column::PublishedAt,
-        story::Column::Id,
-        filter.order.clone(),
-        request,
-    )
-    .await?;
-    let items = project(db, reads, viewer, page.items, now).await?;
+) -> Result<(Page<(PublishedStory, AnyCursor)>, Option<u64>)> {
+    let select = story::Entity::find().filter(gate::visible(viewer, now));
+    let (page, total) =
+        super::filters::list(db, select, viewer, filter, request, count, now).await?;
+    let (stories, cursors): (Vec<story::Model>, Vec<AnyCursor>) = page.items.into_iter().unzip();
+    let mut cursors: HashMap<Uuid, AnyCursor> = stories.iter().map(|s| s.id).zip(cursors).collect();
+    let items = project(db, reads, viewer, stories, now)
+        .await?
+        .into_iter()
+        .filter_map(|s| cursors.remove(&s.id).map(|c| (s, c)))
+        .collect();
     Ok((
         Page {
             items,
@@ -208,8 +138,34 @@ pub async fn by_slug(
         .next())
 }
 
+/// Those of these stories the viewer may see now, in the order of `ids`.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    reads: &ReadLog,
+    viewer: &Viewer,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Vec<PublishedStory>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = story::Entity::find()
+        .filter(story::Column::Id.is_in(crate::db::in_list(ids.iter().copied())))
+        .filter(gate::visible(viewer, now))
+        .all(db)
+        .await?;
+    let mut projected: HashMap<Uuid, PublishedStory> = project(db, reads, viewer, found, now)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    Ok(ids.iter().filter_map(|id| projected.remove(id)).collect())
+}
+
 /// Turns visible stories into what the viewer may see of them, and remembers
-/// that the viewer's key received them.
+/// that the viewer's key received them. Two statements whatever the number of
+/// stories ([`tellers_of`] and [`texts_of`]), and the `story_reads` write the
+/// first time a key receives a story.
 async fn project(
     db: &impl ConnectionTrait,
     reads: &ReadLog,
@@ -221,45 +177,19 @@ async fn project(
         return Ok(Vec::new());
     }
     let story_ids: Vec<Uuid> = stories.iter().map(|s| s.id).collect();
-    let teller_ids: Vec<Uuid> = stories.iter().map(|s| s.storyteller_id).collect();
-
-    let consents = consent_record::Entity::find()
-        .filter(consent_record::Column::StorytellerId.is_in(teller_ids.clone()))
-        .filter(gate::usable_consent(consent_record::Entity, viewer, now))
-        .all(db)
-        .await?;
-    let tellers: HashMap<Uuid, storyteller::Model> = storyteller::Entity::find()
-        .filter(storyteller::Column::Id.is_in(teller_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    let locales = story_locale::Entity::find()
-        .filter(story_locale::Column::StoryId.is_in(story_ids.clone()))
-        .filter(story_locale::Column::PublishedRevisionId.is_not_null())
-        .all(db)
-        .await?;
-    let revisions: HashMap<Uuid, story_revision::Model> = story_revision::Entity::find()
-        .filter(
-            story_revision::Column::Id.is_in(
-                locales
-                    .iter()
-                    .filter_map(|l| l.published_revision_id)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+    let tellers = tellers_of(db, viewer, stories.iter().map(|s| s.storyteller_id), now).await?;
+    let mut texts = texts_of(db, &story_ids).await?;
 
     let mut out = Vec::with_capacity(stories.len());
     for story in stories {
-        let covering: Vec<&consent_record::Model> = consents
+        // Always found (a foreign key); were it not, its consents could not be
+        // applied, so the story is left out rather than shown unrestricted.
+        let Some(teller) = tellers.get(&story.storyteller_id) else {
+            continue;
+        };
+        let covering: Vec<&consent_record::Model> = teller
+            .consents
             .iter()
-            .filter(|c| c.storyteller_id == story.storyteller_id)
             .filter(|c| c.story_id.is_none_or(|id| id == story.id))
             .collect();
         let identity = covering
@@ -270,15 +200,15 @@ async fn project(
             .iter()
             .map(|c| c.location_precision)
             .fold(story.location_precision, coarser);
-        let mut texts: Vec<PublishedText> = locales
-            .iter()
-            .filter(|l| l.story_id == story.id)
-            .filter_map(|l| l.published_revision_id.and_then(|id| revisions.get(&id)))
+        let mut texts: Vec<PublishedText> = texts
+            .remove(&story.id)
+            .unwrap_or_default()
+            .into_iter()
             .map(|r| PublishedText {
-                locale: r.locale.clone(),
-                title: r.title.clone(),
-                summary: r.summary.clone(),
-                body: r.body.clone(),
+                locale: r.locale,
+                title: r.title,
+                summary: r.summary,
+                body: r.body,
             })
             .collect();
         texts.sort_by_key(|t| (t.locale != story.primary_locale, t.locale.clone()));
@@ -287,9 +217,7 @@ async fn project(
         out.push(PublishedStory {
             media_allowance,
             id: story.id,
-            storyteller: tellers
-                .get(&story.storyteller_id)
-                .and_then(|t| public_name(t, identity)),
+            storyteller: public_name(&teller.name, identity),
             region: story
                 .region
                 .as_deref()
@@ -302,6 +230,122 @@ async fn project(
         });
     }
     takedown::record_reads(db, reads, viewer, &story_ids, now).await?;
+    Ok(out)
+}
+
+/// A storyteller as the consumer projection knows them: the public name, and
+/// the consents usable for this viewer now. Personal fields are not selected.
+struct Teller {
+    name: TellerName,
+    consents: Vec<consent_record::Model>,
+}
+
+/// The columns of a storyteller a consumer's projection may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TellerName {
+    pub public_name: String,
+    pub is_pseudonym: bool,
+    /// The storyteller's data has been erased: no name at all.
+    pub erased: bool,
+}
+
+/// The storytellers with these ids, each with the consents usable for the
+/// viewer now (which covering a given story is decided per story), in one
+/// statement: storytellers `LEFT JOIN` consent records on the gate's
+/// conditions, one row per usable consent.
+async fn tellers_of(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    ids: impl IntoIterator<Item = Uuid>,
+    now: DateTime<Utc>,
+) -> Result<HashMap<Uuid, Teller>> {
+    let c = Alias::new("c");
+    let teller = |column: storyteller::Column| Expr::col((storyteller::Entity, column));
+    let mut select = Query::select();
+    select
+        .expr_as(teller(storyteller::Column::Id), Alias::new("teller_id"))
+        .expr_as(
+            teller(storyteller::Column::PublicName),
+            Alias::new("teller_public_name"),
+        )
+        .expr_as(
+            teller(storyteller::Column::PublicNameIsPseudonym),
+            Alias::new("teller_is_pseudonym"),
+        )
+        .expr_as(
+            teller(storyteller::Column::ErasedAt),
+            Alias::new("teller_erased_at"),
+        );
+    for column in consent_record::Column::iter() {
+        select.expr_as(
+            column.select_as(Expr::col((c.clone(), column))),
+            Alias::new(format!("c_{}", column.as_str())),
+        );
+    }
+    select
+        .from(storyteller::Entity)
+        .join_as(
+            JoinType::LeftJoin,
+            consent_record::Entity,
+            c.clone(),
+            Condition::all()
+                .add(
+                    Expr::col((c.clone(), consent_record::Column::StorytellerId))
+                        .equals((storyteller::Entity, storyteller::Column::Id)),
+                )
+                .add(gate::usable_consent(c, viewer, now)),
+        )
+        .and_where(teller(storyteller::Column::Id).is_in(crate::db::in_list(ids)));
+    let mut out: HashMap<Uuid, Teller> = HashMap::new();
+    for row in db.query_all(&select).await? {
+        let id: Uuid = row.try_get("", "teller_id")?;
+        let teller = match out.entry(id) {
+            Entry::Occupied(found) => found.into_mut(),
+            Entry::Vacant(slot) => slot.insert(Teller {
+                name: TellerName {
+                    public_name: row.try_get("", "teller_public_name")?,
+                    is_pseudonym: row.try_get("", "teller_is_pseudonym")?,
+                    erased: row
+                        .try_get::<Option<DateTime<Utc>>>("", "teller_erased_at")?
+                        .is_some(),
+                },
+                consents: Vec::new(),
+            }),
+        };
+        // No usable consent leaves the joined columns `NULL`; any other row
+        // must read in full (an error, never a consent silently left out).
+        if row.try_get::<Option<Uuid>>("", "c_id")?.is_some() {
+            teller
+                .consents
+                .push(consent_record::Model::from_query_result(&row, "c_")?);
+        }
+    }
+    Ok(out)
+}
+
+/// The published revision of every locale of these stories, by story, in one
+/// statement (revisions joined with the locales that publish them).
+async fn texts_of(
+    db: &impl ConnectionTrait,
+    story_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<story_revision::Model>>> {
+    let mut select = story_revision::Entity::find();
+    QueryTrait::query(&mut select).inner_join(
+        story_locale::Entity,
+        Expr::col((
+            story_locale::Entity,
+            story_locale::Column::PublishedRevisionId,
+        ))
+        .equals((story_revision::Entity, story_revision::Column::Id)),
+    );
+    let mut out: HashMap<Uuid, Vec<story_revision::Model>> = HashMap::new();
+    for revision in select
+        .filter(story_locale::Column::StoryId.is_in(crate::db::in_list(story_ids.iter().copied())))
+        .all(db)
+        .await?
+    {
+        out.entry(revision.story_id).or_default().push(revision);
+    }
     Ok(out)
 }
 
@@ -343,24 +387,24 @@ pub fn coarser(a: LocationPrecision, b: LocationPrecision) -> LocationPrecision 
 
 /// The storyteller's name at an identity level; never the legal name, which is
 /// personal data and not even loaded here.
-pub fn public_name(teller: &storyteller::Model, level: IdentityLevel) -> Option<PublicName> {
-    if teller.erased_at.is_some() {
+pub fn public_name(teller: &TellerName, level: IdentityLevel) -> Option<PublicName> {
+    if teller.erased {
         return None;
     }
     let name = teller.public_name.trim();
     match level {
         IdentityLevel::Anonymous => None,
-        IdentityLevel::Pseudonym => teller.public_name_is_pseudonym.then(|| PublicName {
+        IdentityLevel::Pseudonym => teller.is_pseudonym.then(|| PublicName {
             name: name.to_owned(),
             is_pseudonym: true,
         }),
         IdentityLevel::FirstName => name.split_whitespace().next().map(|first| PublicName {
             name: first.to_owned(),
-            is_pseudonym: teller.public_name_is_pseudonym,
+            is_pseudonym: teller.is_pseudonym,
         }),
         IdentityLevel::FullName => Some(PublicName {
             name: name.to_owned(),
-            is_pseudonym: teller.public_name_is_pseudonym,
+            is_pseudonym: teller.is_pseudonym,
         }),
     }
 }
