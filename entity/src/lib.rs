@@ -27,6 +27,7 @@ pub mod risk_assessment;
 pub mod session;
 pub mod story;
 pub mod story_campaign;
+pub mod story_change;
 pub mod story_locale;
 pub mod story_read;
 pub mod story_revision;

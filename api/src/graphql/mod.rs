@@ -24,6 +24,7 @@ mod rights;
 mod scalars;
 mod stories;
 mod storytellers;
+mod sync;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -36,6 +37,7 @@ use crate::{config::GraphqlConfig, state::AppState};
 #[derive(MergedObject, Default)]
 pub struct Query(
     published::PublishedQuery,
+    sync::SyncQuery,
     auth::AuthQuery,
     campaigns::CampaignQuery,
     storytellers::StorytellerQuery,
