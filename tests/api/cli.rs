@@ -135,6 +135,38 @@ async fn chorus_demo_loads_content_once_and_prints_the_admin_once() {
     );
 }
 
+/// A `chorus serve` child that is killed when dropped, so a failing assertion
+/// does not leave a server running after the test.
+struct Server(Option<std::process::Child>);
+
+impl Server {
+    fn start(command: &mut Command) -> Self {
+        Self(Some(command.spawn().expect("chorus starts")))
+    }
+
+    fn stdout(&mut self) -> std::process::ChildStdout {
+        self.child().stdout.take().expect("stdout is piped")
+    }
+
+    fn child(&mut self) -> &mut std::process::Child {
+        self.0.as_mut().expect("the child is still owned")
+    }
+
+    /// Hands the child over, no longer killed on drop.
+    fn into_child(mut self) -> std::process::Child {
+        self.0.take().expect("the child is still owned")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// What the first start prints: the base URL, the demo admin, the demo API key.
 type Banner = (String, Option<(String, String)>, Option<String>);
 
@@ -164,13 +196,13 @@ fn read_banner(stdout: impl std::io::Read) -> Banner {
 #[tokio::test]
 async fn first_start_loads_the_demo_and_its_admin_can_sign_in_then_sigterm_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = chorus(dir.path())
-        .env("CHORUS_BIND", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut server = Server::start(
+        chorus(dir.path())
+            .env("CHORUS_BIND", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let stdout = server.stdout();
     let (base, credentials, key) = tokio::task::spawn_blocking(move || read_banner(stdout))
         .await
         .unwrap();
@@ -235,6 +267,7 @@ async fn first_start_loads_the_demo_and_its_admin_can_sign_in_then_sigterm_stops
         json!({ "title": "The first winter", "storyteller": { "name": "Nadia", "isPseudonym": true }, "region": "United Kingdom" })
     );
 
+    let child = server.into_child();
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -249,41 +282,39 @@ async fn first_start_loads_the_demo_and_its_admin_can_sign_in_then_sigterm_stops
     assert!(!stderr.contains("panicked"), "{stderr}");
 
     // A second start finds content and prints no password.
-    let mut child = chorus(dir.path())
-        .env("CHORUS_BIND", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut server = Server::start(
+        chorus(dir.path())
+            .env("CHORUS_BIND", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    let stdout = server.stdout();
     let (_, credentials, key) = tokio::task::spawn_blocking(move || read_banner(stdout))
         .await
         .unwrap();
     assert!(credentials.is_none());
     assert!(key.is_none(), "the key is shown only once");
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 #[tokio::test]
 async fn production_never_creates_demo_content() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = chorus(dir.path())
-        .env("CHORUS_ENV", "production")
-        .env(
-            "CHORUS_JWT_SECRET",
-            "a-production-secret-of-at-least-32-bytes",
-        )
-        .env(
-            "CHORUS_ENCRYPTION_KEY",
-            api::crypto::KeyRing::generate_spec(),
-        )
-        .env("CHORUS_BIND", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut server = Server::start(
+        chorus(dir.path())
+            .env("CHORUS_ENV", "production")
+            .env(
+                "CHORUS_JWT_SECRET",
+                "a-production-secret-of-at-least-32-bytes",
+            )
+            .env(
+                "CHORUS_ENCRYPTION_KEY",
+                api::crypto::KeyRing::generate_spec(),
+            )
+            .env("CHORUS_BIND", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    let stdout = server.stdout();
     let (base, credentials, key) = tokio::task::spawn_blocking(move || read_banner(stdout))
         .await
         .unwrap();
@@ -298,6 +329,4 @@ async fn production_never_creates_demo_content() {
         .await
         .unwrap();
     assert_eq!(body["data"]["campaigns"]["edges"], json!([]));
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
