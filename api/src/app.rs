@@ -51,8 +51,9 @@ impl Application {
         // A missing or broken key must stop start-up before anything is touched.
         let crypto = load_key_ring(&config.encryption).map_err(StartError::Keys)?;
         let storage = crate::storage::from_config(&config).map_err(StartError::Storage)?;
-        let db = db::connect(&config)
+        let (db, statements) = db::connect(&config)
             .await
+            .map(db::counted)
             .map_err(|source| StartError::Database {
                 url: redact_url(&config.database_url),
                 source,
@@ -92,6 +93,10 @@ impl Application {
                 )),
                 origins,
                 reads: Arc::default(),
+                caches: Arc::new(crate::consumers::response_cache::Caches::from_config(
+                    &config.cache,
+                )),
+                statements,
                 storage,
                 db,
                 config: Arc::new(config),

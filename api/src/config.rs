@@ -102,6 +102,18 @@ pub struct LimitsConfig {
     pub cors_origins: Vec<String>,
 }
 
+/// Caching of consumer answers (see `docs/CACHING.md`).
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// The longest `max-age` a consumer's `GET` answer may carry; zero sends
+    /// `no-cache` (revalidate with the `ETag` every time).
+    pub max_age: Duration,
+    /// Bytes of consumer answers kept in process memory; 0 keeps none.
+    pub response_cache_bytes: usize,
+    /// Bytes of persisted query texts (APQ) kept in process memory; 0 keeps none.
+    pub apq_store_bytes: usize,
+}
+
 /// Where the key that encrypts personal data at rest comes from.
 #[derive(Debug, Clone)]
 pub enum EncryptionKeys {
@@ -196,6 +208,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub graphql: GraphqlConfig,
     pub limits: LimitsConfig,
+    pub cache: CacheConfig,
     pub encryption: EncryptionKeys,
     pub jobs: JobsConfig,
     /// Editors may not approve stories they wrote.
@@ -383,6 +396,19 @@ impl Config {
                     .map_err(|e| ConfigError::new("CHORUS_CORS_ORIGINS", e))?,
             },
         };
+        let cache = CacheConfig {
+            max_age: vars.parse_with(
+                "CHORUS_CACHE_MAX_AGE",
+                "30s",
+                "a duration of at most 1h such as 30s, or 0 to disable",
+                |v| match v {
+                    "0" | "0s" => Some(Duration::ZERO),
+                    _ => parse_duration(v).filter(|d| *d <= Duration::from_secs(3600)),
+                },
+            )?,
+            response_cache_bytes: vars.bytes("CHORUS_RESPONSE_CACHE_BYTES", "33554432")?,
+            apq_store_bytes: vars.bytes("CHORUS_APQ_STORE_BYTES", "4194304")?,
+        };
         let encryption = match vars.get("CHORUS_ENCRYPTION_KEY") {
             Some(current) => {
                 let old = vars.get("CHORUS_ENCRYPTION_OLD_KEYS");
@@ -454,6 +480,7 @@ impl Config {
             auth,
             graphql,
             limits,
+            cache,
             encryption,
             jobs,
             four_eyes,
@@ -532,6 +559,13 @@ impl Vars<'_> {
         })
     }
 
+    /// A size in bytes; 0 allowed (it turns the thing off).
+    fn bytes(&self, name: &'static str, default: &str) -> Result<usize, ConfigError> {
+        self.parse_with(name, default, "a number of bytes, or 0 to disable", |v| {
+            v.parse::<usize>().ok()
+        })
+    }
+
     fn duration(&self, name: &'static str, default: &str) -> Result<Duration, ConfigError> {
         self.parse_with(
             name,
@@ -588,6 +622,22 @@ mod tests {
         assert_eq!(c.media_max_upload_bytes, 25 * 1024 * 1024);
         assert_eq!(c.media_max_files, 4);
         assert_eq!(c.media_upload_ttl, Duration::from_secs(3600));
+        assert_eq!(c.cache.max_age, Duration::from_secs(30));
+        assert_eq!(c.cache.response_cache_bytes, 32 * 1024 * 1024);
+        assert_eq!(c.cache.apq_store_bytes, 4 * 1024 * 1024);
+    }
+
+    #[test]
+    fn caching_can_be_turned_off() {
+        let c = config(&[
+            ("CHORUS_CACHE_MAX_AGE", "0"),
+            ("CHORUS_RESPONSE_CACHE_BYTES", "0"),
+            ("CHORUS_APQ_STORE_BYTES", "0"),
+        ])
+        .expect("zero turns caching off");
+        assert_eq!(c.cache.max_age, Duration::ZERO);
+        assert_eq!(c.cache.response_cache_bytes, 0);
+        assert_eq!(c.cache.apq_store_bytes, 0);
     }
 
     #[test]
@@ -660,6 +710,10 @@ mod tests {
             ("CHORUS_API_KEY_RATE", "0"),
             ("CHORUS_API_KEY_BURST", "none"),
             ("CHORUS_CORS_ORIGINS", "example.org"),
+            ("CHORUS_CACHE_MAX_AGE", "2h"),
+            ("CHORUS_CACHE_MAX_AGE", "-1"),
+            ("CHORUS_RESPONSE_CACHE_BYTES", "32MiB"),
+            ("CHORUS_APQ_STORE_BYTES", "-1"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");

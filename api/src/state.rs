@@ -28,4 +28,7 @@ pub struct AppState {
     pub origins: crate::consumers::origins::OriginCache,
     /// Which (story, key) reads this process has already recorded.
     pub reads: Arc<crate::consent::takedown::ReadLog>,
+    /// Consumer answers and persisted queries kept in memory (exact: see `response_cache`).
+    pub caches: Arc<crate::consumers::response_cache::Caches>,
+    pub statements: Arc<crate::db::StatementCount>, // SQL statements sent so far (see its docs)
 }

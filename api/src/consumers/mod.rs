@@ -5,7 +5,9 @@
 //! check every read against. Keys are shown once and stored as SHA-256 hashes (they
 //! are long random strings, so a fast hash is enough); admins create and revoke them.
 
+pub mod apq;
 pub mod origins;
+pub mod response_cache;
 pub mod throttle;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};

@@ -26,9 +26,7 @@ pub async fn gzip<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Respons
         Err(err) => err.into_response(),
     };
     // Whether gzip was offered changes the answer, so caches must key on it.
-    response
-        .headers_mut()
-        .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    super::cache::vary(response.headers_mut(), "Accept-Encoding");
     if !accepts
         || response.status() != StatusCode::OK
         || response.headers().contains_key(header::CONTENT_ENCODING)

@@ -73,7 +73,7 @@ pub async fn apply<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Re
     // is answered like a preflight, so the page can read the error.
     let audience = slot.0.get().copied().unwrap_or(Audience::AnyPartner);
     let headers = response.headers_mut();
-    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    super::cache::vary(headers, "Origin");
     if let Some(origin) = origin
         && cache.allows(&origin, audience)
         && let Ok(value) = HeaderValue::from_str(&origin)

@@ -1,23 +1,31 @@
 //! `/graphql`: parse the request, resolve the caller, execute, give every error a code.
 //!
-//! Bodies are JSON, or multipart uploads (see [`super::upload`]).
+//! Bodies are JSON, or multipart uploads (see [`super::upload`]). Queries may come
+//! as persisted-query hashes (Apollo's APQ, [`crate::consumers::apq`]); consumer
+//! answers are reused while exact ([`crate::consumers::response_cache`]) and
+//! carry HTTP caching headers on `GET` ([`super::cache`]).
 
 use async_graphql::{
-    BatchRequest, Request as GqlRequest,
+    BatchRequest, Request as GqlRequest, Variables,
     parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
+use bytes::Bytes;
 use poem::{
     Body, IntoResponse, Request, Response, handler,
     http::{Method, StatusCode, header},
     web::{Data, Json},
 };
 
-use super::{RequestId, upload};
+use super::{RequestId, cache, upload};
 use crate::{
     auth::{Principal, sessions},
     clock,
     config::Config,
-    consumers,
+    consumers::{
+        self,
+        apq::{Lookup, Refused},
+        response_cache::{self, Cached, Key},
+    },
     graphql::{ChorusSchema, RequestContext, finalize_errors},
     state::AppState,
 };
@@ -32,29 +40,17 @@ pub async fn handle(
     request_id: Data<&RequestId>,
 ) -> Response {
     let request_id = &request_id.0.0;
+    let uploads = upload::is_multipart(req);
     let mut gql = match read_request(req, body, &state.config).await {
         Ok(gql) => gql,
         Err((status, code, message)) => return error(status, code, message, request_id),
     };
-
-    let operation_name = gql.operation_name.clone();
-    let (mutates, introspects) = match gql.parsed_query() {
-        Ok(doc) => (
-            is_mutation(doc, operation_name.as_deref()),
-            asks_for_introspection(doc),
-        ),
-        // Execution reports the syntax error with its position.
-        Err(_) => (false, false),
+    // A hash alone is replaced by its stored text; a text with its hash is checked
+    // now and remembered once the caller is known and the text proves a query.
+    let register = match persisted_query(&state, &mut gql) {
+        Ok(register) => register,
+        Err(refused) => return refused.into_response(request_id),
     };
-    // GET may be cached and replayed by anything on the way, so it never changes data.
-    if mutates && req.method() == Method::GET {
-        return error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "BAD_USER_INPUT",
-            "mutations must be sent with POST",
-            request_id,
-        );
-    }
 
     let principal = match credentials(req) {
         Ok(Credentials::None) => Ok(Principal::Anonymous),
@@ -74,6 +70,72 @@ pub async fn handle(
     super::cors::note_principal(req, &principal);
     if let Some(refused) = super::throttle::refuse_if_limited(&state, &principal, request_id) {
         return refused;
+    }
+    let is_get = req.method() == Method::GET;
+
+    // Consumer reads (never staff, never uploads) may be answered from the cache,
+    // and their GET answers carry a max-age: both need the change log's mark,
+    // read before the clock and before the query runs (see `response_cache`).
+    let key = if uploads || principal.is_staff() {
+        None
+    } else {
+        let variables = serde_json::to_vec(&gql.variables).unwrap_or_default();
+        Key::new(
+            &principal,
+            &gql.query,
+            &variables,
+            gql.operation_name.as_deref(),
+        )
+    };
+    let cache_setting = &state.config.cache;
+    let tracked = key.is_some()
+        && (state.caches.responses.enabled() || (is_get && !cache_setting.max_age.is_zero()));
+    let mut mark = None;
+    if tracked {
+        match response_cache::high_water(&state.db).await {
+            Ok(high_water) => {
+                let now = clock::now();
+                if let Some(hit) = key
+                    .as_ref()
+                    .and_then(|key| state.caches.responses.get(key, high_water, now))
+                {
+                    if let Some(digest) = register {
+                        register_if_query(&state, digest, &mut gql);
+                    }
+                    // No story bookkeeping here: the entry's key names this API key,
+                    // so the uncached run that made it already recorded this key's
+                    // reads of its stories (`takedown::record_reads`), and no
+                    // takedown has happened since (it would have moved the mark).
+                    return answer(req, &state, hit.body.clone(), Some(&hit));
+                }
+                mark = Some((high_water, now));
+            }
+            // The query will meet the same trouble and report it; keep nothing.
+            Err(e) => e.log_if_internal(),
+        }
+    }
+
+    let operation_name = gql.operation_name.clone();
+    let (mutates, introspects, cacheable) = match gql.parsed_query() {
+        Ok(doc) => (
+            is_mutation(doc, operation_name.as_deref()),
+            asks_for_introspection(doc),
+            reads_only_cacheable_fields(doc, operation_name.as_deref()),
+        ),
+        // Execution reports the syntax error with its position.
+        Err(_) => (false, false, false),
+    };
+    // GET may be cached and replayed by anything on the way, so it never changes data.
+    if mutates && is_get {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_USER_INPUT",
+            "mutations must be sent with POST",
+            request_id,
+        );
+    }
+    if let Some(digest) = register {
+        register_if_query(&state, digest, &mut gql);
     }
 
     if !state.config.graphql.public_introspection && !principal.is_staff() {
@@ -96,15 +158,136 @@ pub async fn handle(
 
     let mut response = schema.execute(gql).await;
     finalize_errors(&mut response, request_id);
-    let mut http = Json(&response).into_response();
-    // A staff member's answer is theirs alone; nothing between may keep it.
-    if is_staff || req.method() != Method::GET {
-        http.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
+    let body = match serde_json::to_vec(&response) {
+        Ok(body) => Bytes::from(body),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise a GraphQL response");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "the answer could not be written",
+                request_id,
+            );
+        }
+    };
+    // A staff member's answer is theirs alone, and errors are not worth keeping.
+    if is_staff || !response.errors.is_empty() || mutates {
+        return cache::no_store(body);
     }
-    http
+    let Some((high_water, now)) = mark else {
+        return answer(req, &state, body, None);
+    };
+    let visible_until = match state
+        .caches
+        .responses
+        .visible_until(&state.db, high_water, now)
+        .await
+    {
+        Ok(Some(next_change)) => Some(response_cache::valid_until(
+            next_change,
+            now,
+            state.config.media_url_ttl,
+        )),
+        // A write landed meanwhile: this answer may already be out of date.
+        Ok(None) => None,
+        Err(e) => {
+            e.log_if_internal();
+            None
+        }
+    };
+    let Some(valid_until) = visible_until else {
+        return answer(req, &state, body, None);
+    };
+    let entry = Cached {
+        etag: cache::etag(&body),
+        body: body.clone(),
+        valid_until,
+        high_water,
+    };
+    let response = answer(req, &state, body, Some(&entry));
+    if cacheable && let Some(key) = key {
+        state.caches.responses.put(key, entry);
+    }
+    response
+}
+
+/// The answer to a consumer's read: on GET with its `ETag` and a `max-age` up to
+/// the end of `entry` (if it is known), else `no-store`.
+fn answer(req: &Request, state: &AppState, body: Bytes, entry: Option<&Cached>) -> Response {
+    if req.method() != Method::GET {
+        return cache::no_store(body);
+    }
+    let configured = state.config.cache.max_age.as_secs();
+    match entry {
+        Some(entry) => {
+            let max_age = cache::max_age(configured, Some(entry.valid_until), clock::now());
+            cache::consumer_get(req, body, &entry.etag, max_age)
+        }
+        None => {
+            let etag = cache::etag(&body);
+            cache::consumer_get(req, body, &etag, 0)
+        }
+    }
+}
+
+/// What the persisted-query extension asked for, when it cannot be served.
+enum ApqRefusal {
+    /// The hash is unknown: the client sends the text with it next.
+    NotFound,
+    Refused(Refused),
+}
+
+impl ApqRefusal {
+    fn into_response(self, request_id: &str) -> Response {
+        match self {
+            // Apollo clients look for this exact message and code.
+            ApqRefusal::NotFound => error(
+                StatusCode::OK,
+                "PERSISTED_QUERY_NOT_FOUND",
+                "PersistedQueryNotFound",
+                request_id,
+            ),
+            ApqRefusal::Refused(refused) => error(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                refused.to_string(),
+                request_id,
+            ),
+        }
+    }
+}
+
+/// Applies `extensions.persistedQuery`: fills in the text for a known hash, and
+/// returns the hash to register when the text came along and matched.
+fn persisted_query(state: &AppState, gql: &mut GqlRequest) -> Result<Option<[u8; 32]>, ApqRefusal> {
+    let Some(extension) = gql.extensions.remove("persistedQuery") else {
+        return Ok(None);
+    };
+    let extension = extension.into_json().unwrap_or_default();
+    let version = extension["version"].as_i64().unwrap_or(0);
+    let hash = extension["sha256Hash"].as_str().unwrap_or_default();
+    match state.caches.queries.lookup(version, hash, &gql.query) {
+        Ok(Lookup::Found(text)) => {
+            gql.query = text.to_string();
+            Ok(None)
+        }
+        Ok(Lookup::NotFound) => Err(ApqRefusal::NotFound),
+        Ok(Lookup::Register(digest)) => Ok(Some(digest)),
+        Err(refused) => Err(ApqRefusal::Refused(refused)),
+    }
+}
+
+/// Remembers the request's text under its hash if it parses and every operation
+/// in it is a query: a hash never stands for a mutation.
+fn register_if_query(state: &AppState, digest: [u8; 32], gql: &mut GqlRequest) {
+    let only_queries = gql.parsed_query().is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .all(|(_, op)| op.node.ty == OperationType::Query)
+    });
+    if only_queries {
+        state.caches.queries.register(digest, &gql.query);
+    }
 }
 
 /// A request refused before execution: the HTTP status, the code and the message.
@@ -113,8 +296,7 @@ pub(super) type Refusal = (StatusCode, &'static str, String);
 async fn read_request(req: &Request, body: Body, config: &Config) -> Result<GqlRequest, Refusal> {
     let bad = |message: String| (StatusCode::BAD_REQUEST, "BAD_USER_INPUT", message);
     if req.method() == Method::GET {
-        return async_graphql::http::parse_query_string(req.uri().query().unwrap_or_default())
-            .map_err(|e| bad(format!("malformed GraphQL request: {e}")));
+        return read_query_string(req).map_err(|e| bad(format!("malformed GraphQL request: {e}")));
     }
 
     if upload::is_multipart(req) {
@@ -161,6 +343,72 @@ async fn read_request(req: &Request, body: Body, config: &Config) -> Result<GqlR
     batch.into_single().map_err(|_| {
         bad("batched requests are not supported; send one operation per request".into())
     })
+}
+
+/// A GET request's parameters, as GraphQL over HTTP names them (`operationName`;
+/// `variables` and `extensions` as JSON).
+fn read_query_string(req: &Request) -> Result<GqlRequest, String> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        #[serde(default)]
+        query: String,
+        #[serde(rename = "operationName", alias = "operation_name")]
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let params: Params = req.params().map_err(|e| e.to_string())?;
+    let mut gql = GqlRequest::new(params.query);
+    gql.operation_name = params.operation_name.filter(|name| !name.is_empty());
+    if let Some(variables) = params.variables.filter(|v| !v.is_empty()) {
+        gql.variables = serde_json::from_str::<Variables>(&variables)
+            .map_err(|e| format!("invalid variables: {e}"))?;
+    }
+    if let Some(extensions) = params.extensions.filter(|v| !v.is_empty()) {
+        gql.extensions =
+            serde_json::from_str(&extensions).map_err(|e| format!("invalid extensions: {e}"))?;
+    }
+    Ok(gql)
+}
+
+/// The root fields whose answers the response cache may keep: those whose every
+/// input is in the change log (`stories::changes`) or never changes (the schema).
+/// A new consumer field is added here only once its writes are logged.
+const CACHEABLE_ROOT_FIELDS: &[&str] = &[
+    "stories",
+    "story",
+    "campaigns",
+    "campaign",
+    "tags",
+    "tag",
+    "__typename",
+    "__schema",
+    "__type",
+];
+
+/// True when the operation to run selects only [`CACHEABLE_ROOT_FIELDS`] at its
+/// root, directly or through fragments.
+fn reads_only_cacheable_fields(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    fn only(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+        depth < 16
+            && set.items.iter().all(|item| match &item.node {
+                Selection::Field(f) => CACHEABLE_ROOT_FIELDS.contains(&f.node.name.node.as_str()),
+                Selection::InlineFragment(f) => only(doc, &f.node.selection_set.node, depth + 1),
+                Selection::FragmentSpread(spread) => doc
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|f| only(doc, &f.node.selection_set.node, depth + 1)),
+            })
+    }
+    let mut chosen = doc.operations.iter().filter(|(name, _)| {
+        operation_name.is_none_or(|wanted| name.is_some_and(|n| n.as_str() == wanted))
+    });
+    match (chosen.next(), chosen.next()) {
+        (Some((_, op)), None) => {
+            op.node.ty == OperationType::Query && only(doc, &op.node.selection_set.node, 0)
+        }
+        _ => false,
+    }
 }
 
 /// True when the operation to run (or any, if unnamed) is not a query.

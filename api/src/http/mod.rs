@@ -9,6 +9,7 @@
 //! rate-limits API keys (`throttle`).
 
 mod admin;
+mod cache;
 mod compression;
 mod cors;
 mod direct_upload;
