@@ -441,7 +441,15 @@ fn verdict(
     viewer: &Viewer,
     now: DateTime<Utc>,
 ) -> Result<(), String> {
-    if story.state != State::Published {
+    // Published, or published and being revised: the published text stays up.
+    if !matches!(
+        story.state,
+        State::Published
+            | State::Draft
+            | State::InReview
+            | State::ChangesRequested
+            | State::Approved
+    ) {
         return Err(format!("the story is {:?}", story.state));
     }
     match story.published_at {

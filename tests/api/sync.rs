@@ -13,10 +13,7 @@ use api::{
 };
 use chrono::Duration;
 use entity::{
-    api_key::Channel,
-    consent_event::Via,
-    consent_record::IndicatedBy,
-    story, storyteller,
+    api_key::Channel, consent_event::Via, consent_record::IndicatedBy, story, storyteller,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -394,4 +391,57 @@ async fn every_kind_of_write_raises_the_change_version_and_the_clock_is_read_ahe
         "the soonest expiry: {next} for {}",
         story.slug
     );
+}
+
+#[tokio::test]
+async fn a_live_story_being_revised_stays_up_with_its_published_text() {
+    let w = World::new().await;
+    let (teller, _) = w.teller(&[Channel::MobileApp], None).await;
+    let story = w.published(teller.id, "The published words").await;
+    let key = w.key(Channel::MobileApp).await;
+    let (_, cursor) = w.sync_all(&key, None).await;
+
+    let (revised, _) = api::stories::save_revision(
+        &w.app.db,
+        &w.author,
+        story.id,
+        story.version,
+        "en",
+        api::stories::Text {
+            title: "Words still in draft".into(),
+            summary: String::new(),
+            body: "Not reviewed yet.".into(),
+        },
+        None,
+        clock::now(),
+    )
+    .await
+    .expect("a new draft");
+    assert_eq!(revised.state, story::State::Draft);
+
+    let read = w
+        .app
+        .client
+        .post(w.app.url("/graphql"))
+        .header("x-api-key", &key)
+        .json(&json!({
+            "query": "query($s: String!) { story(slug: $s) { title } stories { nodes { title } } }",
+            "variables": { "s": story.slug }
+        }))
+        .send()
+        .await
+        .expect("sent")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(
+        read["data"]["story"]["title"], "The published words",
+        "{read}"
+    );
+    assert_eq!(
+        read["data"]["stories"]["nodes"],
+        json!([{ "title": "The published words" }])
+    );
+    let (changes, _) = w.sync_all(&key, Some(cursor)).await;
+    assert!(tombstones(&changes).is_empty(), "{changes:?}");
 }

@@ -190,11 +190,31 @@ pub fn consent_covers(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
     Condition::all().add(Expr::exists(covering_consent(viewer, now)))
 }
 
-/// The whole gate as a condition on `stories`: published and inside its window,
+/// The states a story can be live in: published, or published and being
+/// revised (a new draft, in review, approved): the published text stays up
+/// until the revision is published in turn (docs/WORKFLOW.md). Unpublishing,
+/// archiving and withdrawal clear `published_at` as well.
+pub const LIVE_STATES: [State; 5] = [
+    State::Published,
+    State::Draft,
+    State::InReview,
+    State::ChangesRequested,
+    State::Approved,
+];
+
+/// The story's publication is up at `now`, consent aside: the Rust twin of
+/// the first half of [`visible`].
+pub fn is_up(story: &story::Model, now: DateTime<Utc>) -> bool {
+    LIVE_STATES.contains(&story.state)
+        && story.published_at.is_some_and(|at| at <= now)
+        && story.unpublish_at.is_none_or(|at| at > now)
+}
+
+/// The whole gate as a condition on `stories`: live and inside its window,
 /// in the viewer's campaigns, and covered by consent.
 pub fn visible(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
     let mut cond = Condition::all()
-        .add(story::Column::State.eq(State::Published))
+        .add(story::Column::State.is_in(LIVE_STATES.map(|s| s.to_value())))
         .add(story::Column::PublishedAt.lte(now))
         .add(
             Condition::any()

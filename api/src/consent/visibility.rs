@@ -3,11 +3,7 @@
 //! covers (`CONSENT_MISSING`).
 
 use chrono::{DateTime, Utc};
-use entity::{
-    api_key::Channel,
-    consent_record::Status,
-    story::{self, State},
-};
+use entity::{api_key::Channel, consent_record::Status, story};
 use sea_orm::{ConnectionTrait, EntityTrait, Iterable, QueryFilter};
 
 use super::{
@@ -97,7 +93,9 @@ pub async fn require_coverage(
 }
 
 fn publication_problem(story: &story::Model, now: DateTime<Utc>) -> Option<String> {
-    if story.state != State::Published || story.published_at.is_none_or(|at| at > now) {
+    if !super::gate::LIVE_STATES.contains(&story.state)
+        || story.published_at.is_none_or(|at| at > now)
+    {
         return Some(format!(
             "the story is not published (state {:?})",
             story.state

@@ -446,20 +446,13 @@ async fn tombstones(
         let reason = match story {
             None => Gone::Erased,
             Some(s) if s.state == State::Withdrawn => Gone::Withdrawn,
-            Some(s) if !live(s, now) || covered.contains(&id) => Gone::Unpublished,
+            Some(s) if !gate::is_up(s, now) || covered.contains(&id) => Gone::Unpublished,
             Some(_) if expired.contains(&id) => Gone::Expired,
             Some(_) => Gone::Withdrawn,
         };
         out.insert(id, reason);
     }
     Ok(out)
-}
-
-/// Up, as far as publication goes (consent aside).
-fn live(story: &story::Model, now: DateTime<Utc>) -> bool {
-    story.state == State::Published
-        && story.published_at.is_some_and(|at| at <= now)
-        && story.unpublish_at.is_none_or(|at| at > now)
 }
 
 /// Which of these stories have a current consent that ran out (marked expired

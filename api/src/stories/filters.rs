@@ -342,7 +342,7 @@ impl RegionQuery {
             .select_only()
             .column(story::Column::Region)
             .distinct()
-            .filter(story::Column::State.eq(story::State::Published))
+            .filter(story::Column::PublishedAt.is_not_null())
             .filter(story::Column::Region.is_not_null())
             .into_tuple::<String>()
             .all(db)
