@@ -198,11 +198,11 @@ impl World {
         let admin = fixtures::staff(&app.db, "admin@chorus.test", Role::Admin).await;
         let editor = fixtures::staff(&app.db, "editor@chorus.test", Role::Editor).await;
         let author = fixtures::staff(&app.db, "author@chorus.test", Role::Contributor).await;
-        let editor_token = app.login("editor@chorus.test", PASSWORD).await.data()["login"]
-            ["accessToken"]
-            .as_str()
-            .expect("token")
-            .to_owned();
+        let editor_token =
+            app.login("editor@chorus.test", PASSWORD).await.data()["login"]["accessToken"]
+                .as_str()
+                .expect("token")
+                .to_owned();
         Self {
             app,
             admin,
@@ -347,7 +347,11 @@ async fn apq_registers_a_query_by_its_hash_and_then_serves_the_hash_alone() {
         .await;
     assert_eq!(registered.status, 200);
     let data = registered.json()["data"].clone();
-    assert_eq!(data["stories"]["edges"].as_array().unwrap().len(), 1, "{data}");
+    assert_eq!(
+        data["stories"]["edges"].as_array().unwrap().len(),
+        1,
+        "{data}"
+    );
 
     // Now the hash alone is enough, by GET (cacheable) and by POST, and from
     // another key too (the text is no secret; the answer is still per key).
@@ -397,7 +401,11 @@ async fn apq_refuses_a_wrong_hash_a_wrong_version_and_never_registers_a_mutation
         "provided sha does not match query"
     );
     // Nothing was registered under either hash.
-    let res = Call::get(&w.app).hash(&sha256(query)).key(&key).send().await;
+    let res = Call::get(&w.app)
+        .hash(&sha256(query))
+        .key(&key)
+        .send()
+        .await;
     assert_eq!(
         res.json()["errors"][0]["extensions"]["code"],
         "PERSISTED_QUERY_NOT_FOUND"
@@ -427,7 +435,10 @@ async fn apq_refuses_a_wrong_hash_a_wrong_version_and_never_registers_a_mutation
         .send()
         .await;
     assert_eq!(res.status, 405);
-    assert_eq!(res.json()["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        res.json()["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
     // By POST it runs (here: refused for want of a session), and is still not
     // registered: a hash never stands for a mutation.
     let res = Call::post(&w.app)
@@ -435,7 +446,10 @@ async fn apq_refuses_a_wrong_hash_a_wrong_version_and_never_registers_a_mutation
         .hash(&sha256(mutation))
         .send()
         .await;
-    assert_eq!(res.json()["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        res.json()["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
     let res = Call::post(&w.app).hash(&sha256(mutation)).send().await;
     assert_eq!(
         res.json()["errors"][0]["extensions"]["code"],
@@ -494,7 +508,11 @@ async fn get_answers_carry_an_etag_and_revalidate_to_304_until_something_changes
         .await;
     assert_eq!(changed.status, 200);
     assert_ne!(changed.etag(), one.etag());
-    assert!(changed.slugs().contains(&second.slug), "{:?}", changed.json());
+    assert!(
+        changed.slugs().contains(&second.slug),
+        "{:?}",
+        changed.json()
+    );
 }
 
 #[tokio::test]
@@ -533,7 +551,11 @@ async fn cache_control_is_private_and_short_for_consumers_and_no_store_for_the_r
     soon.expires_at = Some(clock::now() + Duration::seconds(20));
     w.published("Ends soon", soon).await;
     let answer = Call::get(&w.app).query(LIST).key(&key).send().await;
-    assert!(answer.max_age() <= 20, "{:?}", answer.header("cache-control"));
+    assert!(
+        answer.max_age() <= 20,
+        "{:?}",
+        answer.header("cache-control")
+    );
 
     // POST, staff and errors: nothing may keep them.
     let post = Call::post(&w.app).query(LIST).key(&key).send().await;
@@ -652,13 +674,21 @@ async fn a_cached_answer_never_outlives_a_consent_expiry_even_with_no_write_at_a
     let slugs = w.list(&key, false).await;
     assert!(slugs.contains(&expiring.story.slug), "{slugs:?}");
     let answer = Call::get(&w.app).query(LIST).key(&key).send().await;
-    assert!(answer.max_age() <= 4, "{:?}", answer.header("cache-control"));
+    assert!(
+        answer.max_age() <= 4,
+        "{:?}",
+        answer.header("cache-control")
+    );
     assert_eq!(w.list(&key, true).await, slugs, "served from the cache");
 
-    let high_water = api::consumers::response_cache::high_water(&w.app.db).await.unwrap();
+    let high_water = api::consumers::response_cache::high_water(&w.app.db)
+        .await
+        .unwrap();
     tokio::time::sleep(StdDuration::from_millis(4200)).await;
     assert_eq!(
-        api::consumers::response_cache::high_water(&w.app.db).await.unwrap(),
+        api::consumers::response_cache::high_water(&w.app.db)
+            .await
+            .unwrap(),
         high_water,
         "nothing was written in between"
     );
@@ -736,7 +766,11 @@ async fn a_withdrawal_on_one_node_empties_every_nodes_cache_at_once() {
     let before = hits();
     assert_eq!(list().await.slugs(), vec![story.story.slug.clone()]);
     assert_eq!(list().await.slugs(), vec![story.story.slug.clone()]);
-    assert_eq!(hits(), before + 1, "the second node serves it from its cache");
+    assert_eq!(
+        hits(),
+        before + 1,
+        "the second node serves it from its cache"
+    );
 
     // Withdrawn through the first node, while the second has the list cached.
     let res = w
@@ -780,7 +814,10 @@ impl Node {
         .collect();
         let config = api::Config::from_map(&vars).expect("config");
         let node = api::Application::build(config).await.expect("node builds");
-        let (base_url, state) = (format!("http://{}", node.local_addr()), node.state().clone());
+        let (base_url, state) = (
+            format!("http://{}", node.local_addr()),
+            node.state().clone(),
+        );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(node.run_until(async {
             let _ = stopped.await;

@@ -195,9 +195,7 @@ impl ResponseCache {
         }
         let mut entries = lock(&self.entries);
         let found = match entries.get(key) {
-            Some(entry) if entry.high_water == high_water && now < entry.valid_until => {
-                Some(entry)
-            }
+            Some(entry) if entry.high_water == high_water && now < entry.valid_until => Some(entry),
             Some(_) => {
                 // Stale for good: the mark only grows and time only passes.
                 entries.remove(key);

@@ -63,7 +63,9 @@ pub fn consumer_get(req: &Request, body: Bytes, etag: &str, max_age: u64) -> Res
             .unwrap_or_else(|_| HeaderValue::from_static("private, no-cache"))
     };
     let mut response = if matches_if_none_match(req, etag) {
-        Response::builder().status(StatusCode::NOT_MODIFIED).finish()
+        Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .finish()
     } else {
         json(body)
     };
@@ -143,7 +145,10 @@ mod tests {
                 .finish()
         };
         assert!(matches_if_none_match(&req(&tag), &tag));
-        assert!(matches_if_none_match(&req(&format!("\"x\", W/{tag}")), &tag));
+        assert!(matches_if_none_match(
+            &req(&format!("\"x\", W/{tag}")),
+            &tag
+        ));
         assert!(matches_if_none_match(&req("*"), &tag));
         assert!(!matches_if_none_match(&req("\"x\""), &tag));
         assert!(!matches_if_none_match(&Request::default(), &tag));
