@@ -445,3 +445,63 @@ async fn a_live_story_being_revised_stays_up_with_its_published_text() {
     let (changes, _) = w.sync_all(&key, Some(cursor)).await;
     assert!(tombstones(&changes).is_empty(), "{changes:?}");
 }
+
+#[tokio::test]
+async fn a_new_public_name_reaches_apps_and_moves_the_change_version() {
+    let w = World::new().await;
+    let (teller, _) = w.teller(&[Channel::MobileApp], None).await;
+    let story = w.published(teller.id, "Named").await;
+    // Stories start anonymous; this one names its teller by pseudonym.
+    let story = api::stories::update_details(
+        &w.app.db,
+        &w.editor,
+        story.id,
+        story.version,
+        DetailChanges {
+            identity_level: Some(story::IdentityLevel::Pseudonym),
+            ..Default::default()
+        },
+        clock::now(),
+    )
+    .await
+    .expect("named by pseudonym");
+    let key = w.key(Channel::MobileApp).await;
+    let (_, cursor) = w.sync_all(&key, None).await;
+    let before = changes::high_water(&w.app.db).await.unwrap();
+
+    storytellers::update(
+        &w.app.db,
+        &w.app.state.crypto,
+        &w.editor,
+        teller.id,
+        storytellers::StorytellerChanges {
+            public_name: Some("Samira".into()),
+            public_name_is_pseudonym: Some(true),
+            ..Default::default()
+        },
+        clock::now(),
+    )
+    .await
+    .expect("renamed");
+    assert!(changes::high_water(&w.app.db).await.unwrap() > before);
+
+    let res = w
+        .app
+        .client
+        .post(w.app.url("/graphql"))
+        .header("x-api-key", &key)
+        .json(&json!({
+            "query": "query($since: String) { storyChanges(since: $since) { changes { ... on StoryUpsert { story { slug storyteller { name isPseudonym } } } } } }",
+            "variables": { "since": cursor }
+        }))
+        .send()
+        .await
+        .expect("sent")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(
+        res["data"]["storyChanges"]["changes"],
+        json!([{ "story": { "slug": story.slug, "storyteller": { "name": "Samira", "isPseudonym": true } } }])
+    );
+}
