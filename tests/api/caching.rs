@@ -681,14 +681,10 @@ async fn a_cached_answer_never_outlives_a_consent_expiry_even_with_no_write_at_a
     );
     assert_eq!(w.list(&key, true).await, slugs, "served from the cache");
 
-    let high_water = api::consumers::response_cache::high_water(&w.app.db)
-        .await
-        .unwrap();
+    let high_water = api::stories::changes::high_water(&w.app.db).await.unwrap();
     tokio::time::sleep(StdDuration::from_millis(4200)).await;
     assert_eq!(
-        api::consumers::response_cache::high_water(&w.app.db)
-            .await
-            .unwrap(),
+        api::stories::changes::high_water(&w.app.db).await.unwrap(),
         high_water,
         "nothing was written in between"
     );

@@ -5,10 +5,10 @@
 //! campaigns), the query text, the variables and the operation name. An entry is
 //! served again only while two things hold, both checked on every lookup:
 //!
-//! - **No write since.** Every write that can change what any consumer sees appends
-//!   to the `story_changes` log ([`crate::stories::changes`]); an entry remembers the
-//!   log's high-water mark read *before* its query ran, and is served only while the
-//!   mark is unchanged. The mark lives in the database, so a write on any node
+//! - **No write since.** Every write that can change what any consumer sees raises
+//!   the change log's counter in its own transaction ([`crate::stories::changes`],
+//!   by triggers); an entry remembers that high-water mark read *before* its query
+//!   ran, and is served only while the mark is unchanged. The mark lives in the database, so a write on any node
 //!   invalidates every node's entries, and a write racing the query can only make
 //!   the entry look older than it is.
 //! - **No instant passed.** Without any write, visibility still changes when a
@@ -38,9 +38,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use crate::{auth::Principal, error::Result};
-
-use crate::stories::changes;
+use crate::{auth::Principal, error::Result, stories::changes};
 
 /// The longest any entry is kept, whatever else bounds it: a safety net, since
 /// invalidation does not depend on it.
