@@ -168,20 +168,28 @@ fn covering_consent(viewer: &Viewer, now: DateTime<Utc>) -> SelectStatement {
     Query::select()
         .expr(Expr::val(1))
         .from_as(consent_record::Entity, c.clone())
-        .and_where(
+        .cond_where(may_cover_story(c.clone()))
+        .cond_where(usable_consent(c, viewer, now))
+        .to_owned()
+}
+
+/// The consent record (in table `c`) is one that can cover the story in the
+/// outer `stories` table: its storyteller's, made for every story or for this one.
+pub fn may_cover_story(c: impl IntoIden) -> Condition {
+    let c = c.into_iden();
+    Condition::all()
+        .add(
             Expr::col((c.clone(), consent_record::Column::StorytellerId))
                 .equals((story::Entity, story::Column::StorytellerId)),
         )
-        .cond_where(
+        .add(
             Condition::any()
                 .add(Expr::col((c.clone(), consent_record::Column::StoryId)).is_null())
                 .add(
-                    Expr::col((c.clone(), consent_record::Column::StoryId))
+                    Expr::col((c, consent_record::Column::StoryId))
                         .equals((story::Entity, story::Column::Id)),
                 ),
         )
-        .cond_where(usable_consent(c, viewer, now))
-        .to_owned()
 }
 
 /// A usable consent covers the story (in the outer `stories` table) for the

@@ -325,7 +325,7 @@ async fn changed_ids(
     let consent_events = Query::select()
         .expr_as(Expr::col((s, story::Column::Id)), sid.clone())
         .from(s)
-        .join(JoinType::InnerJoin, c, consent_of_story())
+        .join(JoinType::InnerJoin, c, gate::may_cover_story(c))
         .cond_where(
             Condition::any()
                 .add(within(Expr::col((c, consent_record::Column::ExpiresAt))))
@@ -360,24 +360,6 @@ async fn changed_ids(
         ids.push(row.try_get::<Uuid>("", "sid")?);
     }
     Ok(ids)
-}
-
-/// Joins a story (`stories`) with the consent records that can cover it: its
-/// storyteller's, for every story or for this one.
-fn consent_of_story() -> Condition {
-    let (s, c) = (story::Entity, consent_record::Entity);
-    Condition::all()
-        .add(
-            Expr::col((c, consent_record::Column::StorytellerId))
-                .equals((s, story::Column::StorytellerId)),
-        )
-        .add(
-            Condition::any()
-                .add(Expr::col((c, consent_record::Column::StoryId)).is_null())
-                .add(
-                    Expr::col((c, consent_record::Column::StoryId)).equals((s, story::Column::Id)),
-                ),
-        )
 }
 
 /// Why each of these stories (not visible to the viewer now) must go, for
@@ -469,7 +451,7 @@ async fn expired_stories(
     let select = Query::select()
         .expr_as(Expr::col((s, story::Column::Id)), Alias::new("sid"))
         .from(s)
-        .join(JoinType::InnerJoin, c, consent_of_story())
+        .join(JoinType::InnerJoin, c, gate::may_cover_story(c))
         .and_where(Expr::col((s, story::Column::Id)).is_in(ids.to_vec()))
         .cond_where(gate::current(c))
         .cond_where(
