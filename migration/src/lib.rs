@@ -17,6 +17,7 @@ mod m20261123_000008_partner_origins;
 mod m20261123_000009_stories_published_index;
 mod m20261123_000010_story_search;
 mod m20261123_000011_story_changes;
+mod m20261124_000012_api_key_changes;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_stories_published_index::Migration),
             Box::new(m20261123_000010_story_search::Migration),
             Box::new(m20261123_000011_story_changes::Migration),
+            Box::new(m20261124_000012_api_key_changes::Migration),
         ]
     }
 }

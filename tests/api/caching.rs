@@ -3,7 +3,7 @@
 //! answer cache, which must never serve a story past a withdrawal or an expiry,
 //! nor one key's answer to another.
 
-use std::time::Duration as StdDuration;
+use std::{io::Read, time::Duration as StdDuration};
 
 use api::{
     auth::{Principal, Role},
@@ -12,8 +12,12 @@ use api::{
     stories::workflow,
 };
 use chrono::Duration;
-use entity::{api_key::Channel, story, storyteller};
+use entity::{
+    api_key::{self, Channel},
+    story, storyteller,
+};
 use reqwest::header;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -713,6 +717,101 @@ async fn a_revoked_key_is_refused_even_though_its_answer_is_cached() {
     assert!(res.json()["data"].is_null());
     assert_eq!(res.header("cache-control"), Some("no-store"));
     assert_eq!(w.hits(), before);
+}
+
+#[tokio::test]
+async fn a_known_key_costs_no_lookup_and_a_change_to_it_anywhere_applies_on_its_next_request() {
+    let w = World::with(&[]).await;
+    w.published("A story", terms(&[Channel::MobileApp])).await;
+    let (key_id, key) = w.key(Channel::MobileApp, None).await;
+    w.list(&key, false).await;
+
+    // Known at this mark, with the answer kept: one statement, the mark itself.
+    let before = w.app.state.statements.get();
+    w.list(&key, true).await;
+    assert_eq!(w.app.state.statements.get() - before, 1);
+
+    // Changed behind this process's back (an operator's script, another node):
+    // the change moves the mark, so the key is read again and refused.
+    api_key::Entity::update_many()
+        .col_expr(
+            api_key::Column::ExpiresAt,
+            Expr::value(clock::now() - Duration::minutes(1)),
+        )
+        .filter(api_key::Column::Id.eq(key_id))
+        .exec(&w.app.db)
+        .await
+        .expect("expired in the database");
+    let res = Call::get(&w.app).query(LIST).key(&key).send().await;
+    assert_eq!(
+        res.json()["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+}
+
+#[tokio::test]
+async fn a_key_revoked_through_one_node_is_refused_by_another_that_knows_it() {
+    let w = World::with(&[]).await;
+    let other = Node::beside(&w.app).await;
+    w.published("A story", terms(&[Channel::MobileApp])).await;
+    let (key_id, key) = w.key(Channel::MobileApp, None).await;
+    let list = || Call::get(&other).query(LIST).key(&key).send();
+    assert_eq!(list().await.slugs().len(), 1);
+    assert_eq!(list().await.slugs().len(), 1);
+
+    consumers::revoke_key(&w.app.db, &w.admin, key_id, clock::now())
+        .await
+        .expect("revoked");
+    let res = list().await;
+    assert_eq!(
+        res.json()["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    assert!(res.json()["data"].is_null());
+}
+
+#[tokio::test]
+async fn a_kept_answer_goes_gzipped_to_clients_that_accept_it_and_plain_to_the_rest() {
+    let w = World::with(&[]).await;
+    let title = "A long title, so that the answer is long enough to be worth gzipping: ".repeat(2);
+    w.published(title.trim(), terms(&[Channel::MobileApp]))
+        .await;
+    let (_, key) = w.key(Channel::MobileApp, None).await;
+    // Six copies of the list: an answer of well over a kilobyte.
+    let query = format!(
+        "{{ {} }}",
+        (0..6)
+            .map(|i| format!("l{i}: stories(first: 20) {{ nodes {{ slug title }} }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let call = |gzip: bool| {
+        let call = Call::get(&w.app).query(&query).key(&key);
+        if gzip {
+            call.header("accept-encoding", "gzip")
+        } else {
+            call
+        }
+    };
+
+    let plain = call(false).send().await;
+    assert!(plain.bytes.len() > 1024, "{} bytes", plain.bytes.len());
+    assert_eq!(plain.header("content-encoding"), None);
+    let hits = w.hits();
+    for _ in 0..2 {
+        let gzipped = call(true).send().await;
+        assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(gzipped.bytes.as_slice())
+            .read_to_end(&mut json)
+            .expect("valid gzip");
+        assert_eq!(json, plain.bytes);
+        assert_eq!(gzipped.etag(), plain.etag(), "one tag names the content");
+    }
+    let again = call(false).send().await;
+    assert_eq!(again.header("content-encoding"), None);
+    assert_eq!(again.bytes, plain.bytes);
+    assert_eq!(w.hits(), hits + 3, "all three from the cache");
 }
 
 #[tokio::test]

@@ -46,11 +46,13 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(600);
 /// What an entry costs beyond its key and body (map slots, the entry itself).
 const ENTRY_OVERHEAD: usize = 160;
 
-/// What this process keeps for consumers: their answers, and the persisted
-/// query texts they refer to by hash.
+/// What this process keeps for consumers: their answers, the persisted query
+/// texts they refer to by hash, and their authenticated keys.
 pub struct Caches {
     pub responses: ResponseCache,
     pub queries: super::apq::PersistedQueries,
+    /// API keys authenticated at the current mark.
+    pub keys: super::known_keys::KnownKeys,
 }
 
 impl Caches {
@@ -59,6 +61,7 @@ impl Caches {
         Self {
             responses: ResponseCache::new(config.response_cache_bytes),
             queries: super::apq::PersistedQueries::new(config.apq_store_bytes),
+            keys: Default::default(),
         }
     }
 }
@@ -66,8 +69,11 @@ impl Caches {
 /// An answer kept for reuse.
 #[derive(Debug)]
 pub struct Cached {
-    /// The JSON body, uncompressed.
+    /// The JSON body; gzipped when `gzipped` (long answers are kept that way:
+    /// several times more of them fit, and clients that accept gzip get these
+    /// very bytes).
     pub body: Bytes,
+    pub gzipped: bool,
     /// Its strong entity tag, quotes included.
     pub etag: Arc<str>,
     /// The instant from which it must not be served.
@@ -420,6 +426,7 @@ mod tests {
     fn entry(body: &str, high_water: i64, valid_until: DateTime<Utc>) -> Cached {
         Cached {
             body: Bytes::copy_from_slice(body.as_bytes()),
+            gzipped: false,
             etag: Arc::from("\"e\""),
             valid_until,
             high_water,

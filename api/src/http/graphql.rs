@@ -16,7 +16,7 @@ use poem::{
     web::{Data, Json},
 };
 
-use super::{RequestId, cache, upload};
+use super::{RequestId, cache, compression, upload};
 use crate::{
     auth::{Principal, sessions},
     clock,
@@ -52,12 +52,38 @@ pub async fn handle(
         Err(refused) => return refused.into_response(request_id),
     };
 
-    let principal = match credentials(req) {
+    let credentials = credentials(req);
+    let is_get = req.method() == Method::GET;
+    // Consumer reads (never staff, never uploads) may be answered from the cache,
+    // and their GET answers carry a max-age: both need the change log's mark,
+    // read first: before the key is looked up (a key known at this mark needs no
+    // lookup), before the clock and before the query runs (see `response_cache`).
+    let cache_setting = &state.config.cache;
+    let tracked = !uploads
+        && !matches!(credentials, Ok(Credentials::Bearer(_)))
+        && (state.caches.responses.enabled() || (is_get && !cache_setting.max_age.is_zero()));
+    let high_water = if tracked {
+        match response_cache::high_water(&state.db).await {
+            Ok(high_water) => Some(high_water),
+            // The query will meet the same trouble and report it; keep nothing.
+            Err(e) => {
+                e.log_if_internal();
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    let principal = match credentials {
         Ok(Credentials::None) => Ok(Principal::Anonymous),
         Ok(Credentials::Bearer(token)) => {
             sessions::authenticate(&state.db, &state.keys, token, clock::now()).await
         }
-        Ok(Credentials::ApiKey(key)) => consumers::authenticate(&state.db, key, clock::now()).await,
+        Ok(Credentials::ApiKey(key)) => {
+            let known = high_water.map(|mark| (&state.caches.keys, mark));
+            consumers::authenticate(&state.db, known, key, clock::now()).await
+        }
         Err(message) => Err(crate::error::Error::Unauthenticated(message)),
     };
     let principal = match principal {
@@ -71,11 +97,7 @@ pub async fn handle(
     if let Some(refused) = super::throttle::refuse_if_limited(&state, &principal, request_id) {
         return refused;
     }
-    let is_get = req.method() == Method::GET;
 
-    // Consumer reads (never staff, never uploads) may be answered from the cache,
-    // and their GET answers carry a max-age: both need the change log's mark,
-    // read before the clock and before the query runs (see `response_cache`).
     let key = if uploads || principal.is_staff() {
         None
     } else {
@@ -87,32 +109,24 @@ pub async fn handle(
             gql.operation_name.as_deref(),
         )
     };
-    let cache_setting = &state.config.cache;
-    let tracked = key.is_some()
-        && (state.caches.responses.enabled() || (is_get && !cache_setting.max_age.is_zero()));
     let mut mark = None;
-    if tracked {
-        match response_cache::high_water(&state.db).await {
-            Ok(high_water) => {
-                let now = clock::now();
-                if let Some(hit) = key
-                    .as_ref()
-                    .and_then(|key| state.caches.responses.get(key, high_water, now))
-                {
-                    if let Some(digest) = register {
-                        register_if_query(&state, digest, &mut gql);
-                    }
-                    // No story bookkeeping here: the entry's key names this API key,
-                    // so the uncached run that made it already recorded this key's
-                    // reads of its stories (`takedown::record_reads`), and no
-                    // takedown has happened since (it would have moved the mark).
-                    return answer(req, &state, hit.body.clone(), Some(&hit));
-                }
-                mark = Some((high_water, now));
+    if let (Some(high_water), Some(key)) = (high_water, &key) {
+        let now = clock::now();
+        if let Some(hit) = state.caches.responses.get(key, high_water, now) {
+            if let Some(digest) = register {
+                register_if_query(&state, digest, &mut gql);
             }
-            // The query will meet the same trouble and report it; keep nothing.
-            Err(e) => e.log_if_internal(),
+            // No story bookkeeping here: the entry's key names this API key,
+            // so the uncached run that made it already recorded this key's
+            // reads of its stories (`takedown::record_reads`), and no
+            // takedown has happened since (it would have moved the mark).
+            match sendable(req, &hit.body, hit.gzipped) {
+                Ok((body, gzipped)) => return answer(req, &state, body, gzipped, Some(&hit)),
+                // Never expected (the bytes were gzipped here); run the query.
+                Err(e) => tracing::error!(error = %e, "a cached answer does not decode"),
+            }
         }
+        mark = Some((high_water, now));
     }
 
     let operation_name = gql.operation_name.clone();
@@ -175,7 +189,7 @@ pub async fn handle(
         return cache::no_store(body);
     }
     let Some((high_water, now)) = mark else {
-        return answer(req, &state, body, None);
+        return answer(req, &state, body, false, None);
     };
     let visible_until = match state
         .caches
@@ -196,38 +210,86 @@ pub async fn handle(
         }
     };
     let Some(valid_until) = visible_until else {
-        return answer(req, &state, body, None);
+        return answer(req, &state, body, false, None);
+    };
+    let etag = cache::etag(&body);
+    let keep = cacheable && state.caches.responses.enabled();
+    // What is kept is gzipped once, here, and sent as it is to clients that
+    // accept gzip.
+    let (body, gzipped) = if keep && body.len() >= compression::MIN_BYTES {
+        match compression::encode(&body) {
+            Ok(gzipped) => (Bytes::from(gzipped), true),
+            Err(e) => {
+                tracing::warn!(error = %e, "gzip failed; keeping the answer uncompressed");
+                (body, false)
+            }
+        }
+    } else {
+        (body, false)
     };
     let entry = Cached {
-        etag: cache::etag(&body),
-        body: body.clone(),
+        etag,
+        body,
+        gzipped,
         valid_until,
         high_water,
     };
-    let response = answer(req, &state, body, Some(&entry));
-    if cacheable && let Some(key) = key {
+    let response = match sendable(req, &entry.body, entry.gzipped) {
+        Ok((body, gzipped)) => answer(req, &state, body, gzipped, Some(&entry)),
+        Err(e) => {
+            tracing::error!(error = %e, "an answer just gzipped does not decode");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "the answer could not be written",
+                request_id,
+            );
+        }
+    };
+    if keep && let Some(key) = key {
         state.caches.responses.put(key, entry);
     }
     response
 }
 
+/// The bytes to send for a stored body: gzipped ones as they are when the
+/// client accepts gzip, decoded otherwise.
+fn sendable(req: &Request, body: &Bytes, gzipped: bool) -> std::io::Result<(Bytes, bool)> {
+    if !gzipped || compression::accepted(req) {
+        return Ok((body.clone(), gzipped));
+    }
+    Ok((Bytes::from(compression::decode(body)?), false))
+}
+
 /// The answer to a consumer's read: on GET with its `ETag` and a `max-age` up to
-/// the end of `entry` (if it is known), else `no-store`.
-fn answer(req: &Request, state: &AppState, body: Bytes, entry: Option<&Cached>) -> Response {
-    if req.method() != Method::GET {
-        return cache::no_store(body);
-    }
-    let configured = state.config.cache.max_age.as_secs();
-    match entry {
-        Some(entry) => {
-            let max_age = cache::max_age(configured, Some(entry.valid_until), clock::now());
-            cache::consumer_get(req, body, &entry.etag, max_age)
+/// the end of `entry` (if it is known), else `no-store`. `gzipped` says what
+/// `body` is.
+fn answer(
+    req: &Request,
+    state: &AppState,
+    body: Bytes,
+    gzipped: bool,
+    entry: Option<&Cached>,
+) -> Response {
+    let mut response = if req.method() != Method::GET {
+        cache::no_store(body)
+    } else {
+        let configured = state.config.cache.max_age.as_secs();
+        match entry {
+            Some(entry) => {
+                let max_age = cache::max_age(configured, Some(entry.valid_until), clock::now());
+                cache::consumer_get(req, body, &entry.etag, max_age)
+            }
+            None => {
+                let etag = cache::etag(&body);
+                cache::consumer_get(req, body, &etag, 0)
+            }
         }
-        None => {
-            let etag = cache::etag(&body);
-            cache::consumer_get(req, body, &etag, 0)
-        }
+    };
+    if gzipped && response.status() == StatusCode::OK {
+        compression::mark_gzipped(&mut response);
     }
+    response
 }
 
 /// What the persisted-query extension asked for, when it cannot be served.
