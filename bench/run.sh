@@ -88,7 +88,9 @@ log "Chorus on PostgreSQL: database chorus_bench"
 psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS chorus_bench WITH (FORCE)"
 psql "$PG_URL/postgres" -qc "CREATE DATABASE chorus_bench"
 mkdir -p "$WORK/postgres" "$WORK/sqlite"
-PG_DB=$PG_URL/chorus_bench
+# Without TLS, as the peer connects (node-postgres's default): both talk to
+# PostgreSQL on 127.0.0.1.
+PG_DB="$PG_URL/chorus_bench?sslmode=disable"
 seed postgres "$PG_DB"
 PG_KEY=$(cat "$WORK/postgres.key")
 

@@ -33,7 +33,8 @@ use crate::{
     stories::published::{self, PublishedStory},
 };
 
-/// The change counter: raised by every logged write, in commit order.
+/// The change counter: raised by every logged write (and by changes to what an
+/// API key may read, which log nothing), in commit order.
 pub async fn version(db: &impl ConnectionTrait) -> Result<i64> {
     let row = db
         .query_one(
