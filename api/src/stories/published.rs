@@ -14,8 +14,8 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    JoinType, QueryFilter, QueryTrait,
-    sea_query::{Alias, Expr, ExprTrait, Query},
+    JoinType, QueryFilter, QueryResult, QueryTrait,
+    sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -120,6 +120,11 @@ pub async fn page(
 
 /// The story with this slug if the viewer may see it now; `None` otherwise, the
 /// same answer as for a slug that does not exist.
+///
+/// One statement where a list takes two more ([`project`]): the story through the
+/// gate, joined with its storyteller, the storyteller's consents usable for the
+/// viewer now and the story's published texts, one row per consent and text
+/// (a by-slug read is what an app does on every tap, mostly uncached).
 pub async fn by_slug(
     db: &impl ConnectionTrait,
     reads: &ReadLog,
@@ -127,15 +132,70 @@ pub async fn by_slug(
     slug: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<PublishedStory>> {
-    let found = story::Entity::find()
+    let (locale, text) = (Alias::new("l"), Alias::new("t"));
+    let mut select = story::Entity::find()
         .filter(story::Column::Slug.eq(slug))
         .filter(gate::visible(viewer, now))
-        .all(db)
-        .await?;
-    Ok(project(db, reads, viewer, found, now)
-        .await?
-        .into_iter()
-        .next())
+        .into_query();
+    select.clear_selects();
+    for column in story::Column::iter() {
+        select.expr_as(
+            column.select_as(Expr::col((story::Entity, column))),
+            Alias::new(format!("s_{}", column.as_str())),
+        );
+    }
+    select_teller_columns(&mut select);
+    for column in story_revision::Column::iter() {
+        select.expr_as(
+            column.select_as(Expr::col((text.clone(), column))),
+            Alias::new(format!("t_{}", column.as_str())),
+        );
+    }
+    select
+        .join(
+            JoinType::InnerJoin,
+            storyteller::Entity,
+            Expr::col((storyteller::Entity, storyteller::Column::Id))
+                .equals((story::Entity, story::Column::StorytellerId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            story_locale::Entity,
+            locale.clone(),
+            Expr::col((locale.clone(), story_locale::Column::StoryId))
+                .equals((story::Entity, story::Column::Id)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            story_revision::Entity,
+            text.clone(),
+            Expr::col((text, story_revision::Column::Id))
+                .equals((locale, story_locale::Column::PublishedRevisionId)),
+        );
+    join_usable_consents(&mut select, viewer, now);
+    let rows = db.query_all(&select).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let story = story::Model::from_query_result(first, "s_")?;
+    let mut teller = Teller {
+        name: teller_name(first)?,
+        consents: Vec::new(),
+    };
+    let mut texts: Vec<story_revision::Model> = Vec::new();
+    for row in &rows {
+        read_consent(row, &mut teller)?;
+        // No published text leaves its columns `NULL`; any other row must read
+        // in full.
+        if let Some(id) = row.try_get::<Option<Uuid>>("", "t_id")?
+            && !texts.iter().any(|t| t.id == id)
+        {
+            texts.push(story_revision::Model::from_query_result(row, "t_")?);
+        }
+    }
+    let shown = shape(story, &teller, texts);
+    takedown::record_reads(db, reads, viewer, &[shown.id], now).await?;
+    Ok(Some(shown))
 }
 
 /// Those of these stories the viewer may see now, in the order of `ids`.
@@ -180,57 +240,66 @@ async fn project(
     let tellers = tellers_of(db, viewer, stories.iter().map(|s| s.storyteller_id), now).await?;
     let mut texts = texts_of(db, &story_ids).await?;
 
-    let mut out = Vec::with_capacity(stories.len());
-    for story in stories {
-        // Always found (a foreign key); were it not, its consents could not be
-        // applied, so the story is left out rather than shown unrestricted.
-        let Some(teller) = tellers.get(&story.storyteller_id) else {
-            continue;
-        };
-        let covering: Vec<&consent_record::Model> = teller
-            .consents
-            .iter()
-            .filter(|c| c.story_id.is_none_or(|id| id == story.id))
-            .collect();
-        let identity = covering
-            .iter()
-            .map(|c| c.identity_level)
-            .fold(story.identity_level, more_protective_identity);
-        let precision = covering
-            .iter()
-            .map(|c| c.location_precision)
-            .fold(story.location_precision, coarser);
-        let mut texts: Vec<PublishedText> = texts
-            .remove(&story.id)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| PublishedText {
-                locale: r.locale,
-                title: r.title,
-                summary: r.summary,
-                body: r.body,
-            })
-            .collect();
-        texts.sort_by_key(|t| (t.locale != story.primary_locale, t.locale.clone()));
-        let media_allowance =
-            crate::media::delivery::Allowance::of(&story, covering.iter().copied());
-        out.push(PublishedStory {
-            media_allowance,
-            id: story.id,
-            storyteller: public_name(&teller.name, identity),
-            region: story
-                .region
-                .as_deref()
-                .and_then(|r| cut_region(r, precision)),
-            slug: story.slug,
-            primary_locale: story.primary_locale,
-            published_at: story.published_at,
-            first_published_at: story.first_published_at,
-            texts,
-        });
-    }
+    let out = stories
+        .into_iter()
+        .filter_map(|story| {
+            // Always found (a foreign key); were it not, its consents could not
+            // be applied, so the story is left out rather than shown unrestricted.
+            let teller = tellers.get(&story.storyteller_id)?;
+            let texts = texts.remove(&story.id).unwrap_or_default();
+            Some(shape(story, teller, texts))
+        })
+        .collect();
     takedown::record_reads(db, reads, viewer, &story_ids, now).await?;
     Ok(out)
+}
+
+/// What the viewer may see of a visible story, given its storyteller with the
+/// consents usable for the viewer and its published texts: the covering
+/// consents and the story's own settings decide the name, region and media.
+fn shape(
+    story: story::Model,
+    teller: &Teller,
+    texts: Vec<story_revision::Model>,
+) -> PublishedStory {
+    let covering: Vec<&consent_record::Model> = teller
+        .consents
+        .iter()
+        .filter(|c| c.story_id.is_none_or(|id| id == story.id))
+        .collect();
+    let identity = covering
+        .iter()
+        .map(|c| c.identity_level)
+        .fold(story.identity_level, more_protective_identity);
+    let precision = covering
+        .iter()
+        .map(|c| c.location_precision)
+        .fold(story.location_precision, coarser);
+    let mut texts: Vec<PublishedText> = texts
+        .into_iter()
+        .map(|r| PublishedText {
+            locale: r.locale,
+            title: r.title,
+            summary: r.summary,
+            body: r.body,
+        })
+        .collect();
+    texts.sort_by_key(|t| (t.locale != story.primary_locale, t.locale.clone()));
+    let media_allowance = crate::media::delivery::Allowance::of(&story, covering.iter().copied());
+    PublishedStory {
+        media_allowance,
+        id: story.id,
+        storyteller: public_name(&teller.name, identity),
+        region: story
+            .region
+            .as_deref()
+            .and_then(|r| cut_region(r, precision)),
+        slug: story.slug,
+        primary_locale: story.primary_locale,
+        published_at: story.published_at,
+        first_published_at: story.first_published_at,
+        texts,
+    }
 }
 
 /// A storyteller as the consumer projection knows them: the public name, and
@@ -259,9 +328,31 @@ async fn tellers_of(
     ids: impl IntoIterator<Item = Uuid>,
     now: DateTime<Utc>,
 ) -> Result<HashMap<Uuid, Teller>> {
-    let c = Alias::new("c");
-    let teller = |column: storyteller::Column| Expr::col((storyteller::Entity, column));
     let mut select = Query::select();
+    select_teller_columns(&mut select);
+    select.from(storyteller::Entity).and_where(
+        Expr::col((storyteller::Entity, storyteller::Column::Id)).is_in(crate::db::in_list(ids)),
+    );
+    join_usable_consents(&mut select, viewer, now);
+    let mut out: HashMap<Uuid, Teller> = HashMap::new();
+    for row in db.query_all(&select).await? {
+        let id: Uuid = row.try_get("", "teller_id")?;
+        let teller = match out.entry(id) {
+            Entry::Occupied(found) => found.into_mut(),
+            Entry::Vacant(slot) => slot.insert(Teller {
+                name: teller_name(&row)?,
+                consents: Vec::new(),
+            }),
+        };
+        read_consent(&row, teller)?;
+    }
+    Ok(out)
+}
+
+/// Selects the storyteller columns a consumer's projection may use, and no
+/// other: personal fields never leave the database for a consumer read.
+fn select_teller_columns(select: &mut SelectStatement) {
+    let teller = |column: storyteller::Column| Expr::col((storyteller::Entity, column));
     select
         .expr_as(teller(storyteller::Column::Id), Alias::new("teller_id"))
         .expr_as(
@@ -276,51 +367,55 @@ async fn tellers_of(
             teller(storyteller::Column::ErasedAt),
             Alias::new("teller_erased_at"),
         );
+}
+
+/// Joins the storytellers of `select` (which must have `storytellers` in its
+/// FROM) with their consents usable for the viewer now, one row per consent,
+/// and selects the consents' columns as `c_*` ([`read_consent`]).
+fn join_usable_consents(select: &mut SelectStatement, viewer: &Viewer, now: DateTime<Utc>) {
+    let c = Alias::new("c");
     for column in consent_record::Column::iter() {
         select.expr_as(
             column.select_as(Expr::col((c.clone(), column))),
             Alias::new(format!("c_{}", column.as_str())),
         );
     }
-    select
-        .from(storyteller::Entity)
-        .join_as(
-            JoinType::LeftJoin,
-            consent_record::Entity,
-            c.clone(),
-            Condition::all()
-                .add(
-                    Expr::col((c.clone(), consent_record::Column::StorytellerId))
-                        .equals((storyteller::Entity, storyteller::Column::Id)),
-                )
-                .add(gate::usable_consent(c, viewer, now)),
-        )
-        .and_where(teller(storyteller::Column::Id).is_in(crate::db::in_list(ids)));
-    let mut out: HashMap<Uuid, Teller> = HashMap::new();
-    for row in db.query_all(&select).await? {
-        let id: Uuid = row.try_get("", "teller_id")?;
-        let teller = match out.entry(id) {
-            Entry::Occupied(found) => found.into_mut(),
-            Entry::Vacant(slot) => slot.insert(Teller {
-                name: TellerName {
-                    public_name: row.try_get("", "teller_public_name")?,
-                    is_pseudonym: row.try_get("", "teller_is_pseudonym")?,
-                    erased: row
-                        .try_get::<Option<DateTime<Utc>>>("", "teller_erased_at")?
-                        .is_some(),
-                },
-                consents: Vec::new(),
-            }),
-        };
-        // No usable consent leaves the joined columns `NULL`; any other row
-        // must read in full (an error, never a consent silently left out).
-        if row.try_get::<Option<Uuid>>("", "c_id")?.is_some() {
-            teller
-                .consents
-                .push(consent_record::Model::from_query_result(&row, "c_")?);
-        }
+    select.join_as(
+        JoinType::LeftJoin,
+        consent_record::Entity,
+        c.clone(),
+        Condition::all()
+            .add(
+                Expr::col((c.clone(), consent_record::Column::StorytellerId))
+                    .equals((storyteller::Entity, storyteller::Column::Id)),
+            )
+            .add(gate::usable_consent(c, viewer, now)),
+    );
+}
+
+/// Adds the consent of a [`join_usable_consents`] row to the teller, once.
+fn read_consent(row: &QueryResult, teller: &mut Teller) -> Result<()> {
+    // No usable consent leaves the joined columns `NULL`; any other row must
+    // read in full (an error, never a consent silently left out).
+    if let Some(id) = row.try_get::<Option<Uuid>>("", "c_id")?
+        && !teller.consents.iter().any(|c| c.id == id)
+    {
+        teller
+            .consents
+            .push(consent_record::Model::from_query_result(row, "c_")?);
     }
-    Ok(out)
+    Ok(())
+}
+
+/// The name columns of [`select_teller_columns`] in a row.
+fn teller_name(row: &QueryResult) -> Result<TellerName> {
+    Ok(TellerName {
+        public_name: row.try_get("", "teller_public_name")?,
+        is_pseudonym: row.try_get("", "teller_is_pseudonym")?,
+        erased: row
+            .try_get::<Option<DateTime<Utc>>>("", "teller_erased_at")?
+            .is_some(),
+    })
 }
 
 /// The published revision of every locale of these stories, by story, in one
