@@ -215,36 +215,29 @@ pub async fn handle(
     let etag = cache::etag(&body);
     let keep = cacheable && state.caches.responses.enabled();
     // What is kept is gzipped once, here, and sent as it is to clients that
-    // accept gzip.
-    let (body, gzipped) = if keep && body.len() >= compression::MIN_BYTES {
+    // accept gzip; the rest get the JSON as it was made.
+    let (stored, gzipped) = if keep && body.len() >= compression::MIN_BYTES {
         match compression::encode(&body) {
             Ok(gzipped) => (Bytes::from(gzipped), true),
             Err(e) => {
                 tracing::warn!(error = %e, "gzip failed; keeping the answer uncompressed");
-                (body, false)
+                (body.clone(), false)
             }
         }
     } else {
-        (body, false)
+        (body.clone(), false)
     };
     let entry = Cached {
         etag,
-        body,
+        body: stored,
         gzipped,
         valid_until,
         high_water,
     };
-    let response = match sendable(req, &entry.body, entry.gzipped) {
-        Ok((body, gzipped)) => answer(req, &state, body, gzipped, Some(&entry)),
-        Err(e) => {
-            tracing::error!(error = %e, "an answer just gzipped does not decode");
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "the answer could not be written",
-                request_id,
-            );
-        }
+    let response = if gzipped && compression::accepted(req) {
+        answer(req, &state, entry.body.clone(), true, Some(&entry))
+    } else {
+        answer(req, &state, body, false, Some(&entry))
     };
     if keep && let Some(key) = key {
         state.caches.responses.put(key, entry);
