@@ -135,33 +135,16 @@ impl Preloaded {
         }
         let db = &ctx.state().db;
         let ids: Vec<Uuid> = stories.iter().map(|s| s.id).collect();
-        let wanted: Vec<(Uuid, delivery::Allowance)> =
-            stories.iter().map(|s| (s.id, s.media_allowance)).collect();
-        // Side by side: under load, each statement a request waits for in turn
-        // adds a wait in the queue to its latency.
-        let (links, media) = tokio::try_join!(
-            async {
-                if kinds.campaigns || kinds.tags {
-                    stories::links_of(db, &ids, kinds).await.map(Some)
-                } else {
-                    Ok(None)
-                }
-            },
-            async {
-                if media {
-                    delivery::for_stories(db, &wanted).await.map(Some)
-                } else {
-                    Ok(None)
-                }
-            },
-        )?;
-        let mut loaded = Self {
-            media,
-            ..Self::default()
-        };
-        if let Some(links) = links {
+        let mut loaded = Self::default();
+        if kinds.campaigns || kinds.tags {
+            let links = stories::links_of(db, &ids, kinds).await?;
             loaded.campaigns = kinds.campaigns.then_some(links.campaigns);
             loaded.tags = kinds.tags.then_some(links.tags);
+        }
+        if media {
+            let wanted: Vec<(Uuid, delivery::Allowance)> =
+                stories.iter().map(|s| (s.id, s.media_allowance)).collect();
+            loaded.media = Some(delivery::for_stories(db, &wanted).await?);
         }
         Ok(Some(Arc::new(loaded)))
     }

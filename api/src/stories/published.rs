@@ -237,12 +237,8 @@ async fn project(
         return Ok(Vec::new());
     }
     let story_ids: Vec<Uuid> = stories.iter().map(|s| s.id).collect();
-    // Side by side: each statement a request waits for in turn adds a wait in
-    // the queue to its latency under load.
-    let (tellers, mut texts) = tokio::try_join!(
-        tellers_of(db, viewer, stories.iter().map(|s| s.storyteller_id), now),
-        texts_of(db, &story_ids),
-    )?;
+    let tellers = tellers_of(db, viewer, stories.iter().map(|s| s.storyteller_id), now).await?;
+    let mut texts = texts_of(db, &story_ids).await?;
 
     let out = stories
         .into_iter()
