@@ -624,19 +624,50 @@ async fn translations_are_signed_off_and_published_together_with_protective_defa
     );
 }
 
+/// A contributor's draft, "Whose words", and two editors to write and approve it.
+struct WhoseWords {
+    app: TestApp,
+    writer: api::auth::Principal,
+    editor: api::auth::Principal,
+    other: api::auth::Principal,
+    story: entity::story::Model,
+}
+
+impl WhoseWords {
+    async fn start() -> Self {
+        use crate::fixtures::{self, Person};
+
+        let app = spawn_app().await;
+        let (db, keys) = (&app.db, &app.state.crypto);
+        let writer = fixtures::staff(db, "writer@example.org", Role::Contributor).await;
+        let editor = fixtures::staff(db, "editor@example.org", Role::Editor).await;
+        let other = fixtures::staff(db, "other@example.org", Role::Editor).await;
+        let teller = fixtures::storyteller(db, keys, &writer, Person::Adult, "Legal Name").await;
+        let story = fixtures::draft(db, &writer, teller.id, "Whose words").await;
+        Self {
+            app,
+            writer,
+            editor,
+            other,
+            story,
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_editor_who_wrote_any_unpublished_revision_cannot_approve_it() {
     use api::stories::{self, Text, workflow};
 
-    use crate::fixtures::{self, Person};
+    use crate::fixtures;
 
-    let app = spawn_app().await;
-    let (db, keys) = (&app.db, &app.state.crypto);
-    let writer = fixtures::staff(db, "writer@example.org", Role::Contributor).await;
-    let editor = fixtures::staff(db, "editor@example.org", Role::Editor).await;
-    let other = fixtures::staff(db, "other@example.org", Role::Editor).await;
-    let teller = fixtures::storyteller(db, keys, &writer, Person::Adult, "Legal Name").await;
-    let story = fixtures::draft(db, &writer, teller.id, "Whose words").await;
+    let WhoseWords {
+        app,
+        writer,
+        editor,
+        other,
+        story,
+    } = WhoseWords::start().await;
+    let db = &app.db;
     let text = |body: &str| Text {
         title: "Whose words".into(),
         summary: String::new(),
@@ -684,6 +715,89 @@ async fn an_editor_who_wrote_any_unpublished_revision_cannot_approve_it() {
     workflow::approve(db, &other, true, story.id, None, api::clock::now())
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn an_editor_may_approve_a_new_draft_around_their_own_text_once_another_approved_it() {
+    use api::stories::{self, Text, workflow};
+    use entity::story::State;
+
+    use crate::fixtures;
+
+    let WhoseWords {
+        app,
+        writer,
+        editor,
+        other,
+        story,
+    } = WhoseWords::start().await;
+    let db = &app.db;
+    let text = |title: &str| Text {
+        title: title.into(),
+        summary: String::new(),
+        body: "The story.".into(),
+    };
+    let now = api::clock::now;
+
+    // The editor's English text goes live on another editor's approval.
+    let (story, _) = stories::save_revision(
+        db,
+        &editor,
+        story.id,
+        story.version,
+        "en",
+        text("The editor's words"),
+        None,
+        now(),
+    )
+    .await
+    .unwrap();
+    let story = workflow::submit(db, &writer, story.id, None, now())
+        .await
+        .unwrap();
+    fixtures::sign_off(db, &writer, &story).await;
+    workflow::approve(db, &other, true, story.id, None, now())
+        .await
+        .unwrap();
+    let story = workflow::publish(db, &other, story.id, None, None, now())
+        .await
+        .unwrap();
+
+    // The writer adds a translation: the new draft's words are the writer's
+    // alone, so the editor may approve it, though the English text stays theirs.
+    let (story, arabic) = stories::save_revision(
+        db,
+        &writer,
+        story.id,
+        story.version,
+        "ar",
+        text("كلمات من"),
+        None,
+        now(),
+    )
+    .await
+    .unwrap();
+    workflow::submit(db, &writer, story.id, None, now())
+        .await
+        .unwrap();
+    api::stories::review::record_storyteller_review(
+        db,
+        &writer,
+        arabic.id,
+        entity::storyteller_review::Method::InPerson,
+        now(),
+        None,
+        now(),
+    )
+    .await
+    .unwrap();
+    workflow::approve(db, &editor, true, story.id, None, now())
+        .await
+        .expect("the editor's own text was approved by someone else already");
+    let story = workflow::publish(db, &editor, story.id, None, None, now())
+        .await
+        .unwrap();
+    assert_eq!(story.state, State::Published);
 }
 
 #[tokio::test]
