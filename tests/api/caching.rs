@@ -50,6 +50,14 @@ impl Answer {
         self.header("etag").expect("an ETag")
     }
 
+    /// The first error's `extensions.code`, as a string (empty when there is none).
+    fn error_code(&self) -> String {
+        self.json()["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// The `max-age` of `Cache-Control: private, max-age=N`.
     fn max_age(&self) -> u64 {
         let value = self.header("cache-control").expect("Cache-Control");
@@ -410,10 +418,7 @@ async fn apq_refuses_a_wrong_hash_a_wrong_version_and_never_registers_a_mutation
         .key(&key)
         .send()
         .await;
-    assert_eq!(
-        res.json()["errors"][0]["extensions"]["code"],
-        "PERSISTED_QUERY_NOT_FOUND"
-    );
+    assert_eq!(res.error_code(), "PERSISTED_QUERY_NOT_FOUND");
 
     let version_two = json!({ "persistedQuery": { "version": 2, "sha256Hash": sha256(query) } });
     let res = w
@@ -439,10 +444,7 @@ async fn apq_refuses_a_wrong_hash_a_wrong_version_and_never_registers_a_mutation
         .send()
         .await;
     assert_eq!(res.status, 405);
-    assert_eq!(
-        res.json()["errors"][0]["extensions"]["code"],
-        "BAD_USER_INPUT"
-    );
+    assert_eq!(res.error_code(), "BAD_USER_INPUT");
     // By POST it runs (here: refused for want of a session), and is still not
     // registered: a hash never stands for a mutation.
     let res = Call::post(&w.app)
@@ -450,15 +452,9 @@ async fn apq_refuses_a_wrong_hash_a_wrong_version_and_never_registers_a_mutation
         .hash(&sha256(mutation))
         .send()
         .await;
-    assert_eq!(
-        res.json()["errors"][0]["extensions"]["code"],
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(res.error_code(), "UNAUTHENTICATED");
     let res = Call::post(&w.app).hash(&sha256(mutation)).send().await;
-    assert_eq!(
-        res.json()["errors"][0]["extensions"]["code"],
-        "PERSISTED_QUERY_NOT_FOUND"
-    );
+    assert_eq!(res.error_code(), "PERSISTED_QUERY_NOT_FOUND");
 }
 
 // ---- ETag, 304, Cache-Control, Vary ------------------------------------------
@@ -710,10 +706,7 @@ async fn a_revoked_key_is_refused_even_though_its_answer_is_cached() {
         .expect("revoked");
     let before = w.hits();
     let res = Call::get(&w.app).query(LIST).key(&key).send().await;
-    assert_eq!(
-        res.json()["errors"][0]["extensions"]["code"],
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(res.error_code(), "UNAUTHENTICATED");
     assert!(res.json()["data"].is_null());
     assert_eq!(res.header("cache-control"), Some("no-store"));
     assert_eq!(w.hits(), before);
@@ -743,10 +736,7 @@ async fn a_known_key_costs_no_lookup_and_a_change_to_it_anywhere_applies_on_its_
         .await
         .expect("expired in the database");
     let res = Call::get(&w.app).query(LIST).key(&key).send().await;
-    assert_eq!(
-        res.json()["errors"][0]["extensions"]["code"],
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(res.error_code(), "UNAUTHENTICATED");
 }
 
 #[tokio::test]
@@ -763,10 +753,7 @@ async fn a_key_revoked_through_one_node_is_refused_by_another_that_knows_it() {
         .await
         .expect("revoked");
     let res = list().await;
-    assert_eq!(
-        res.json()["errors"][0]["extensions"]["code"],
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(res.error_code(), "UNAUTHENTICATED");
     assert!(res.json()["data"].is_null());
 }
 
@@ -841,10 +828,7 @@ async fn different_keys_never_share_an_entry() {
     w.list(&harbour_key_two, false).await;
     // And the public (when allowed) is its own caller too.
     let res = Call::get(&w.app).query(LIST).send().await;
-    assert_eq!(
-        res.json()["errors"][0]["extensions"]["code"],
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(res.error_code(), "UNAUTHENTICATED");
 }
 
 #[tokio::test]
