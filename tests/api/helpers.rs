@@ -211,6 +211,18 @@ pub struct GqlResponse {
 }
 
 impl GqlResponse {
+    /// Reads an answer whose body is JSON.
+    pub async fn read(res: reqwest::Response) -> Self {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.json().await.expect("JSON response");
+        GqlResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// `data`, asserting there were no errors.
     pub fn data(&self) -> &Value {
         assert!(
@@ -283,15 +295,7 @@ impl TestApp {
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
-        let res = req.send().await.expect("request sent");
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let body = res.json().await.expect("JSON response");
-        GqlResponse {
-            status,
-            headers,
-            body,
-        }
+        GqlResponse::read(req.send().await.expect("request sent")).await
     }
 
     /// Creates an account directly through the service, with [`PASSWORD`].

@@ -65,15 +65,7 @@ async fn send(app: &TestApp, headers: &[(&str, &str)], form: Form) -> GqlRespons
     for (name, value) in headers {
         req = req.header(*name, *value);
     }
-    let res = req.send().await.expect("request sent");
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let body = res.json().await.expect("JSON response");
-    GqlResponse {
-        status,
-        headers,
-        body,
-    }
+    GqlResponse::read(req.send().await.expect("request sent")).await
 }
 
 async fn upload(

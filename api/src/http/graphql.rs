@@ -1,6 +1,8 @@
 //! `/graphql`: parse the request, resolve the caller, execute, give every error a code.
 //!
-//! Bodies are JSON, or multipart uploads (see [`super::upload`]). Queries may come
+//! Bodies are JSON (a POST must say so in its `Content-Type`), or multipart uploads
+//! (see [`super::upload`]); answers take the media type the client prefers
+//! ([`super::media_type`]). Queries may come
 //! as persisted-query hashes (Apollo's APQ, [`crate::consumers::apq`]); consumer
 //! answers are reused while exact ([`crate::consumers::response_cache`]) and
 //! carry HTTP caching headers on `GET` ([`super::cache`]).
@@ -16,7 +18,7 @@ use poem::{
     web::{Data, Json},
 };
 
-use super::{RequestId, cache, compression, upload};
+use super::{RequestId, cache, compression, drain, media_type, upload};
 use crate::{
     auth::{Principal, sessions},
     clock,
@@ -186,7 +188,11 @@ pub async fn handle(
     };
     // A staff member's answer is theirs alone, and errors are not worth keeping.
     if is_staff || !response.errors.is_empty() || mutates {
-        return cache::no_store(body);
+        let mut http = cache::no_store(body);
+        if media_type::is_request_error(&response) {
+            media_type::mark_request_error(&mut http, &response.errors);
+        }
+        return http;
     }
     let Some((high_water, now)) = mark else {
         return answer(req, &state, body, false, None);
@@ -354,50 +360,68 @@ async fn read_request(req: &Request, body: Body, config: &Config) -> Result<GqlR
         return read_query_string(req).map_err(|e| bad(format!("malformed GraphQL request: {e}")));
     }
 
+    // A request refused before its body is read lets the client finish sending
+    // what it was allowed to send, so it reads the refusal (see `drain`).
     if upload::is_multipart(req) {
-        // Before a byte of the body is read.
-        upload::guard(req)?;
-        return upload::read(req, body, config).await;
+        return match upload::admit(req, config) {
+            Ok(boundary) => upload::read(req, body, config, boundary).await,
+            Err(refused) => {
+                drain::discard(req, body, upload::max_body(config)).await;
+                Err(refused)
+            }
+        };
     }
-
     let limit = config.graphql.max_body_bytes;
-    let content_type = req
-        .header(header::CONTENT_TYPE)
-        .unwrap_or("application/json");
-    if !content_type.starts_with("application/json")
-        && !content_type.starts_with("application/graphql-response+json")
-    {
-        return Err((
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_USER_INPUT",
-            "send the request as application/json, or multipart/form-data for uploads".into(),
-        ));
-    }
-    let too_large = || {
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            format!("the request body is larger than {limit} bytes"),
-        )
-    };
-    // A declared length over the limit is refused before a byte is read; otherwise
-    // reading stops as soon as the limit is passed, so nothing larger is buffered.
-    if req
-        .header(header::CONTENT_LENGTH)
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > limit as u64)
-    {
-        return Err(too_large());
+    if let Err(refused) = admit_json(req, limit) {
+        drain::discard(req, body, limit as u64).await;
+        return Err(refused);
     }
     let bytes = body
         .into_bytes_limit(limit)
         .await
-        .map_err(|_| too_large())?;
+        .map_err(|_| too_large(limit))?;
     let batch: BatchRequest = serde_json::from_slice(&bytes)
         .map_err(|e| bad(format!("malformed GraphQL request: {e}")))?;
     batch.into_single().map_err(|_| {
         bad("batched requests are not supported; send one operation per request".into())
     })
+}
+
+/// What can be checked of a JSON POST before its body is read: a JSON content
+/// type (a body without one is not taken for JSON) and a declared length within
+/// `limit`. Reading then stops as soon as the limit is passed, so nothing larger
+/// is buffered.
+fn admit_json(req: &Request, limit: usize) -> Result<(), Refusal> {
+    let essence = req
+        .header(header::CONTENT_TYPE)
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if !matches!(
+        essence.as_deref(),
+        Some("application/json" | media_type::GRAPHQL_RESPONSE)
+    ) {
+        return Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as application/json, or multipart/form-data for uploads".into(),
+        ));
+    }
+    if req
+        .header(header::CONTENT_LENGTH)
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > limit as u64)
+    {
+        return Err(too_large(limit));
+    }
+    Ok(())
+}
+
+fn too_large(limit: usize) -> Refusal {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        format!("the request body is larger than {limit} bytes"),
+    )
 }
 
 /// A GET request's parameters, as GraphQL over HTTP names them (`operationName`;
@@ -549,6 +573,7 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>, request_id:
     finalize_errors(&mut response, request_id);
     let mut http = Json(&response).into_response();
     http.set_status(status);
+    media_type::mark_request_error(&mut http, &response.errors);
     http.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),

@@ -5,17 +5,20 @@
 //! media links), `/uploads/{id}` (the one-time URL for large uploads on local disk),
 //! `/healthz` and `/readyz`. Every
 //! request gets a request id (echoed in `x-request-id`) and a tracing span carrying it.
-//! `/graphql` also answers CORS (`cors`), gzips large answers (`compression`) and
-//! rate-limits API keys (`throttle`).
+//! `/graphql` also answers in the media type the client prefers (`media_type`),
+//! answers CORS (`cors`), gzips large answers (`compression`) and rate-limits API
+//! keys (`throttle`).
 
 mod admin;
 mod cache;
 mod compression;
 mod cors;
 mod direct_upload;
+mod drain;
 mod graphql;
 mod health;
 mod media;
+mod media_type;
 mod request_id;
 mod throttle;
 mod upload;
@@ -36,6 +39,7 @@ pub fn routes(state: AppState, schema: ChorusSchema) -> impl Endpoint + 'static 
             "/graphql",
             get(graphql::handle)
                 .post(graphql::handle)
+                .around(media_type::negotiate)
                 .around(compression::gzip)
                 .around(cors::apply),
         )

@@ -43,6 +43,7 @@ pub fn refuse_if_limited(
     finalize_errors(&mut body, request_id);
     let mut http = Json(&body).into_response();
     http.set_status(StatusCode::TOO_MANY_REQUESTS);
+    super::media_type::mark_request_error(&mut http, &body.errors);
     let headers = http.headers_mut();
     headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

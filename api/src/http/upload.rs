@@ -9,7 +9,9 @@
 //! `CHORUS_MEDIA_MAX_FILES` files plus `operations` and `map`, or more bytes than
 //! those files could need, ends the read at once. Files go to temp files, never
 //! into memory whole. Either refusal is `PAYLOAD_TOO_LARGE` (HTTP 413), before any
-//! resolver runs, so nothing is stored.
+//! resolver runs, so nothing is stored. A request refused before its body is read
+//! ([`admit`]) still has its body read and thrown away ([`super::drain`]), so the
+//! client reads the refusal rather than a broken pipe.
 
 use std::{
     io,
@@ -47,7 +49,7 @@ pub(super) fn is_multipart(req: &Request) -> bool {
 
 /// Refuses, before the body is read, a multipart request a browser could have sent
 /// cross-site (no token, no preflight header) or one made with an API key.
-pub(super) fn guard(req: &Request) -> Result<(), Refusal> {
+fn guard(req: &Request) -> Result<(), Refusal> {
     let forbidden = |message: &str| (StatusCode::FORBIDDEN, "FORBIDDEN", message.to_owned());
     if req.header("x-api-key").is_some() {
         return Err(forbidden(
@@ -64,26 +66,19 @@ pub(super) fn guard(req: &Request) -> Result<(), Refusal> {
     }
 }
 
-/// Reads a multipart GraphQL request within the upload limits of `config`.
-pub(super) async fn read(
-    req: &Request,
-    body: Body,
-    config: &Config,
-) -> Result<GqlRequest, Refusal> {
-    let max_file = config.media_max_upload_bytes;
-    let max_files = config.media_max_files as usize;
-    // Room for every file at its largest, plus `operations` and `map`.
-    let max_body = max_file
-        .saturating_mul(max_files as u64)
-        .saturating_add(config.graphql.max_body_bytes as u64);
-    let too_large = |message: String| (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", message);
-    let too_many = || too_large(format!("send at most {max_files} files per request"));
-    let file_too_large = || {
-        too_large(format!(
-            "a file is larger than {max_file} bytes, the largest accepted here"
-        ))
-    };
+/// The most bytes a multipart request may hold: every file at its largest, plus
+/// `operations` and `map`.
+pub(super) fn max_body(config: &Config) -> u64 {
+    config
+        .media_max_upload_bytes
+        .saturating_mul(u64::from(config.media_max_files))
+        .saturating_add(config.graphql.max_body_bytes as u64)
+}
 
+/// What can be checked before the body is read: who sends it ([`guard`]), its
+/// boundary and its declared length. Returns the boundary.
+pub(super) fn admit<'r>(req: &'r Request, config: &Config) -> Result<&'r str, Refusal> {
+    guard(req)?;
     let content_type = req.header(header::CONTENT_TYPE).unwrap_or_default();
     let boundary = boundary(content_type).ok_or_else(|| {
         (
@@ -92,6 +87,7 @@ pub(super) async fn read(
             "multipart requests need a boundary in their Content-Type".into(),
         )
     })?;
+    let max_body = max_body(config);
     if req
         .header(header::CONTENT_LENGTH)
         .and_then(|v| v.parse::<u64>().ok())
@@ -101,6 +97,31 @@ pub(super) async fn read(
             "the request body is larger than {max_body} bytes"
         )));
     }
+    Ok(boundary)
+}
+
+fn too_large(message: String) -> Refusal {
+    (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", message)
+}
+
+/// Reads the body of a multipart GraphQL request [`admit`]ted with `boundary`,
+/// within the upload limits of `config`.
+pub(super) async fn read(
+    req: &Request,
+    body: Body,
+    config: &Config,
+    boundary: &str,
+) -> Result<GqlRequest, Refusal> {
+    let max_file = config.media_max_upload_bytes;
+    let max_files = config.media_max_files as usize;
+    let max_body = max_body(config);
+    let too_many = || too_large(format!("send at most {max_files} files per request"));
+    let file_too_large = || {
+        too_large(format!(
+            "a file is larger than {max_file} bytes, the largest accepted here"
+        ))
+    };
+    let content_type = req.header(header::CONTENT_TYPE).unwrap_or_default();
 
     let verdict = Arc::new(AtomicU8::new(WITHIN));
     let metered = Metered {
