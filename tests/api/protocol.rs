@@ -120,8 +120,19 @@ async fn request_errors_are_400_without_data_in_graphql_response_json() {
         ("parse", json!({ "query": "{" })),
         ("validation", json!({ "query": "{ noSuchField }" })),
         (
-            "variable coercion",
+            "unused variable",
             json!({ "query": "query($id: ID!) { __typename }", "variables": { "id": null } }),
+        ),
+        (
+            "variable coercion",
+            json!({
+                "query": "query($n: Int!) { stories(first: $n) { totalCount } }",
+                "variables": { "n": "many" },
+            }),
+        ),
+        (
+            "missing variable",
+            json!({ "query": "query($n: Int!) { stories(first: $n) { totalCount } }" }),
         ),
         (
             "no operation",
