@@ -114,6 +114,38 @@ async fn graphql_response_json_is_answered_in_that_media_type() {
 }
 
 #[tokio::test]
+async fn cached_answers_are_sent_in_either_media_type() {
+    let app = spawn_app_with(&[("CHORUS_PUBLIC_READS", "true")]).await;
+    let url = app.url("/graphql?query=%7B%20tags%20%7B%20edges%20%7B%20cursor%20%7D%20%7D%20%7D");
+    let get = |accept: &'static str, etag: Option<String>| {
+        let mut req = app.client.get(&url).header("accept", accept);
+        if let Some(etag) = etag {
+            req = req.header("if-none-match", etag);
+        }
+        req.send()
+    };
+    // The first answer is made and kept, the second comes from the cache.
+    let mut etags = Vec::new();
+    for accept in [GRAPHQL_RESPONSE, GRAPHQL_RESPONSE, "application/json"] {
+        let res = GqlResponse::read(get(accept, None).await.expect("request sent")).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        let wanted = if accept == GRAPHQL_RESPONSE {
+            GRAPHQL_RESPONSE
+        } else {
+            "application/json"
+        };
+        assert!(content_type(&res).starts_with(wanted), "{:?}", res.headers);
+        assert!(res.data()["tags"]["edges"].is_array());
+        etags.push(res.headers["etag"].to_str().unwrap().to_owned());
+    }
+    assert!(etags.windows(2).all(|w| w[0] == w[1]), "{etags:?}");
+    let res = get(GRAPHQL_RESPONSE, Some(etags[0].clone()))
+        .await
+        .expect("request sent");
+    assert_eq!(res.status(), 304);
+}
+
+#[tokio::test]
 async fn request_errors_are_400_without_data_in_graphql_response_json() {
     let app = spawn_app().await;
     let request_errors = [
