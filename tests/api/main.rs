@@ -1,6 +1,7 @@
 //! Integration tests: the real server over real HTTP, on SQLite by default and on
 //! PostgreSQL when `CHORUS_TEST_POSTGRES_URL` is set. One binary, so it links once.
 
+mod accounts;
 mod admin;
 mod auth;
 mod bench_seed;
@@ -16,6 +17,7 @@ mod fixtures;
 mod health;
 mod helpers;
 mod journey;
+mod login_limits;
 mod large_uploads;
 mod lifecycle;
 mod manners;
