@@ -387,10 +387,7 @@ async fn user(config: Config, command: UserCommand) -> Result<(), Failure> {
                 role_name(role),
                 invitation.expires_at.to_rfc3339()
             );
-            println!(
-                "{}",
-                accounts::invite_url(&base, &invitation.token)
-            );
+            println!("{}", accounts::invite_url(&base, &invitation.token));
         }
         UserCommand::SetRole { email, role } => {
             let user = find_user(&conn, &email).await?;
@@ -404,7 +401,10 @@ async fn user(config: Config, command: UserCommand) -> Result<(), Failure> {
             let user = accounts::disable(&conn, By::Cli, user.id, now)
                 .await
                 .map_err(usage)?;
-            println!("disabled {}; every session of the account has ended", user.email);
+            println!(
+                "disabled {}; every session of the account has ended",
+                user.email
+            );
         }
         UserCommand::Enable { email } => {
             let user = find_user(&conn, &email).await?;

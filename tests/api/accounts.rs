@@ -225,8 +225,12 @@ async fn an_invited_user_sets_a_password_with_a_one_time_link_and_signs_in() {
     let accept = |token: String, password: &'static str| {
         let app = &app;
         async move {
-            app.gql(None, ACCEPT, json!({ "token": token, "password": password }))
-                .await
+            app.gql(
+                None,
+                ACCEPT,
+                json!({ "token": token, "password": password }),
+            )
+            .await
         }
     };
     assert_eq!(
@@ -237,7 +241,10 @@ async fn an_invited_user_sets_a_password_with_a_one_time_link_and_signs_in() {
     let res = accept(token.clone(), NEW_PASSWORD).await;
     assert_eq!(res.data()["acceptInvite"]["pendingInvite"], false);
     let session = sign_in(&app, "new@example.org", NEW_PASSWORD).await;
-    assert_eq!(me(&app, &session.access).await.data()["me"]["role"], "EDITOR");
+    assert_eq!(
+        me(&app, &session.access).await.data()["me"]["role"],
+        "EDITOR"
+    );
 
     // The link is spent.
     assert_eq!(
@@ -316,7 +323,10 @@ async fn an_invitation_link_expires_and_a_new_invitation_replaces_the_old_link()
     assert_eq!(accept(first.token).await.code(), "NOT_FOUND", "replaced");
     accept(second.token).await.data();
     let session = sign_in(&app, "late@example.org", NEW_PASSWORD).await;
-    assert_eq!(me(&app, &session.access).await.data()["me"]["role"], "EDITOR");
+    assert_eq!(
+        me(&app, &session.access).await.data()["me"]["role"],
+        "EDITOR"
+    );
 }
 
 #[tokio::test]
@@ -538,7 +548,13 @@ async fn the_command_line_invites_disables_enables_changes_roles_and_ends_sessio
     app.create_user("admin@example.org", Role::Admin).await;
     let out = cli(
         &app,
-        &["set-role", "--email", "admin@example.org", "--role", "EDITOR"],
+        &[
+            "set-role",
+            "--email",
+            "admin@example.org",
+            "--role",
+            "EDITOR",
+        ],
         "",
     );
     assert_eq!(out.status.code(), Some(2));

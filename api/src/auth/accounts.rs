@@ -36,9 +36,9 @@ impl By<'_> {
     /// The audit actor, if the caller may manage accounts; `Forbidden` otherwise.
     fn authorise(self) -> Result<Actor> {
         match self {
-            By::Staff(principal) => Ok(Actor::User(
-                principal.require_role(&[Role::Admin])?.user_id,
-            )),
+            By::Staff(principal) => {
+                Ok(Actor::User(principal.require_role(&[Role::Admin])?.user_id))
+            }
             By::Cli => Ok(Actor::Cli),
         }
     }
@@ -115,7 +115,10 @@ pub async fn invite(
             .await?
         }
     };
-    let token = format!("chorus_inv_{}", URL_SAFE_NO_PAD.encode(super::random_bytes(32)));
+    let token = format!(
+        "chorus_inv_{}",
+        URL_SAFE_NO_PAD.encode(super::random_bytes(32))
+    );
     let expires_at =
         now + chrono::Duration::from_std(ttl).unwrap_or_else(|_| chrono::Duration::hours(72));
     user_invite::ActiveModel {
@@ -348,7 +351,11 @@ async fn keep_an_admin(db: &impl ConnectionTrait, user: &user::Model, what: &str
     Ok(())
 }
 
-async fn retire_invites(db: &impl ConnectionTrait, user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+async fn retire_invites(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
     user_invite::Entity::update_many()
         .col_expr(user_invite::Column::UsedAt, Expr::value(now))
         .filter(user_invite::Column::UserId.eq(user_id))
@@ -360,11 +367,15 @@ async fn retire_invites(db: &impl ConnectionTrait, user_id: Uuid, now: DateTime<
 
 fn clean_display_name(name: &str) -> Result<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_DISPLAY_NAME || name.chars().any(char::is_control)
+    if name.is_empty()
+        || name.chars().count() > MAX_DISPLAY_NAME
+        || name.chars().any(char::is_control)
     {
         return Err(Error::invalid(
             "displayName",
-            format!("a display name has 1 to {MAX_DISPLAY_NAME} characters and no control characters"),
+            format!(
+                "a display name has 1 to {MAX_DISPLAY_NAME} characters and no control characters"
+            ),
         ));
     }
     Ok(name.to_owned())
