@@ -32,6 +32,8 @@
     'mutation Refresh($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { ' +
     SESSION_FIELDS + ' } }';
   var LOGOUT_MUTATION = 'mutation { logout }';
+  var ACCEPT_INVITE_MUTATION =
+    'mutation AcceptInvite($token: String!, $password: String!) { acceptInvite(token: $token, password: $password) { email } }';
 
   var DEFAULT_QUERY = [
     '# Chorus admin: GraphiQL, signed in as you.',
@@ -264,6 +266,65 @@
     email.focus();
   }
 
+  /* ---------------------------------------------------- invitation (#invite=) */
+
+  function showAcceptInvite(token) {
+    unmountGraphiQL();
+    app.textContent = '';
+
+    var password = el('input', {
+      id: 'invite-password', name: 'password', type: 'password',
+      autocomplete: 'new-password', required: '', minlength: '12'
+    });
+    var again = el('input', {
+      id: 'invite-again', name: 'again', type: 'password',
+      autocomplete: 'new-password', required: ''
+    });
+    var submit = el('button', { type: 'submit', text: 'Set password' });
+    var error = el('p', { id: 'invite-error', class: 'login-error', role: 'alert' });
+    var form = el('form', { class: 'login-form', 'aria-labelledby': 'invite-title', novalidate: '' }, [
+      el('h1', { id: 'invite-title', text: 'Welcome to Chorus' }),
+      el('p', { class: 'login-intro', text: 'Choose a password of at least 12 characters. This link works once.' }),
+      el('label', { for: 'invite-password', text: 'Password' }),
+      password,
+      el('label', { for: 'invite-again', text: 'Repeat password' }),
+      again,
+      submit,
+      error
+    ]);
+
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (password.value !== again.value) {
+        error.textContent = 'The passwords do not match.';
+        again.focus();
+        return;
+      }
+      error.textContent = '';
+      submit.disabled = true;
+      postGraphQL({
+        query: ACCEPT_INVITE_MUTATION,
+        operationName: 'AcceptInvite',
+        variables: { token: token, password: password.value }
+      }).then(function (result) {
+        var accepted = result && result.data && result.data.acceptInvite;
+        if (accepted && !(result.errors && result.errors.length)) {
+          showLogin('Your password is set. Sign in as ' + accepted.email + '.');
+          return;
+        }
+        submit.disabled = false;
+        var first = result && result.errors && result.errors[0];
+        error.textContent = (first && first.message) || 'The password could not be set.';
+      }, function () {
+        submit.disabled = false;
+        error.textContent = 'Could not reach the server. Check your connection and try again.';
+      });
+    });
+
+    app.appendChild(el('main', { class: 'login' }, [form]));
+    password.focus();
+  }
+
   /* --------------------------------------------------------------- GraphiQL */
 
   var userLabel = null;
@@ -317,7 +378,12 @@
     return;
   }
 
+  var invite = /^#invite=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
   var existing = loadSession();
-  if (existing) showGraphiQL(existing);
+  if (invite) {
+    // Out of the address bar (and the history) before anything else runs.
+    history.replaceState(null, '', window.location.pathname);
+    showAcceptInvite(invite[1]);
+  } else if (existing) showGraphiQL(existing);
   else showLogin('');
 })();

@@ -14,7 +14,12 @@ use clap::{Parser, Subcommand};
 use crate::{
     Application,
     app::shutdown_signal,
-    auth::{principal::parse_role, users},
+    audit::Actor,
+    auth::{
+        accounts::{self, By},
+        principal::parse_role,
+        users,
+    },
     clock,
     config::Config,
     db, demo, graphql, telemetry,
@@ -88,11 +93,48 @@ enum UserCommand {
         #[arg(long, value_parser = parse_role_arg)]
         role: crate::auth::Role,
     },
-    /// Set a new password for an account, read from stdin or a prompt.
+    /// Set a new password for an account, read from stdin or a prompt; every
+    /// session of the account ends.
     SetPassword {
         #[arg(long)]
         email: String,
     },
+    /// Invite a staff member: print a one-time link to set their password.
+    Invite {
+        #[arg(long)]
+        email: String,
+        /// ADMIN, EDITOR or CONTRIBUTOR.
+        #[arg(long, value_parser = parse_role_arg)]
+        role: crate::auth::Role,
+        /// How colleagues see the person in the admin.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Change an account's role (the last enabled admin keeps theirs).
+    SetRole {
+        #[arg(long)]
+        email: String,
+        /// ADMIN, EDITOR or CONTRIBUTOR.
+        #[arg(long, value_parser = parse_role_arg)]
+        role: crate::auth::Role,
+    },
+    /// Disable an account and end its sessions (not the last enabled admin).
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// End every session of an account at once.
+    EndSessions {
+        #[arg(long)]
+        email: String,
+    },
+    /// List the staff accounts.
+    List,
 }
 
 fn parse_role_arg(value: &str) -> Result<crate::auth::Role, String> {
@@ -295,27 +337,119 @@ async fn bench_seed(config: Config, stories: usize) -> Result<(), Failure> {
 
 async fn user(config: Config, command: UserCommand) -> Result<(), Failure> {
     let conn = connect_and_migrate(&config).await?;
+    let usage = |e: crate::Error| match e {
+        crate::Error::Internal(_) => runtime(e),
+        other => Failure::Usage(other.to_string()),
+    };
+    let role_name = crate::auth::principal::role_name;
+    let now = clock::now();
     match command {
         UserCommand::Create { email, role } => {
             let password = read_password()?;
-            let user = users::create(&conn, &email, &password, role, clock::now())
+            let user = users::create(&conn, &email, &password, role, now)
                 .await
-                .map_err(|e| Failure::Usage(e.to_string()))?;
-            println!(
-                "created {} ({})",
-                user.email,
-                crate::auth::principal::role_name(user.role)
-            );
+                .map_err(usage)?;
+            println!("created {} ({})", user.email, role_name(user.role));
         }
         UserCommand::SetPassword { email } => {
             let password = read_password()?;
-            let user = users::set_password(&conn, &email, &password, clock::now())
+            let user = users::set_password(&conn, Actor::Cli, &email, &password, now)
                 .await
-                .map_err(|e| Failure::Usage(e.to_string()))?;
-            println!("password changed for {}", user.email);
+                .map_err(usage)?;
+            println!(
+                "password changed for {}; every session of the account has ended",
+                user.email
+            );
+        }
+        UserCommand::Invite {
+            email,
+            role,
+            display_name,
+        } => {
+            let invitation = accounts::invite(
+                &conn,
+                By::Cli,
+                &email,
+                role,
+                display_name.as_deref(),
+                config.auth.invite_ttl,
+                now,
+            )
+            .await
+            .map_err(usage)?;
+            let base = config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.bind));
+            println!(
+                "invited {} ({}); the link is shown only this once and works until {}:",
+                invitation.user.email,
+                role_name(role),
+                invitation.expires_at.to_rfc3339()
+            );
+            println!("{}", accounts::invite_url(&base, &invitation.token));
+        }
+        UserCommand::SetRole { email, role } => {
+            let user = find_user(&conn, &email).await?;
+            let user = accounts::set_role(&conn, By::Cli, user.id, role, now)
+                .await
+                .map_err(usage)?;
+            println!("{} is now {}", user.email, role_name(user.role));
+        }
+        UserCommand::Disable { email } => {
+            let user = find_user(&conn, &email).await?;
+            let user = accounts::disable(&conn, By::Cli, user.id, now)
+                .await
+                .map_err(usage)?;
+            println!(
+                "disabled {}; every session of the account has ended",
+                user.email
+            );
+        }
+        UserCommand::Enable { email } => {
+            let user = find_user(&conn, &email).await?;
+            let user = accounts::enable(&conn, By::Cli, user.id, now)
+                .await
+                .map_err(usage)?;
+            println!("enabled {}", user.email);
+        }
+        UserCommand::EndSessions { email } => {
+            let user = find_user(&conn, &email).await?;
+            let ended = accounts::end_sessions(&conn, By::Cli, user.id, now)
+                .await
+                .map_err(usage)?;
+            println!("ended {ended} session(s) of {}", user.email);
+        }
+        UserCommand::List => {
+            for user in users::all(&conn).await.map_err(runtime)? {
+                let state = if user.disabled_at.is_some() {
+                    "disabled"
+                } else if accounts::is_pending(&user) {
+                    "invited"
+                } else {
+                    "enabled"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    user.email,
+                    role_name(user.role),
+                    state,
+                    user.display_name.as_deref().unwrap_or("")
+                );
+            }
         }
     }
     Ok(())
+}
+
+async fn find_user(
+    conn: &sea_orm::DatabaseConnection,
+    email: &str,
+) -> Result<entity::user::Model, Failure> {
+    users::find_by_email(conn, email)
+        .await
+        .map_err(runtime)?
+        .ok_or_else(|| Failure::Usage(format!("no user with the email {email}")))
 }
 
 async fn rotate_keys(config: Config) -> Result<(), Failure> {

@@ -78,6 +78,8 @@ pub struct AuthConfig {
     pub login_max_failures_per_account: u32,
     pub login_max_failures_per_address: u32,
     pub trust_forwarded_for: bool,
+    /// How long an invitation link to set a first password stays valid.
+    pub invite_ttl: Duration,
 }
 
 /// Bounds on what one GraphQL request may ask for.
@@ -375,6 +377,7 @@ impl Config {
             login_max_failures_per_address: vars
                 .count("CHORUS_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")?,
             trust_forwarded_for: vars.bool("CHORUS_TRUST_FORWARDED_FOR", false)?,
+            invite_ttl: vars.duration("CHORUS_INVITE_TTL", "72h")?,
         };
         let graphql = GraphqlConfig {
             max_depth: vars.count("CHORUS_GRAPHQL_MAX_DEPTH", "15")? as usize,

@@ -37,6 +37,7 @@ pub mod storyteller_review;
 pub mod tag;
 pub mod takedown;
 pub mod user;
+pub mod user_invite;
 pub mod withdrawal_code;
 
 pub mod prelude {

@@ -11,6 +11,8 @@ pub struct Model {
     pub client_address: String,
     pub succeeded: bool,
     pub attempted_at: DateTimeUtc,
+    /// What was attempted (`staff_login`, `withdrawal_code`); each is counted apart.
+    pub purpose: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

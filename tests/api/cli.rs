@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::helpers::{PASSWORD, TestDatabase, spawn_app};
 
 /// The binary, run in an empty directory with no CHORUS_* variables inherited.
-fn chorus(dir: &std::path::Path) -> Command {
+pub(crate) fn chorus(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_chorus"));
     cmd.current_dir(dir);
     for (key, _) in std::env::vars() {

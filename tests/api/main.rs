@@ -1,6 +1,7 @@
 //! Integration tests: the real server over real HTTP, on SQLite by default and on
 //! PostgreSQL when `CHORUS_TEST_POSTGRES_URL` is set. One binary, so it links once.
 
+mod accounts;
 mod admin;
 mod auth;
 mod bench_seed;
@@ -18,6 +19,7 @@ mod helpers;
 mod journey;
 mod large_uploads;
 mod lifecycle;
+mod login_limits;
 mod manners;
 mod media;
 mod pagination;

@@ -5,6 +5,7 @@
 //! [`Principal`] once, in the HTTP layer; services take the principal and check
 //! roles through it, so a permission rule lives next to the work it guards.
 
+pub mod accounts;
 pub mod password;
 pub mod principal;
 pub mod rate_limit;

@@ -16,7 +16,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    Principal, password, principal::Staff, rate_limit, sha256_hex, tokens::TokenKeys, users,
+    Principal, password,
+    principal::Staff,
+    rate_limit::{self, Purpose},
+    sha256_hex,
+    tokens::TokenKeys,
+    users,
 };
 use crate::{
     config::AuthConfig,
@@ -53,7 +58,16 @@ pub async fn login(
     now: DateTime<Utc>,
 ) -> Result<SessionTokens> {
     let email_key = email.trim().to_lowercase();
-    rate_limit::check(db, config, &email_key, client_address, now).await?;
+    // Reserved before the hash is checked, so parallel guesses cannot overtake the count.
+    let attempt = rate_limit::reserve(
+        db,
+        Purpose::StaffLogin,
+        login_limits(config),
+        Some(&email_key),
+        client_address,
+        now,
+    )
+    .await?;
 
     let user = users::find_by_email(db, email).await?;
     let user = match user {
@@ -64,19 +78,33 @@ pub async fn login(
         {
             user
         }
-        Some(_) => {
-            rate_limit::record(db, &email_key, client_address, false, now).await?;
-            return Err(bad_credentials());
-        }
+        Some(_) => return Err(bad_credentials()),
         None => {
             password::verify_against_nothing(plain_password);
-            rate_limit::record(db, &email_key, client_address, false, now).await?;
             return Err(bad_credentials());
         }
     };
 
     let txn = crate::db::begin_write(db).await?;
-    rate_limit::record(&txn, &email_key, client_address, true, now).await?;
+    // Only while the password just checked is still the account's and the account
+    // is enabled: a password change or a disabling that commits first wins, and
+    // one that waits for this row sees the session this login adds and ends it.
+    let current = user::Entity::update_many()
+        .col_expr(user::Column::LastLoginAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user.id))
+        .filter(user::Column::PasswordHash.eq(user.password_hash.as_str()))
+        .filter(user::Column::DisabledAt.is_null())
+        .exec(&txn)
+        .await?;
+    if current.rows_affected != 1 {
+        txn.rollback().await?;
+        return Err(bad_credentials());
+    }
+    rate_limit::succeeded(&txn, attempt).await?;
+    let user = user::Model {
+        last_login_at: Some(now),
+        ..user
+    };
     let session_id = Uuid::now_v7();
     let refresh_expires_at = now + refresh_ttl(config);
     session::ActiveModel {
@@ -167,6 +195,27 @@ pub async fn revoke(
     Ok(())
 }
 
+/// Ends every live session of a user (a password change, a disabling, an
+/// admin's order); returns how many were live.
+pub async fn end_all(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let ended = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .col_expr(session::Column::RevokedReason, Expr::value(reason))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    if ended.rows_affected > 0 {
+        tracing::info!(%user_id, sessions = ended.rows_affected, reason, "sessions ended");
+    }
+    Ok(ended.rows_affected)
+}
+
 /// Resolves a bearer access token to the staff member behind it.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
@@ -250,6 +299,14 @@ async fn insert_refresh_token(
     .insert(db)
     .await?;
     Ok(token)
+}
+
+fn login_limits(config: &AuthConfig) -> rate_limit::Limits {
+    rate_limit::Limits {
+        window: config.login_window,
+        per_account: Some(config.login_max_failures_per_account),
+        per_address: config.login_max_failures_per_address,
+    }
 }
 
 fn refresh_ttl(config: &AuthConfig) -> chrono::Duration {

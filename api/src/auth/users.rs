@@ -1,12 +1,19 @@
 //! Staff accounts: creating them, finding them, changing their passwords.
+//! What admins do to other people's accounts lives in [`super::accounts`].
 
 use chrono::{DateTime, Utc};
 use entity::user;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use uuid::Uuid;
 
-use super::{Role, password};
-use crate::error::{Error, Result, is_unique_violation};
+use super::{Role, password, sessions};
+use crate::{
+    audit::{self, Actor},
+    error::{Error, Result, is_unique_violation},
+};
 
 /// Longest email address accepted (RFC 5321's path limit).
 const MAX_EMAIL_LEN: usize = 320;
@@ -48,6 +55,8 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         disabled_at: Set(None),
+        display_name: Set(None),
+        last_login_at: Set(None),
     }
     .insert(db)
     .await
@@ -76,21 +85,70 @@ pub async fn find_by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<us
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Sets a new password; `NotFound` if there is no such account.
+/// Sets a new password and ends every session of the account, so whoever knew
+/// the old one is signed out at once; `NotFound` if there is no such account.
 pub async fn set_password(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    actor: Actor,
     email: &str,
     plain_password: &str,
     now: DateTime<Utc>,
 ) -> Result<user::Model> {
     password::validate(plain_password)?;
-    let user = find_by_email(db, email)
+    let hash = password::hash(plain_password)?;
+    let txn = crate::db::begin_write(db).await?;
+    let user = find_by_email(&txn, email)
         .await?
         .ok_or_else(|| Error::NotFound("no user with this email".into()))?;
+    let user = store_password(&txn, user, hash, now).await?;
+    let ended = sessions::end_all(&txn, user.id, "password changed", now).await?;
+    audit::record(
+        &txn,
+        actor,
+        audit::Event::new("user.password_changed", "user", user.id)
+            .detail(serde_json::json!({ "sessionsEnded": ended })),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Stores an argon2 hash as the account's password.
+pub(super) async fn store_password(
+    db: &impl ConnectionTrait,
+    user: user::Model,
+    hash: String,
+    now: DateTime<Utc>,
+) -> Result<user::Model> {
     let mut active: user::ActiveModel = user.into();
-    active.password_hash = Set(password::hash(plain_password)?);
+    active.password_hash = Set(hash);
     active.updated_at = Set(now);
     Ok(active.update(db).await?)
+}
+
+/// The accounts with these ids (those that exist), in one query.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<user::Model>> {
+    let ids = crate::db::in_list(ids);
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}
+
+/// Every account, by email (for the command line; admins use `accounts::list`).
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<user::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Email)
+        .all(db)
+        .await?)
 }
 
 /// The number of staff accounts.

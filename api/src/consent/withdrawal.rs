@@ -1,7 +1,8 @@
 //! Personal withdrawal codes: withdrawing consent must be as easy as giving it,
 //! with no account. Each storyteller holds one code at a time, handed over when a
 //! consent is recorded; only its SHA-256 is stored (it is long and random, so a
-//! fast hash is enough). Wrong guesses are counted per client address.
+//! fast hash is enough). Wrong guesses are counted per client address, apart
+//! from staff logins; a valid code always works (see `withdraw_with_code`).
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -31,8 +32,6 @@ use crate::{
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// 25 symbols of 5 bits: 125 bits of entropy.
 const SYMBOLS: usize = 25;
-/// What rate limiting counts wrong codes under, beside the client address.
-const RATE_LIMIT_ACCOUNT: &str = "withdrawal-code";
 
 /// Issues a new code for the storyteller, retiring any earlier one; returns it
 /// (the only time it exists outside the person's hands).
@@ -67,7 +66,8 @@ pub async fn issue(
 
 /// Withdraws every current consent of the code's holder (no account needed). A
 /// wrong, replaced or used code changes nothing and says nothing about whether it
-/// ever existed; too many wrong codes from one address are `RATE_LIMITED`.
+/// ever existed; too many wrong codes from one address are `RATE_LIMITED`, but a
+/// valid code is honoured whatever the address did before.
 pub async fn withdraw_with_code(
     db: &DatabaseConnection,
     config: &Config,
@@ -75,27 +75,39 @@ pub async fn withdraw_with_code(
     client_address: &str,
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    let limits = crate::config::AuthConfig {
-        login_max_failures_per_address: config.consent.withdrawal_max_failures_per_address,
-        login_max_failures_per_account: u32::MAX,
-        ..config.auth.clone()
-    };
-    rate_limit::check(db, &limits, RATE_LIMIT_ACCOUNT, client_address, now).await?;
-    let refused = || Error::NotFound("this withdrawal code is not valid".into());
-    let Some(normalised) = normalise(code) else {
-        rate_limit::record(db, RATE_LIMIT_ACCOUNT, client_address, false, now).await?;
-        return Err(refused());
-    };
     let txn = crate::db::begin_write(db).await?;
-    let found = withdrawal_code::Entity::find()
-        .filter(withdrawal_code::Column::CodeHash.eq(hash(&normalised)))
-        .filter(withdrawal_code::Column::RetiredAt.is_null())
-        .one(&txn)
-        .await?;
+    let found = match normalise(code) {
+        Some(normalised) => {
+            withdrawal_code::Entity::find()
+                .filter(withdrawal_code::Column::CodeHash.eq(hash(&normalised)))
+                .filter(withdrawal_code::Column::RetiredAt.is_null())
+                .one(&txn)
+                .await?
+        }
+        None => None,
+    };
+    // A valid code is always honoured, even from an address that has used up its
+    // wrong guesses: at 125 bits, guessing one is hopeless whatever the limit, and a
+    // limit that blocked the right code would let anyone on a shared address (a
+    // centre's Wi-Fi) keep the storyteller from withdrawing. The limit decides
+    // what a wrong code is answered, counted race-free by `rate_limit::reserve`.
     let Some(found) = found else {
-        drop(txn);
-        rate_limit::record(db, RATE_LIMIT_ACCOUNT, client_address, false, now).await?;
-        return Err(refused());
+        txn.rollback().await?;
+        let limits = rate_limit::Limits {
+            window: config.auth.login_window,
+            per_account: None,
+            per_address: config.consent.withdrawal_max_failures_per_address,
+        };
+        rate_limit::reserve(
+            db,
+            rate_limit::Purpose::WithdrawalCode,
+            limits,
+            None,
+            client_address,
+            now,
+        )
+        .await?;
+        return Err(Error::NotFound("this withdrawal code is not valid".into()));
     };
     let current = current_usable(&txn, found.storyteller_id).await?;
     let decision = Decision {

@@ -5,12 +5,17 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
 use super::{
+    auth::User,
     connection::{connection, page_request},
     context::ContextExt,
     scalars::parse_id,
 };
-use crate::audit;
+use crate::{audit, auth::users};
 
 /// One recorded action.
 #[derive(SimpleObject)]
@@ -20,6 +25,8 @@ pub struct AuditEvent {
     /// `user`, `worker` or `cli`.
     pub actor: String,
     pub actor_id: Option<ID>,
+    /// The staff member who acted, when a person did (`actor` is `user`).
+    pub actor_user: Option<User>,
     /// E.g. `story.approved`, `storyteller.personal_data_read`.
     pub action: String,
     pub subject_type: String,
@@ -29,13 +36,19 @@ pub struct AuditEvent {
     pub detail: Json<serde_json::Value>,
 }
 
-impl From<entity::audit_event::Model> for AuditEvent {
-    fn from(e: entity::audit_event::Model) -> Self {
+impl AuditEvent {
+    /// The event, with its actor found among `users` (the page's actors).
+    fn new(e: entity::audit_event::Model, users: &HashMap<Uuid, entity::user::Model>) -> Self {
         Self {
             id: ID(e.id.to_string()),
             occurred_at: e.occurred_at,
             actor: e.actor,
             actor_id: e.actor_id.map(|id| ID(id.to_string())),
+            actor_user: e
+                .actor_id
+                .and_then(|id| users.get(&id))
+                .cloned()
+                .map(User::from),
             action: e.action,
             subject_type: e.subject_type,
             subject_id: e.subject_id.map(|id| ID(id.to_string())),
@@ -97,6 +110,14 @@ impl AuditQuery {
             page_request(first, after, last, before)?,
         )
         .await?;
-        Ok(connection(page, |e| e.id, AuditEvent::from))
+        // One query for every actor on the page, rather than one per event.
+        let actors = users::find_many(
+            &ctx.state().db,
+            page.items.iter().filter_map(|e| e.actor_id),
+        )
+        .await?;
+        let actors: HashMap<Uuid, entity::user::Model> =
+            actors.into_iter().map(|u| (u.id, u)).collect();
+        Ok(connection(page, |e| e.id, |e| AuditEvent::new(e, &actors)))
     }
 }

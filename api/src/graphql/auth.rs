@@ -32,22 +32,47 @@ impl From<auth::Role> for RoleGql {
 }
 
 /// A staff account.
-#[derive(SimpleObject)]
-pub struct User {
-    pub id: ID,
-    pub email: String,
-    pub role: RoleGql,
-    pub created_at: DateTime<Utc>,
+#[derive(Clone)]
+pub struct User(entity::user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    /// How colleagues see the person in the admin, if set.
+    async fn display_name(&self) -> Option<&str> {
+        self.0.display_name.as_deref()
+    }
+    async fn role(&self) -> RoleGql {
+        self.0.role.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// A disabled account cannot sign in, and its sessions have ended.
+    async fn disabled(&self) -> bool {
+        self.0.disabled_at.is_some()
+    }
+    /// Invited, and the invitation not yet accepted (no password set).
+    async fn pending_invite(&self) -> bool {
+        auth::accounts::is_pending(&self.0)
+    }
+    /// When the person last signed in. Shown to admins only (null for others).
+    async fn last_login_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        ctx.principal()
+            .require_role(&[auth::Role::Admin])
+            .ok()
+            .and(self.0.last_login_at)
+    }
 }
 
 impl From<entity::user::Model> for User {
     fn from(u: entity::user::Model) -> Self {
-        Self {
-            id: ID(u.id.to_string()),
-            email: u.email,
-            role: u.role.into(),
-            created_at: u.created_at,
-        }
+        Self(u)
     }
 }
 

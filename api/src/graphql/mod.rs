@@ -6,6 +6,7 @@
 //! Output types are separate from the storage entities so that no column becomes
 //! public by accident.
 
+mod accounts;
 mod audit;
 mod auth;
 mod campaigns;
@@ -39,6 +40,7 @@ pub struct Query(
     published::PublishedQuery,
     sync::SyncQuery,
     auth::AuthQuery,
+    accounts::AccountQuery,
     campaigns::CampaignQuery,
     storytellers::StorytellerQuery,
     stories::StoryQuery,
@@ -54,6 +56,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     auth::AuthMutation,
+    accounts::AccountMutation,
     campaigns::CampaignMutation,
     storytellers::StorytellerMutation,
     stories::StoryMutation,

@@ -1,0 +1,382 @@
+//! What admins do to staff accounts: invite, change a role, disable and enable,
+//! end sessions, list. Every action is audited, and each is open to an admin
+//! (over GraphQL) or to an operator at the command line ([`By::Cli`]).
+//!
+//! The archive never loses its last enabled admin: disabling or demoting one
+//! first locks every enabled admin's row (PostgreSQL `FOR UPDATE`; SQLite's
+//! write transaction holds the whole database), so two admins disabling each
+//! other at the same moment cannot both succeed.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use entity::{user, user_invite};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, Set, sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Principal, Role, password, principal::role_name, sessions, sha256_hex, users};
+use crate::{
+    audit::{self, Actor},
+    error::{Error, Result},
+};
+
+/// Who asks for an account change.
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    /// A request's caller; must be an admin.
+    Staff(&'a Principal),
+    /// An operator at the command line, who has the server's configuration already.
+    Cli,
+}
+
+impl By<'_> {
+    /// The audit actor, if the caller may manage accounts; `Forbidden` otherwise.
+    fn authorise(self) -> Result<Actor> {
+        match self {
+            By::Staff(principal) => {
+                Ok(Actor::User(principal.require_role(&[Role::Admin])?.user_id))
+            }
+            By::Cli => Ok(Actor::Cli),
+        }
+    }
+}
+
+/// A new invitation: the account and the one-time token (shown only this once).
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub user: user::Model,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The link an invitation token is opened with: the admin's page, which
+/// asks for the new password (the token stays in the fragment, never sent to a server log).
+pub fn invite_url(base_url: &str, token: &str) -> String {
+    format!("{}/admin#invite={token}", base_url.trim_end_matches('/'))
+}
+
+/// Longest display name accepted.
+const MAX_DISPLAY_NAME: usize = 200;
+
+/// Every staff account, by email. Admins only.
+pub async fn list(db: &impl ConnectionTrait, principal: &Principal) -> Result<Vec<user::Model>> {
+    principal.require_role(&[Role::Admin])?;
+    users::all(db).await
+}
+
+/// Invites a staff member: creates the account without a password and returns a
+/// one-time token to set one, valid for `ttl`. Inviting an address again whose
+/// invitation was never accepted replaces the earlier link; an account that has
+/// a password already is a `Conflict`.
+pub async fn invite(
+    db: &DatabaseConnection,
+    by: By<'_>,
+    email: &str,
+    role: Role,
+    display_name: Option<&str>,
+    ttl: std::time::Duration,
+    now: DateTime<Utc>,
+) -> Result<Invitation> {
+    let actor = by.authorise()?;
+    let email = users::normalize_email(email)?;
+    let display_name = display_name.map(clean_display_name).transpose()?;
+    let txn = crate::db::begin_write(db).await?;
+    let user = match users::find_by_email(&txn, &email).await? {
+        Some(existing) if !is_pending(&existing) => {
+            return Err(Error::Conflict(
+                "a user with this email already exists".into(),
+            ));
+        }
+        Some(pending) => {
+            retire_invites(&txn, pending.id, now).await?;
+            let mut active: user::ActiveModel = pending.into();
+            active.role = Set(role);
+            active.display_name = Set(display_name);
+            active.updated_at = Set(now);
+            active.update(&txn).await?
+        }
+        None => {
+            user::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                email: Set(email),
+                // No password yet: nothing verifies against an empty hash.
+                password_hash: Set(String::new()),
+                role: Set(role),
+                created_at: Set(now),
+                updated_at: Set(now),
+                disabled_at: Set(None),
+                display_name: Set(display_name),
+                last_login_at: Set(None),
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    let token = format!(
+        "chorus_inv_{}",
+        URL_SAFE_NO_PAD.encode(super::random_bytes(32))
+    );
+    let expires_at =
+        now + chrono::Duration::from_std(ttl).unwrap_or_else(|_| chrono::Duration::hours(72));
+    user_invite::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user.id),
+        token_hash: Set(sha256_hex(token.as_bytes())),
+        created_by: Set(match actor {
+            Actor::User(id) => Some(id),
+            _ => None,
+        }),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        audit::Event::new("user.invited", "user", user.id)
+            .detail(json!({ "role": role_name(role), "expiresAt": expires_at })),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Invitation {
+        user,
+        token,
+        expires_at,
+    })
+}
+
+/// Spends an invitation token to set the account's first password. A used,
+/// replaced, expired or unknown token is `NotFound`, and so is one for an
+/// account disabled since.
+pub async fn accept_invite(
+    db: &DatabaseConnection,
+    token: &str,
+    plain_password: &str,
+    now: DateTime<Utc>,
+) -> Result<user::Model> {
+    let refused = || Error::NotFound("this invitation link is not valid or has expired".into());
+    password::validate(plain_password)?;
+    let hash = password::hash(plain_password)?;
+    let txn = crate::db::begin_write(db).await?;
+    let Some((invite, Some(user))) = user_invite::Entity::find()
+        .filter(user_invite::Column::TokenHash.eq(sha256_hex(token.trim().as_bytes())))
+        .find_also_related(user::Entity)
+        .one(&txn)
+        .await?
+    else {
+        return Err(refused());
+    };
+    if invite.used_at.is_some() || invite.expires_at <= now || user.disabled_at.is_some() {
+        return Err(refused());
+    }
+    // Spend it only if nobody spent it first.
+    let spent = user_invite::Entity::update_many()
+        .col_expr(user_invite::Column::UsedAt, Expr::value(now))
+        .filter(user_invite::Column::Id.eq(invite.id))
+        .filter(user_invite::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(refused());
+    }
+    let user = users::store_password(&txn, user, hash, now).await?;
+    audit::record(
+        &txn,
+        Actor::User(user.id),
+        audit::Event::new("user.invite_accepted", "user", user.id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Changes a role; demoting the last enabled admin is a `Conflict`.
+pub async fn set_role(
+    db: &DatabaseConnection,
+    by: By<'_>,
+    user_id: Uuid,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<user::Model> {
+    let actor = by.authorise()?;
+    let txn = crate::db::begin_write(db).await?;
+    let user = find(&txn, user_id).await?;
+    if user.role == role {
+        return Ok(user);
+    }
+    if role != Role::Admin {
+        keep_an_admin(&txn, &user, "demote").await?;
+    }
+    let from = user.role;
+    let mut active: user::ActiveModel = user.into();
+    active.role = Set(role);
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        audit::Event::new("user.role_changed", "user", user.id)
+            .states(role_name(from), role_name(role)),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Disables an account and ends its sessions: it can no longer sign in, refresh
+/// or use a token it holds. Disabling the last enabled admin is a `Conflict`.
+pub async fn disable(
+    db: &DatabaseConnection,
+    by: By<'_>,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<user::Model> {
+    let actor = by.authorise()?;
+    let txn = crate::db::begin_write(db).await?;
+    let user = find(&txn, user_id).await?;
+    if user.disabled_at.is_some() {
+        return Ok(user);
+    }
+    keep_an_admin(&txn, &user, "disable").await?;
+    let mut active: user::ActiveModel = user.into();
+    active.disabled_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    let ended = sessions::end_all(&txn, user.id, "account disabled", now).await?;
+    audit::record(
+        &txn,
+        actor,
+        audit::Event::new("user.disabled", "user", user.id)
+            .states("ENABLED", "DISABLED")
+            .detail(json!({ "sessionsEnded": ended })),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Enables a disabled account again; its old sessions stay ended.
+pub async fn enable(
+    db: &DatabaseConnection,
+    by: By<'_>,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<user::Model> {
+    let actor = by.authorise()?;
+    let txn = crate::db::begin_write(db).await?;
+    let user = find(&txn, user_id).await?;
+    if user.disabled_at.is_none() {
+        return Ok(user);
+    }
+    let mut active: user::ActiveModel = user.into();
+    active.disabled_at = Set(None);
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        audit::Event::new("user.enabled", "user", user.id).states("DISABLED", "ENABLED"),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Ends every session of an account at once (a lost laptop); returns how many
+/// were live. The person can sign in again.
+pub async fn end_sessions(
+    db: &DatabaseConnection,
+    by: By<'_>,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let actor = by.authorise()?;
+    let txn = crate::db::begin_write(db).await?;
+    let user = find(&txn, user_id).await?;
+    let ended = sessions::end_all(&txn, user.id, "ended by an admin", now).await?;
+    audit::record(
+        &txn,
+        actor,
+        audit::Event::new("user.sessions_ended", "user", user.id)
+            .detail(json!({ "sessionsEnded": ended })),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ended)
+}
+
+/// True while the account waits for its invitation to be accepted.
+pub fn is_pending(user: &user::Model) -> bool {
+    user.password_hash.is_empty()
+}
+
+async fn find(db: &impl ConnectionTrait, user_id: Uuid) -> Result<user::Model> {
+    users::find_by_id(db, user_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("no user with this id".into()))
+}
+
+/// `Conflict` when `user` is the only enabled admin. Locks every enabled
+/// admin's row first, so a concurrent disabling or demotion waits and then
+/// counts what this one left.
+async fn keep_an_admin(db: &impl ConnectionTrait, user: &user::Model, what: &str) -> Result<()> {
+    if user.role != Role::Admin || user.disabled_at.is_some() {
+        return Ok(());
+    }
+    let admins: Vec<Uuid> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Role.eq(Role::Admin))
+        .filter(user::Column::DisabledAt.is_null())
+        .lock_exclusive()
+        .into_tuple()
+        .all(db)
+        .await?;
+    if admins.iter().all(|id| *id == user.id) {
+        return Err(Error::Conflict(format!(
+            "cannot {what} the last enabled admin; make another admin first"
+        )));
+    }
+    Ok(())
+}
+
+async fn retire_invites(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    user_invite::Entity::update_many()
+        .col_expr(user_invite::Column::UsedAt, Expr::value(now))
+        .filter(user_invite::Column::UserId.eq(user_id))
+        .filter(user_invite::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn clean_display_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_DISPLAY_NAME
+        || name.chars().any(char::is_control)
+    {
+        return Err(Error::invalid(
+            "displayName",
+            format!(
+                "a display name has 1 to {MAX_DISPLAY_NAME} characters and no control characters"
+            ),
+        ));
+    }
+    Ok(name.to_owned())
+}
