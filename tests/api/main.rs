@@ -27,6 +27,7 @@ mod s3_server;
 mod scheduling;
 mod search;
 mod statements;
+mod storable_input;
 mod storage;
 mod storytellers;
 mod sync;

@@ -22,6 +22,7 @@ mod partner_origins;
 mod published;
 mod rights;
 mod scalars;
+mod storable;
 mod stories;
 mod storytellers;
 mod sync;
@@ -75,6 +76,7 @@ pub fn build_schema(state: AppState, limits: &GraphqlConfig) -> ChorusSchema {
         .data(state)
         // Instead of `limit_depth`/`limit_complexity`, so the error states the cost.
         .extension(limits::QueryLimits::new(limits))
+        .extension(storable::StorableInput)
         .finish()
 }
 
