@@ -12,6 +12,7 @@ mod consent_props;
 mod consumers;
 mod contract;
 mod delivery;
+mod disclosure;
 mod fixtures;
 mod health;
 mod helpers;

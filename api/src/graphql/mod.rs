@@ -25,6 +25,7 @@ mod scalars;
 mod storable;
 mod stories;
 mod storytellers;
+mod suggestions;
 mod sync;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -77,6 +78,7 @@ pub fn build_schema(state: AppState, limits: &GraphqlConfig) -> ChorusSchema {
         // Instead of `limit_depth`/`limit_complexity`, so the error states the cost.
         .extension(limits::QueryLimits::new(limits))
         .extension(storable::StorableInput)
+        .extension(suggestions::SuggestionsForIntrospectors::new(limits))
         .finish()
 }
 
