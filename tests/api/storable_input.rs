@@ -362,35 +362,36 @@ async fn a_nul_in_any_string_argument_of_any_root_field_is_bad_user_input() {
                 Some("OBJECT" | "INTERFACE" | "UNION") => "{ __typename }",
                 _ => "",
             };
-            let definitions = args
-                .iter()
-                .map(|a| format!("${}: {}", a["name"].as_str().unwrap(), written(&a["type"])))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let passed = args
-                .iter()
-                .map(|a| format!("{0}: ${0}", a["name"].as_str().unwrap()))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let (definitions, passed) = if args.is_empty() {
-                (String::new(), String::new())
-            } else {
-                (format!("({definitions})"), format!("({passed})"))
-            };
-            let query = format!("{operation}{definitions} {{ {name}{passed} {selection} }}");
             for arg in args {
                 let arg_name = arg["name"].as_str().unwrap();
                 for (path, value) in with_nul(&types, &arg["type"], 0) {
-                    let mut variables = Map::new();
+                    // This argument, and plausible values for the required others.
+                    let mut sent = vec![(arg, value)];
                     for other in args {
-                        if other["type"]["kind"] == "NON_NULL" && other["defaultValue"].is_null() {
-                            variables.insert(
-                                other["name"].as_str().unwrap().to_owned(),
-                                plausible(&types, &other["type"], 0),
-                            );
+                        let required =
+                            other["type"]["kind"] == "NON_NULL" && other["defaultValue"].is_null();
+                        if required && other["name"] != arg["name"] {
+                            sent.push((other, plausible(&types, &other["type"], 0)));
                         }
                     }
-                    variables.insert(arg_name.to_owned(), value);
+                    let definitions = sent
+                        .iter()
+                        .map(|(a, _)| {
+                            format!("${}: {}", a["name"].as_str().unwrap(), written(&a["type"]))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let passed = sent
+                        .iter()
+                        .map(|(a, _)| format!("{0}: ${0}", a["name"].as_str().unwrap()))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let query =
+                        format!("{operation}({definitions}) {{ {name}({passed}) {selection} }}");
+                    let variables: Map<String, Value> = sent
+                        .into_iter()
+                        .map(|(a, v)| (a["name"].as_str().unwrap().to_owned(), v))
+                        .collect();
                     let res = app
                         .gql(Some(&admin), &query, Value::Object(variables))
                         .await;
