@@ -13,6 +13,7 @@ mod consumers;
 mod contract;
 mod delivery;
 mod disclosure;
+mod doc_examples;
 mod fixtures;
 mod health;
 mod helpers;
