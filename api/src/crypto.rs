@@ -209,12 +209,12 @@ pub fn load_or_create_key_file(path: &Path) -> io::Result<String> {
 
 fn create_key_file(path: &Path) -> io::Result<String> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
+        crate::owner_only::create_dir_all(parent)?;
     }
     let spec = KeyRing::generate_spec();
     // `create_new` so two processes starting together cannot overwrite each
     // other's key: the loser reads the winner's file instead.
-    let mut file = match open_private_new(path) {
+    let mut file = match crate::owner_only::create_new(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             return non_empty_spec(path, std::fs::read_to_string(path)?);
@@ -225,24 +225,6 @@ fn create_key_file(path: &Path) -> io::Result<String> {
     // Data encrypted under this key is unreadable if the key is lost in a crash.
     file.sync_all()?;
     Ok(spec)
-}
-
-#[cfg(unix)]
-fn open_private_new(path: &Path) -> io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_private_new(path: &Path) -> io::Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
 }
 
 /// An empty key file would otherwise surface later as a confusing parse error.

@@ -15,23 +15,33 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::config::Config;
+use crate::{config::Config, owner_only};
 
 /// Opens a connection pool. The pool connects lazily, so a server started with
 /// migrations off comes up even while the database is away and reports it on
 /// `/readyz`; the first query then connects.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
-    if let Some(path) = sqlite_path(&config.database_url)
-        && let Some(parent) = Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            DbErr::Custom(format!(
-                "cannot create the directory {}: {e}",
-                parent.display()
-            ))
-        })?;
+    if let Some(path) = sqlite_path(&config.database_url) {
+        let path = Path::new(path);
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            owner_only::create_dir_all(parent).map_err(|e| {
+                DbErr::Custom(format!(
+                    "cannot create the directory {}: {e}",
+                    parent.display()
+                ))
+            })?;
+        }
+        // SQLite would create the file `0644`, and its `-wal` and `-shm` take
+        // the database file's mode: an owner-only file first keeps all three
+        // so. Only where the URL lets SQLite create it (`mode=rwc`).
+        if config.database_url.contains("mode=rwc") {
+            owner_only::create_file(path).map_err(|e| {
+                DbErr::Custom(format!(
+                    "cannot create the database {}: {e}",
+                    path.display()
+                ))
+            })?;
+        }
     }
     let mut options = ConnectOptions::new(config.database_url.clone());
     options

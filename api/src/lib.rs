@@ -24,6 +24,7 @@ pub mod http;
 pub mod jobs;
 pub mod locale;
 pub mod media;
+pub mod owner_only;
 pub mod pagination;
 pub mod patch;
 pub mod slug;

@@ -708,3 +708,62 @@ async fn images_reach_readers_only_as_renditions_with_faces_covered_as_consented
         );
     }
 }
+
+#[tokio::test]
+async fn a_media_link_ends_at_its_stated_expiry_with_no_grace() {
+    let world = World::new().await;
+    let (teller, _) = world.teller(Faces::Shown, Voice::Original).await;
+    let draft = world.draft(teller, "Links that end").await;
+    let audio = world.add(Owner::Story(draft.id), &mp3()).await;
+    world.publish(&draft).await;
+    let key = Holder::Key { k: world.key_id };
+    // Links issued a minute ago for a minute and `seconds`: ended `-seconds` ago,
+    // or ending in `seconds`.
+    let link = |seconds: i64| {
+        let issued = clock::now() - chrono::Duration::seconds(60);
+        let (token, expires_at) = world
+            .app
+            .state
+            .media_links
+            .sign(
+                audio.id,
+                "original",
+                key,
+                std::time::Duration::from_secs((60 + seconds) as u64),
+                issued,
+            )
+            .expect("signed");
+        let url = world
+            .app
+            .url(&format!("/media/{}/original?t={token}", audio.id));
+        (url, expires_at)
+    };
+    for ended in [2, 10, 25] {
+        let (url, expires_at) = link(-ended);
+        assert!(expires_at < clock::now());
+        assert_eq!(
+            world.fetch(&url, None).await.0,
+            404,
+            "a link that ended {ended} s ago"
+        );
+    }
+    // Still live for a while: the request runs well inside the 30 s left.
+    let (url, expires_at) = link(30);
+    assert!(expires_at > clock::now());
+    assert_eq!(world.fetch(&url, None).await.0, 200);
+
+    // The `expiresAt` a reader is told is what the link's token says.
+    let item = &world.media(&draft.slug).await[0];
+    let stated = item["sources"][0]["expiresAt"].as_str().expect("expiresAt");
+    let url = item["sources"][0]["url"].as_str().expect("url");
+    if let Some(token) = url.split("?t=").nth(1) {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        let payload = token.split('.').nth(1).expect("payload");
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64"))
+                .expect("json");
+        let stated = chrono::DateTime::parse_from_rfc3339(stated).expect("time");
+        assert_eq!(stated.timestamp(), claims["exp"].as_i64().expect("exp"));
+        assert_eq!(stated.timestamp_subsec_nanos(), 0);
+    }
+}

@@ -151,3 +151,22 @@ async fn an_authorization_header_that_is_not_bearer_is_refused() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
     assert!(body["data"].is_null());
 }
+
+#[tokio::test]
+async fn a_token_is_refused_before_its_not_before_time_and_accepted_after() {
+    let app = spawn_app().await;
+    let claims = real_claims(&app).await;
+    let now = chrono::Utc::now().timestamp();
+    let with_nbf = |nbf: i64| {
+        let mut c = claims.clone();
+        c["nbf"] = json!(nbf);
+        sign(&c, JWT_SECRET)
+    };
+    // An hour ahead, and just past the 30 s of clock difference allowed.
+    assert_refused(&app, &with_nbf(now + 3600), "nbf an hour ahead").await;
+    assert_refused(&app, &with_nbf(now + 90), "nbf 90 s ahead").await;
+    let res = app
+        .gql(Some(&with_nbf(now - 60)), "{ me { email } }", json!({}))
+        .await;
+    assert_eq!(res.data()["me"]["email"], "ana@example.org");
+}

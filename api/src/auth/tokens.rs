@@ -1,7 +1,7 @@
 //! Access tokens: short-lived HS256 JWTs naming a user and their login session.
 //!
 //! The algorithm is pinned, and `exp`, `iat`, `iss`, `aud` and `sub` are all
-//! required and checked; any failure is the same `UNAUTHENTICATED` to the client
+//! required and checked, as is `nbf` when a token has one; any failure is the same `UNAUTHENTICATED` to the client
 //! (the reason is logged at debug level only), so a probing client learns nothing.
 
 use chrono::{DateTime, Utc};
@@ -49,6 +49,8 @@ impl TokenKeys {
         validation.set_audience(&[&config.jwt_audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
+        // Chorus issues no `nbf`, but a token that carries one is not valid before it.
+        validation.validate_nbf = true;
         Self {
             encoding: EncodingKey::from_secret(config.jwt_secret.as_bytes()),
             decoding: DecodingKey::from_secret(config.jwt_secret.as_bytes()),

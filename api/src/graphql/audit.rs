@@ -13,7 +13,7 @@ use super::{
     auth::User,
     connection::{connection, page_request},
     context::ContextExt,
-    scalars::parse_id,
+    scalars::{Instant, parse_id},
 };
 use crate::{audit, auth::users};
 
@@ -65,8 +65,8 @@ pub struct AuditFilter {
     pub subject_id: Option<ID>,
     pub actor_id: Option<ID>,
     pub action: Option<String>,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
+    pub since: Option<Instant>,
+    pub until: Option<Instant>,
 }
 
 #[derive(Default)]
@@ -100,8 +100,8 @@ impl AuditQuery {
                 .map(|id| parse_id("actorId", id))
                 .transpose()?,
             action: f.action,
-            since: f.since,
-            until: f.until,
+            since: f.since.map(|t| t.0),
+            until: f.until.map(|t| t.0),
         };
         let page = audit::list(
             &ctx.state().db,

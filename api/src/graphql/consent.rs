@@ -9,7 +9,7 @@ use super::{
     auth::User,
     consumers::Channel,
     context::ContextExt,
-    scalars::parse_id,
+    scalars::{Instant, parse_id},
     stories::{Faces, IdentityLevel, LocationPrecision, user},
 };
 use crate::{
@@ -339,9 +339,9 @@ pub struct ConsentTermsInput {
     #[graphql(default)]
     pub explicit: bool,
     /// Defaults to now; never in the future.
-    pub given_at: Option<DateTime<Utc>>,
+    pub given_at: Option<Instant>,
     /// Defaults to `givenAt` plus the configured validity; cut to a minor's 18th birthday.
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<Instant>,
     pub method: ConsentMethod,
     /// The language of the conversation (BCP 47); the receipt is printed in it.
     pub language: String,
@@ -392,8 +392,8 @@ impl ConsentTermsInput {
                     .map(Into::into)
                     .collect(),
                 explicit: self.explicit,
-                given_at: self.given_at,
-                expires_at: self.expires_at,
+                given_at: self.given_at.map(|t| t.0),
+                expires_at: self.expires_at.map(|t| t.0),
                 method: self.method.into(),
                 language: self.language,
                 interpreter: self.interpreter,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::{
     connection::{connection, page_request},
     context::ContextExt,
-    scalars::parse_id,
+    scalars::{Instant, parse_id},
 };
 use crate::{
     clock,
@@ -110,7 +110,7 @@ pub struct CreateApiKeyInput {
     /// Limit the key to these campaigns; empty means every campaign.
     #[graphql(default)]
     pub campaign_ids: Vec<ID>,
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<Instant>,
 }
 
 #[derive(Default)]
@@ -200,7 +200,7 @@ impl ConsumerMutation {
                 .map(|id| parse_id("partnerId", id))
                 .transpose()?,
             campaign_ids,
-            expires_at: input.expires_at,
+            expires_at: input.expires_at.map(|t| t.0),
         };
         let (key, secret) =
             consumers::create_key(&ctx.state().db, ctx.principal(), new, clock::now()).await?;

@@ -23,8 +23,10 @@ mod partner_origins;
 mod published;
 mod rights;
 mod scalars;
+mod storable;
 mod stories;
 mod storytellers;
+mod suggestions;
 mod sync;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -78,6 +80,8 @@ pub fn build_schema(state: AppState, limits: &GraphqlConfig) -> ChorusSchema {
         .data(state)
         // Instead of `limit_depth`/`limit_complexity`, so the error states the cost.
         .extension(limits::QueryLimits::new(limits))
+        .extension(storable::StorableInput)
+        .extension(suggestions::SuggestionsForIntrospectors::new(limits))
         .finish()
 }
 

@@ -17,7 +17,7 @@ use super::{
     connection::any_page_request,
     context::ContextExt,
     media::MediaKind,
-    scalars::encode_any_cursor,
+    scalars::{Instant, encode_any_cursor},
 };
 use crate::{
     clock,
@@ -375,10 +375,8 @@ impl PublishedQuery {
         #[graphql(desc = "Only stories published in this locale (BCP 47).")] has_locale: Option<
             String,
         >,
-        #[graphql(desc = "Published at or after this instant.")] published_from: Option<
-            DateTime<Utc>,
-        >,
-        #[graphql(desc = "Published before this instant.")] published_until: Option<DateTime<Utc>>,
+        #[graphql(desc = "Published at or after this instant.")] published_from: Option<Instant>,
+        #[graphql(desc = "Published before this instant.")] published_until: Option<Instant>,
         #[graphql(
             desc = "Words to find in the published title, summary or body, in any language: every word must occur in one text, as a whole word or, written `word*`, as its beginning. Case is ignored; accents count (`café` is not `cafe`). Punctuation only separates words. At least one word, at most 12 words and 200 characters."
         )]
@@ -408,6 +406,8 @@ impl PublishedQuery {
         if let Some(tag) = &has_locale {
             crate::locale::validate("hasLocale", tag)?;
         }
+        let (published_from, published_until) =
+            (published_from.map(|t| t.0), published_until.map(|t| t.0));
         if let (Some(from), Some(until)) = (published_from, published_until)
             && from >= until
         {

@@ -2,7 +2,7 @@
 
 use async_graphql::{InputValueError, InputValueResult, MaybeUndefined, Scalar, ScalarType, Value};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::{
@@ -15,20 +15,78 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
+/// The years a date or an instant sent to Chorus may fall in: 0001 to 9999.
+///
+/// PostgreSQL stores 4713 BC to 294276 AD, but SQLite keeps times as text and
+/// compares them as text, which orders correctly only for four-digit years; so
+/// both backends take what fits both, and anything else is refused as input
+/// rather than failing in the database.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// `value`, or the refusal of a year outside [`YEARS`].
+fn in_years<T: Datelike>(value: T) -> Result<T, String> {
+    if YEARS.contains(&value.year()) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "the year must be between {:04} and {:04}",
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
+}
+
 /// A calendar date in ISO 8601 form, `YYYY-MM-DD`.
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Date)
-                .map_err(|_| InputValueError::custom("expected a date such as 2026-12-18")),
+            Value::String(s) => {
+                let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_err(|_| InputValueError::custom("expected a date such as 2026-12-18"))?;
+                in_years(date).map(Date).map_err(InputValueError::custom)
+            }
             _ => Err(InputValueError::expected_type(value)),
         }
     }
 
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// An instant sent to Chorus: the `DateTime` scalar as input, between the
+/// years 0001 and 9999 ([`YEARS`]).
+///
+/// Answers carry chrono's own `DateTime<Utc>`, which is the same GraphQL scalar
+/// (an RFC 3339 string); only input needs the bound, and this type gives it in
+/// one place instead of in each resolver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instant(pub DateTime<Utc>);
+
+/// An RFC 3339 date and time, such as `2026-12-18T09:30:00Z`; as input, its
+/// year must be between 0001 and 9999.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339"
+)]
+impl ScalarType for Instant {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => {
+                let time = s.parse::<DateTime<Utc>>().map_err(|_| {
+                    InputValueError::custom(
+                        "expected an RFC 3339 time such as 2026-12-18T09:30:00Z",
+                    )
+                })?;
+                in_years(time).map(Instant).map_err(InputValueError::custom)
+            }
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
     }
 }
 

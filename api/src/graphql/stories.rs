@@ -15,7 +15,7 @@ use super::{
     campaigns::{Campaign, Tag},
     connection::{connection, connection_by, page_request},
     context::ContextExt,
-    scalars::{Date, parse_id, patch},
+    scalars::{Date, Instant, parse_id, patch},
     storytellers::Storyteller,
 };
 use crate::{
@@ -780,14 +780,14 @@ impl StoryMutation {
         ctx: &Context<'_>,
         id: ID,
         expected_version: Option<i32>,
-        publish_at: Option<DateTime<Utc>>,
+        publish_at: Option<Instant>,
     ) -> Result<Story> {
         let story = workflow::publish(
             &ctx.state().db,
             ctx.principal(),
             parse_id("id", &id)?,
             expected_version,
-            publish_at,
+            publish_at.map(|t| t.0),
             clock::now(),
         )
         .await?;
@@ -800,14 +800,14 @@ impl StoryMutation {
         ctx: &Context<'_>,
         id: ID,
         expected_version: Option<i32>,
-        unpublish_at: Option<DateTime<Utc>>,
+        unpublish_at: Option<Instant>,
     ) -> Result<Story> {
         let story = workflow::unpublish(
             &ctx.state().db,
             ctx.principal(),
             parse_id("id", &id)?,
             expected_version,
-            unpublish_at,
+            unpublish_at.map(|t| t.0),
             clock::now(),
         )
         .await?;
@@ -890,7 +890,7 @@ impl StoryMutation {
         ctx: &Context<'_>,
         revision_id: ID,
         method: ReviewMethod,
-        reviewed_at: DateTime<Utc>,
+        reviewed_at: Instant,
         notes: Option<String>,
     ) -> Result<StorytellerReview> {
         let review = review::record_storyteller_review(
@@ -898,7 +898,7 @@ impl StoryMutation {
             ctx.principal(),
             parse_id("revisionId", &revision_id)?,
             method.into(),
-            reviewed_at,
+            reviewed_at.0,
             notes,
             clock::now(),
         )

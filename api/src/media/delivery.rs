@@ -372,7 +372,7 @@ pub async fn open(
     let not_found = || Error::NotFound("no such media".into());
     let link = state
         .media_links
-        .verify(token, media_id, variant)
+        .verify(token, media_id, variant, now)
         .ok_or_else(not_found)?;
     let asset = media_asset::Entity::find_by_id(media_id)
         .one(db)

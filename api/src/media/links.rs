@@ -23,8 +23,6 @@ use crate::{
 
 /// The audience of media links; access tokens carry another.
 const AUDIENCE: &str = "chorus-media";
-/// Seconds of clock difference tolerated between Chorus nodes.
-const LEEWAY_SECS: u64 = 30;
 
 /// Who a link was issued to; the request is checked again as them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +78,9 @@ impl LinkKeys {
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = LEEWAY_SECS;
+        // A link ends at the `expiresAt` it was handed out with, not a grace later
+        // (`verify` checks it against the request's clock).
+        validation.leeway = 0;
         Self {
             encoding: EncodingKey::from_secret(config.jwt_secret.as_bytes()),
             decoding: DecodingKey::from_secret(config.jwt_secret.as_bytes()),
@@ -89,7 +89,8 @@ impl LinkKeys {
         }
     }
 
-    /// A link token for `variant` of `media_id`, valid for `ttl`.
+    /// A link token for `variant` of `media_id`, valid for `ttl` (to the whole
+    /// second, which is what the token can say), and when it ends.
     pub fn sign(
         &self,
         media_id: Uuid,
@@ -98,7 +99,11 @@ impl LinkKeys {
         ttl: Duration,
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>)> {
-        let expires_at = now + chrono::Duration::from_std(ttl).map_err(Error::internal)?;
+        let ends = now + chrono::Duration::from_std(ttl).map_err(Error::internal)?;
+        // The stated end is the token's own `exp`, so the two cannot differ.
+        let expires_at = DateTime::from_timestamp(ends.timestamp(), 0).ok_or_else(|| {
+            Error::internal(std::io::Error::other("a media link's end is out of range"))
+        })?;
         let claims = Claims {
             sub: media_id,
             var: variant.to_owned(),
@@ -113,14 +118,22 @@ impl LinkKeys {
         Ok((token, expires_at))
     }
 
-    /// What a token says, if it is ours, unexpired and for this item and variant;
-    /// `None` otherwise (the caller answers 404 whatever the reason).
-    pub fn verify(&self, token: &str, media_id: Uuid, variant: &str) -> Option<Link> {
+    /// What a token says, if it is ours, for this item and variant, and `now` is
+    /// before its end; `None` otherwise (the caller answers 404 whatever the
+    /// reason).
+    pub fn verify(
+        &self,
+        token: &str,
+        media_id: Uuid,
+        variant: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Link> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| tracing::debug!(reason = %e, "media link rejected"))
             .ok()?;
         let claims = data.claims;
-        (claims.sub == media_id && claims.var == variant).then_some(Link {
+        let live = now.timestamp() < claims.exp;
+        (live && claims.sub == media_id && claims.var == variant).then_some(Link {
             media_id,
             variant: claims.var,
             holder: claims.who,
@@ -145,13 +158,13 @@ mod tests {
         let (token, _) = keys
             .sign(id, "w800.jpg", holder, Duration::from_secs(60), Utc::now())
             .unwrap();
-        let link = keys.verify(&token, id, "w800.jpg").unwrap();
+        let link = keys.verify(&token, id, "w800.jpg", Utc::now()).unwrap();
         assert_eq!(link.holder, holder);
-        assert!(keys.verify(&token, other, "w800.jpg").is_none());
-        assert!(keys.verify(&token, id, "original").is_none());
+        assert!(keys.verify(&token, other, "w800.jpg", Utc::now()).is_none());
+        assert!(keys.verify(&token, id, "original", Utc::now()).is_none());
         let mut tampered = token.clone();
         tampered.pop();
-        assert!(keys.verify(&tampered, id, "w800.jpg").is_none());
+        assert!(keys.verify(&tampered, id, "w800.jpg", Utc::now()).is_none());
     }
 
     #[test]
@@ -168,11 +181,39 @@ mod tests {
                 long_ago,
             )
             .unwrap();
-        assert!(keys.verify(&token, id, "original").is_none());
+        assert!(keys.verify(&token, id, "original", Utc::now()).is_none());
 
         let config = Config::from_map(&Default::default()).unwrap();
         let access = crate::auth::tokens::TokenKeys::new(&config.auth);
         let (bearer, _) = access.issue(id, Uuid::now_v7(), Utc::now()).unwrap();
-        assert!(keys.verify(&bearer, id, "original").is_none());
+        assert!(keys.verify(&bearer, id, "original", Utc::now()).is_none());
+    }
+
+    #[test]
+    fn a_link_ends_at_the_stated_expiry_to_the_second() {
+        let keys = keys();
+        let id = Uuid::now_v7();
+        let issued = Utc::now();
+        let (token, expires_at) = keys
+            .sign(
+                id,
+                "original",
+                Holder::Public,
+                Duration::from_secs(60),
+                issued,
+            )
+            .unwrap();
+        assert_eq!(
+            expires_at.timestamp(),
+            (issued + chrono::Duration::seconds(60)).timestamp()
+        );
+        assert_eq!(
+            expires_at.timestamp_subsec_nanos(),
+            0,
+            "whole seconds, as in the token"
+        );
+        let just_before = expires_at - chrono::Duration::milliseconds(1);
+        assert!(keys.verify(&token, id, "original", just_before).is_some());
+        assert!(keys.verify(&token, id, "original", expires_at).is_none());
     }
 }

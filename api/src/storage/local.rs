@@ -13,6 +13,8 @@ use std::{
 use chrono::{DateTime, Utc};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
+use crate::owner_only;
+
 use super::{
     ObjectInfo, ObjectRead, ObjectStore, PresignedUrl, StorageError, check_range, validate_key,
 };
@@ -43,6 +45,23 @@ fn info(key: &str, meta: &std::fs::Metadata) -> ObjectInfo {
     }
 }
 
+/// Copies `source` to `target` through a temp file beside it, renamed into
+/// place; the file and any directory made for it are owner-only (media is
+/// personal data, and `copy` would give the file its source's mode).
+fn write_owner_only(source: &Path, target: &Path) -> std::io::Result<std::fs::Metadata> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    owner_only::create_dir_all(dir)?;
+    let temp = dir.join(format!(".upload-{}", uuid::Uuid::now_v7().simple()));
+    let written = std::fs::copy(source, &temp)
+        .and_then(|_| owner_only::restrict_file(&temp))
+        .and_then(|()| std::fs::rename(&temp, target));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e);
+    }
+    std::fs::metadata(target)
+}
+
 #[async_trait::async_trait]
 impl ObjectStore for LocalStore {
     async fn put_file(
@@ -52,21 +71,13 @@ impl ObjectStore for LocalStore {
         _content_type: &str,
     ) -> Result<ObjectInfo, StorageError> {
         let target = self.path(key)?;
-        let dir = target
-            .parent()
-            .ok_or_else(|| StorageError::InvalidKey(key.to_owned()))?;
-        tokio::fs::create_dir_all(dir).await?;
-        let temp = dir.join(format!(".upload-{}", uuid::Uuid::now_v7().simple()));
-        let copied = tokio::fs::copy(source, &temp).await;
-        if let Err(e) = copied {
-            let _ = tokio::fs::remove_file(&temp).await;
-            return Err(e.into());
+        if target.parent().is_none() {
+            return Err(StorageError::InvalidKey(key.to_owned()));
         }
-        if let Err(e) = tokio::fs::rename(&temp, &target).await {
-            let _ = tokio::fs::remove_file(&temp).await;
-            return Err(e.into());
-        }
-        let meta = tokio::fs::metadata(&target).await?;
+        let source = source.to_owned();
+        let meta = tokio::task::spawn_blocking(move || write_owner_only(&source, &target))
+            .await
+            .map_err(std::io::Error::other)??;
         Ok(info(key, &meta))
     }
 
