@@ -135,6 +135,31 @@ pub struct JobsConfig {
     pub poll_interval: Duration,
     /// How long a node may hold a job before another may take it over.
     pub lease: Duration,
+    /// Runs of a job that fails every time before it is given up as failed.
+    pub max_attempts: u32,
+    /// The longest one run of a job may take; an overrun counts as a failed attempt.
+    pub deadline: Duration,
+}
+
+/// How long Chorus waits on the object store before it calls it unavailable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageTimeouts {
+    /// To open a connection to the store.
+    pub connect: Duration,
+    /// From sending a request (its body included) to the first byte of the answer.
+    pub first_byte: Duration,
+    /// The longest silence between two chunks of a body being read or sent.
+    pub idle: Duration,
+}
+
+impl Default for StorageTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            first_byte: Duration::from_secs(10),
+            idle: Duration::from_secs(15),
+        }
+    }
 }
 
 /// An S3-compatible bucket (AWS, MinIO, Garage, R2…).
@@ -148,6 +173,7 @@ pub struct S3Settings {
     pub secret_access_key: String,
     /// `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`.
     pub path_style: bool,
+    pub timeouts: StorageTimeouts,
 }
 
 impl std::fmt::Debug for S3Settings {
@@ -159,6 +185,7 @@ impl std::fmt::Debug for S3Settings {
             .field("endpoint", &self.endpoint)
             .field("access_key_id", &self.access_key_id)
             .field("path_style", &self.path_style)
+            .field("timeouts", &self.timeouts)
             .finish_non_exhaustive()
     }
 }
@@ -296,6 +323,11 @@ impl Config {
             .get("CHORUS_MEDIA_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("media"));
+        let timeouts = StorageTimeouts {
+            connect: vars.duration("CHORUS_STORAGE_CONNECT_TIMEOUT", "5s")?,
+            first_byte: vars.duration("CHORUS_STORAGE_FIRST_BYTE_TIMEOUT", "10s")?,
+            idle: vars.duration("CHORUS_STORAGE_IDLE_TIMEOUT", "15s")?,
+        };
         let storage = match vars.get("CHORUS_STORAGE").as_deref() {
             None | Some("local") => StorageConfig::Local,
             Some("s3") => {
@@ -312,6 +344,7 @@ impl Config {
                     access_key_id: required("CHORUS_S3_ACCESS_KEY_ID")?,
                     secret_access_key: required("CHORUS_S3_SECRET_ACCESS_KEY")?,
                     path_style: vars.bool("CHORUS_S3_PATH_STYLE", false)?,
+                    timeouts,
                 })
             }
             Some(other) => {
@@ -435,7 +468,22 @@ impl Config {
             enabled: vars.bool("CHORUS_JOBS_ENABLED", true)?,
             poll_interval: vars.duration("CHORUS_JOBS_POLL_INTERVAL", "10s")?,
             lease: vars.duration("CHORUS_JOBS_LEASE", "5m")?,
+            max_attempts: vars.parse_with(
+                "CHORUS_JOBS_MAX_ATTEMPTS",
+                "5",
+                "a whole number from 1 to 100",
+                |v| v.parse::<u32>().ok().filter(|n| (1..=100).contains(n)),
+            )?,
+            deadline: vars.duration("CHORUS_JOBS_DEADLINE", "2m")?,
         };
+        // A job still running when its lease ends may be taken by another node:
+        // the deadline stops it first.
+        if jobs.deadline >= jobs.lease {
+            return Err(ConfigError::new(
+                "CHORUS_JOBS_DEADLINE",
+                "must be shorter than CHORUS_JOBS_LEASE",
+            ));
+        }
         let four_eyes = vars.bool("CHORUS_FOUR_EYES", true)?;
         let consent = ConsentConfig {
             default_validity: vars.duration("CHORUS_CONSENT_DEFAULT_VALIDITY", "730d")?,

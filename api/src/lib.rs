@@ -26,6 +26,7 @@ pub mod locale;
 pub mod media;
 pub mod pagination;
 pub mod patch;
+pub mod queue;
 pub mod slug;
 pub mod state;
 pub mod storage;

@@ -18,6 +18,7 @@ mod m20261123_000009_stories_published_index;
 mod m20261123_000010_story_search;
 mod m20261123_000011_story_changes;
 mod m20261124_000012_api_key_changes;
+mod m20261206_000013_job_failures;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_story_search::Migration),
             Box::new(m20261123_000011_story_changes::Migration),
             Box::new(m20261124_000012_api_key_changes::Migration),
+            Box::new(m20261206_000013_job_failures::Migration),
         ]
     }
 }

@@ -76,7 +76,8 @@ async fn send(app: &TestApp, headers: &[(&str, &str)], form: Form) -> GqlRespons
     }
 }
 
-async fn upload(
+/// Sends `files` to `addStoryMedia` for `story_id` as the holder of `token`.
+pub async fn upload(
     app: &TestApp,
     token: &str,
     story_id: Uuid,
