@@ -796,6 +796,44 @@ mod tests {
     }
 
     #[test]
+    fn jobs_get_a_deadline_inside_their_lease_and_a_bounded_number_of_attempts() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.jobs.max_attempts, 5);
+        assert_eq!(c.jobs.deadline, Duration::from_secs(120));
+        let err = config(&[("CHORUS_JOBS_DEADLINE", "5m")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_JOBS_DEADLINE");
+        for bad in ["0", "101", "many"] {
+            let err = config(&[("CHORUS_JOBS_MAX_ATTEMPTS", bad)]).unwrap_err();
+            assert_eq!(err.var, "CHORUS_JOBS_MAX_ATTEMPTS", "{bad}");
+        }
+    }
+
+    #[test]
+    fn s3_storage_waits_are_bounded_by_default() {
+        let c = config(&[
+            ("CHORUS_STORAGE", "s3"),
+            ("CHORUS_S3_BUCKET", "media"),
+            ("CHORUS_S3_ACCESS_KEY_ID", "chorus"),
+            ("CHORUS_S3_SECRET_ACCESS_KEY", "very-secret-value"),
+            ("CHORUS_STORAGE_IDLE_TIMEOUT", "30s"),
+        ])
+        .unwrap();
+        let StorageConfig::S3(s3) = &c.storage else {
+            panic!("expected S3: {:?}", c.storage)
+        };
+        assert_eq!(
+            s3.timeouts,
+            StorageTimeouts {
+                connect: Duration::from_secs(5),
+                first_byte: Duration::from_secs(10),
+                idle: Duration::from_secs(30),
+            }
+        );
+        let err = config(&[("CHORUS_STORAGE_CONNECT_TIMEOUT", "0s")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_STORAGE_CONNECT_TIMEOUT");
+    }
+
+    #[test]
     fn durations_accept_units_and_refuse_zero() {
         assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));

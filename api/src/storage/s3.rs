@@ -436,6 +436,43 @@ mod tests {
         ));
     }
 
+    /// One chunk, then silence for ever.
+    struct OneThenQuiet(Option<Bytes>);
+
+    impl futures_core::Stream for OneThenQuiet {
+        type Item = Result<Bytes, std::io::Error>;
+
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            match self.0.take() {
+                Some(chunk) => Poll::Ready(Some(Ok(chunk))),
+                None => Poll::Pending,
+            }
+        }
+    }
+
+    async fn next<S: futures_core::Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+        std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
+    }
+
+    #[tokio::test]
+    async fn a_body_that_goes_quiet_ends_with_a_timeout() {
+        let quiet = OneThenQuiet(Some(Bytes::from_static(b"first")));
+        let mut body = Idle::new(quiet, Duration::from_millis(50));
+        assert_eq!(
+            next(&mut body).await.unwrap().unwrap(),
+            Bytes::from_static(b"first")
+        );
+        let started = std::time::Instant::now();
+        let err = next(&mut body).await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(next(&mut body).await.is_none(), "nothing after the timeout");
+        assert!(matches!(
+            StorageError::from(err),
+            StorageError::Unavailable(_)
+        ));
+    }
+
     #[test]
     fn presigned_lifetimes_are_whole_seconds_within_s3_limits() {
         assert_eq!(presign_secs(Duration::from_millis(1500)).ok(), Some(2));
