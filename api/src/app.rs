@@ -134,8 +134,8 @@ impl Application {
             tokio::spawn(jobs::worker(
                 self.state.db.clone(),
                 self.state.storage.clone(),
+                jobs::Policy::from(&config.jobs),
                 config.jobs.poll_interval,
-                config.jobs.lease,
                 stop,
             ))
         });

@@ -137,6 +137,31 @@ pub struct JobsConfig {
     pub poll_interval: Duration,
     /// How long a node may hold a job before another may take it over.
     pub lease: Duration,
+    /// Runs of a job that fails every time before it is given up as failed.
+    pub max_attempts: u32,
+    /// The longest one run of a job may take; an overrun counts as a failed attempt.
+    pub deadline: Duration,
+}
+
+/// How long Chorus waits on the object store before it calls it unavailable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageTimeouts {
+    /// To open a connection to the store.
+    pub connect: Duration,
+    /// From sending a request (its body included) to the first byte of the answer.
+    pub first_byte: Duration,
+    /// The longest silence between two chunks of a body being read or sent.
+    pub idle: Duration,
+}
+
+impl Default for StorageTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            first_byte: Duration::from_secs(10),
+            idle: Duration::from_secs(15),
+        }
+    }
 }
 
 /// An S3-compatible bucket (AWS, MinIO, Garage, R2…).
@@ -150,6 +175,7 @@ pub struct S3Settings {
     pub secret_access_key: String,
     /// `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`.
     pub path_style: bool,
+    pub timeouts: StorageTimeouts,
 }
 
 impl std::fmt::Debug for S3Settings {
@@ -161,6 +187,7 @@ impl std::fmt::Debug for S3Settings {
             .field("endpoint", &self.endpoint)
             .field("access_key_id", &self.access_key_id)
             .field("path_style", &self.path_style)
+            .field("timeouts", &self.timeouts)
             .finish_non_exhaustive()
     }
 }
@@ -298,6 +325,11 @@ impl Config {
             .get("CHORUS_MEDIA_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("media"));
+        let timeouts = StorageTimeouts {
+            connect: vars.duration("CHORUS_STORAGE_CONNECT_TIMEOUT", "5s")?,
+            first_byte: vars.duration("CHORUS_STORAGE_FIRST_BYTE_TIMEOUT", "10s")?,
+            idle: vars.duration("CHORUS_STORAGE_IDLE_TIMEOUT", "15s")?,
+        };
         let storage = match vars.get("CHORUS_STORAGE").as_deref() {
             None | Some("local") => StorageConfig::Local,
             Some("s3") => {
@@ -314,6 +346,7 @@ impl Config {
                     access_key_id: required("CHORUS_S3_ACCESS_KEY_ID")?,
                     secret_access_key: required("CHORUS_S3_SECRET_ACCESS_KEY")?,
                     path_style: vars.bool("CHORUS_S3_PATH_STYLE", false)?,
+                    timeouts,
                 })
             }
             Some(other) => {
@@ -438,7 +471,22 @@ impl Config {
             enabled: vars.bool("CHORUS_JOBS_ENABLED", true)?,
             poll_interval: vars.duration("CHORUS_JOBS_POLL_INTERVAL", "10s")?,
             lease: vars.duration("CHORUS_JOBS_LEASE", "5m")?,
+            max_attempts: vars.parse_with(
+                "CHORUS_JOBS_MAX_ATTEMPTS",
+                "5",
+                "a whole number from 1 to 100",
+                |v| v.parse::<u32>().ok().filter(|n| (1..=100).contains(n)),
+            )?,
+            deadline: vars.duration("CHORUS_JOBS_DEADLINE", "2m")?,
         };
+        // A job still running when its lease ends may be taken by another node:
+        // the deadline stops it first.
+        if jobs.deadline >= jobs.lease {
+            return Err(ConfigError::new(
+                "CHORUS_JOBS_DEADLINE",
+                "must be shorter than CHORUS_JOBS_LEASE",
+            ));
+        }
         let four_eyes = vars.bool("CHORUS_FOUR_EYES", true)?;
         let consent = ConsentConfig {
             default_validity: vars.duration("CHORUS_CONSENT_DEFAULT_VALIDITY", "730d")?,
@@ -748,6 +796,44 @@ mod tests {
         assert!(!format!("{c:?}").contains("very-secret-value"));
         let err = config(&[("CHORUS_STORAGE", "ftp")]).unwrap_err();
         assert_eq!(err.var, "CHORUS_STORAGE");
+    }
+
+    #[test]
+    fn jobs_get_a_deadline_inside_their_lease_and_a_bounded_number_of_attempts() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.jobs.max_attempts, 5);
+        assert_eq!(c.jobs.deadline, Duration::from_secs(120));
+        let err = config(&[("CHORUS_JOBS_DEADLINE", "5m")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_JOBS_DEADLINE");
+        for bad in ["0", "101", "many"] {
+            let err = config(&[("CHORUS_JOBS_MAX_ATTEMPTS", bad)]).unwrap_err();
+            assert_eq!(err.var, "CHORUS_JOBS_MAX_ATTEMPTS", "{bad}");
+        }
+    }
+
+    #[test]
+    fn s3_storage_waits_are_bounded_by_default() {
+        let c = config(&[
+            ("CHORUS_STORAGE", "s3"),
+            ("CHORUS_S3_BUCKET", "media"),
+            ("CHORUS_S3_ACCESS_KEY_ID", "chorus"),
+            ("CHORUS_S3_SECRET_ACCESS_KEY", "very-secret-value"),
+            ("CHORUS_STORAGE_IDLE_TIMEOUT", "30s"),
+        ])
+        .unwrap();
+        let StorageConfig::S3(s3) = &c.storage else {
+            panic!("expected S3: {:?}", c.storage)
+        };
+        assert_eq!(
+            s3.timeouts,
+            StorageTimeouts {
+                connect: Duration::from_secs(5),
+                first_byte: Duration::from_secs(10),
+                idle: Duration::from_secs(30),
+            }
+        );
+        let err = config(&[("CHORUS_STORAGE_CONNECT_TIMEOUT", "0s")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_STORAGE_CONNECT_TIMEOUT");
     }
 
     #[test]

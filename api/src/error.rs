@@ -47,6 +47,9 @@ pub enum Error {
     UnsupportedMediaType(String),
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
+    /// The object store did not answer in time (or refused); the cause is logged.
+    #[error("media storage is not answering; try again in a moment")]
+    StorageUnavailable { cause: String },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -65,14 +68,19 @@ impl Error {
             Error::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Error::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Error::RateLimited { .. } => "RATE_LIMITED",
+            Error::StorageUnavailable { .. } => "STORAGE_UNAVAILABLE",
             Error::Internal(_) => "INTERNAL",
         }
     }
 
     /// Logs the cause of an `Internal` error; the client only ever sees the request id.
     pub fn log_if_internal(&self) {
-        if let Error::Internal(source) = self {
-            tracing::error!(error = %source, "internal error");
+        match self {
+            Error::Internal(source) => tracing::error!(error = %source, "internal error"),
+            Error::StorageUnavailable { cause } => {
+                tracing::warn!(error = %cause, "media storage unavailable");
+            }
+            _ => {}
         }
     }
 
@@ -89,6 +97,16 @@ impl Error {
         Error::InvalidTransition {
             message: message.into(),
             reason,
+        }
+    }
+
+    /// What went wrong, for people who may see causes (logs, editors reading a
+    /// failed job): an internal error's cause rather than "internal error".
+    pub fn cause(&self) -> String {
+        match self {
+            Error::Internal(source) => source.to_string(),
+            Error::StorageUnavailable { cause } => format!("media storage unavailable: {cause}"),
+            other => other.to_string(),
         }
     }
 

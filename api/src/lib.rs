@@ -27,6 +27,7 @@ pub mod media;
 pub mod owner_only;
 pub mod pagination;
 pub mod patch;
+pub mod queue;
 pub mod slug;
 pub mod state;
 pub mod storage;

@@ -30,6 +30,9 @@ pub struct Model {
     pub last_error: Option<String>,
     pub done_at: Option<DateTimeUtc>,
     pub cancelled_at: Option<DateTimeUtc>,
+    /// Set when the job failed its last allowed attempt: it is not run again
+    /// unless an admin retries it.
+    pub failed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

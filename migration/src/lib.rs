@@ -19,6 +19,7 @@ mod m20261123_000010_story_search;
 mod m20261123_000011_story_changes;
 mod m20261124_000012_api_key_changes;
 mod m20261206_000013_account_admin;
+mod m20261206_000014_job_failures;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_story_changes::Migration),
             Box::new(m20261124_000012_api_key_changes::Migration),
             Box::new(m20261206_000013_account_admin::Migration),
+            Box::new(m20261206_000014_job_failures::Migration),
         ]
     }
 }

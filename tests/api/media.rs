@@ -223,7 +223,8 @@ async fn an_s3_outage_fails_the_upload_cleanly_and_a_retry_succeeds() {
     };
     backend.s3.as_mut().expect("s3").stop().await;
     let err = ingest().await.unwrap_err();
-    assert_eq!(err.code(), "INTERNAL");
+    // A store that refuses connections is unavailable, not broken: try again.
+    assert_eq!(err.code(), "STORAGE_UNAVAILABLE");
     assert_eq!(
         media_asset::Entity::find().count(&app.db).await.unwrap(),
         0,

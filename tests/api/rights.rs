@@ -8,7 +8,7 @@ use api::{
     campaigns::{self, NewCampaign, tags},
     clock,
     consent::{Decision, SpecialCategory, Terms, records},
-    jobs,
+    queue,
     stories::{self, NewStory, Text, review},
     storytellers::{self, Guardian, NewStoryteller},
 };
@@ -284,7 +284,7 @@ async fn told(app: &TestApp, admin: &Principal) -> Told {
     )
     .await
     .expect("assessment");
-    jobs::enqueue(
+    queue::enqueue(
         db,
         job::Kind::PublishStory,
         story.id,

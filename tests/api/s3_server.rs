@@ -118,6 +118,7 @@ impl S3Server {
             access_key_id: self.access_key.clone(),
             secret_access_key: self.secret_key.clone(),
             path_style: true,
+            timeouts: api::config::StorageTimeouts::default(),
         }
     }
 

@@ -556,10 +556,10 @@ async fn s3_bad_keys_are_refused_even_with_the_server_down() {
             Err(StorageError::InvalidKey(_))
         ));
     }
-    // …while a good key does reach for the (stopped) server.
+    // …while a good key does reach for the (stopped) server, which is unavailable.
     assert!(matches!(
         store.head("media/fine.jpg").await,
-        Err(StorageError::Backend(_))
+        Err(StorageError::Unavailable(_))
     ));
 }
 

@@ -68,7 +68,8 @@ async fn send(app: &TestApp, headers: &[(&str, &str)], form: Form) -> GqlRespons
     GqlResponse::read(req.send().await.expect("request sent")).await
 }
 
-async fn upload(
+/// Sends `files` to `addStoryMedia` for `story_id` as the holder of `token`.
+pub async fn upload(
     app: &TestApp,
     token: &str,
     story_id: Uuid,

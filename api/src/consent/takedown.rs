@@ -18,7 +18,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::gate::{self, PartnerScope, Viewer};
-use crate::{audit::Actor, error::Result, jobs, stories::workflow};
+use crate::{audit::Actor, error::Result, queue, stories::workflow};
 
 /// After a record ended (withdrawn, revoked, invalidated, expired): withdraw the
 /// stories nothing covers any more (unless it merely expired: a renewal brings
@@ -223,7 +223,7 @@ async fn withdraw_story(
     now: DateTime<Utc>,
 ) -> Result<()> {
     for kind in [job::Kind::PublishStory, job::Kind::UnpublishStory] {
-        jobs::cancel_for_story(txn, story.id, kind, now).await?;
+        queue::cancel_for_story(txn, story.id, kind, now).await?;
     }
     let mut changes = workflow::unchanged();
     changes.published_at = Set(None);

@@ -25,6 +25,7 @@ use crate::{
         assets::{self, Description},
         delivery, faces,
         intake::{self, Limits, Owner},
+        renditions,
     },
 };
 
@@ -102,6 +103,15 @@ impl MediaAsset {
             .into_iter()
             .map(FaceMask::from)
             .collect())
+    }
+
+    /// Why the web renditions could not be made, once the background job that
+    /// makes them gave up (`renditions failed after 5 attempts: …`); `null` while
+    /// they are made, pending or being retried. An admin may run the job again
+    /// with `retryMediaRenditions` once the cause is fixed.
+    async fn rendition_error(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        ctx.principal().staff()?;
+        Ok(renditions::failure(&ctx.state().db, self.model.id).await?)
     }
 
     /// The original and its current renditions, with URLs for the signed-in

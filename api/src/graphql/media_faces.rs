@@ -1,5 +1,6 @@
 //! Staff mutations on a media item's life after intake: placing face masks
-//! (burned into its renditions by a background job) and deleting the item.
+//! (burned into its renditions by a background job), running that job again
+//! after it gave up, and deleting the item.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -10,7 +11,7 @@ use crate::{
     clock,
     media::{
         faces::{self, Rect},
-        removal,
+        removal, renditions,
     },
 };
 
@@ -87,6 +88,17 @@ impl MediaFacesMutation {
         )
         .await?
         .into())
+    }
+
+    /// Runs the job that makes a picture's renditions again after it gave up
+    /// (see `MediaAsset.renditionError`), with a fresh set of attempts. Admins.
+    async fn retry_media_renditions(&self, ctx: &Context<'_>, media_id: ID) -> Result<MediaAsset> {
+        let media_id = parse_id("mediaId", &media_id)?;
+        Ok(
+            renditions::retry(&ctx.state().db, ctx.principal(), media_id, clock::now())
+                .await?
+                .into(),
+        )
     }
 
     /// Deletes a media item with its renditions and masks, bytes included.

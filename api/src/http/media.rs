@@ -99,9 +99,20 @@ fn not_found() -> Response {
         .body("not found")
 }
 
+/// How long a client is asked to wait before trying a read again when storage
+/// failed or did not answer.
+const RETRY_AFTER_SECS: u32 = 30;
+
 fn storage_failed(e: StorageError) -> Response {
-    tracing::error!(error = %e, "could not read a media object");
-    StatusCode::SERVICE_UNAVAILABLE.into_response()
+    match &e {
+        StorageError::Unavailable(_) => tracing::warn!(error = %e, "media storage unavailable"),
+        _ => tracing::error!(error = %e, "could not read a media object"),
+    }
+    Response::builder()
+        .status(StatusCode::SERVICE_UNAVAILABLE)
+        .header(header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())
+        .header(header::CACHE_CONTROL, "no-store")
+        .body("media storage is not answering; try again in a moment")
 }
 
 /// One range of `bytes=a-b`, `bytes=a-` or `bytes=-n` (end exclusive), or `None`

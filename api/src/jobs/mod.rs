@@ -1,168 +1,89 @@
-//! Background work leased from database rows: scheduled publishing and unpublishing,
-//! and rendering images (`RENDER_MEDIA`, see [`crate::media::renditions`]).
+//! The background worker: it leases jobs from the [`crate::queue`] and runs each
+//! kind with the domain that owns it (scheduled publishing and unpublishing in
+//! [`crate::stories::workflow`], renders in [`crate::media::renditions`]), and
+//! does the periodic chores: marking expired consents (which takes stories
+//! down), sweeping orphaned media objects and expired uploads. It sits above
+//! the domains, as the HTTP layer does; the domains only ever enqueue.
 //!
-//! A job is a row with a due time. A worker claims due rows by setting a lease
-//! (`locked_until`); on PostgreSQL the claim skips rows another node is claiming
-//! (`FOR UPDATE SKIP LOCKED`), so any number of nodes can run workers and no job runs
-//! twice at once. On SQLite a single process is assumed. The work itself is guarded
-//! too: publishing only moves an `APPROVED` story at the version read, so even a job
-//! run again after a lost lease cannot publish twice. A failed job is logged and
-//! retried later with a growing delay; it is never dropped.
+//! The work runs in three lanes, each its own task with its own leases, so that
+//! a slow kind of work cannot hold up another: the *timely* lane (publishing,
+//! unpublishing, consent expiry, which need only the database), the *media*
+//! lane (renders, which wait on storage and the CPU) and the *sweep* lane (the
+//! hourly orphan sweep and expired uploads, which wait on storage).
+//! Every run of a job has a deadline; a run that overruns it, like one that
+//! fails, counts as a failed attempt (see [`crate::queue`] for retries and
+//! giving up). The work itself is guarded too: publishing only moves an
+//! `APPROVED` story at the version read, so even a job run again after a lost
+//! lease cannot publish twice.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use entity::{job, story};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, Set, Statement, sea_query::Expr,
-};
+use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 use crate::{
     audit::{self, Actor},
     clock,
+    config::JobsConfig,
     error::{Error, Result},
+    queue::{self, Settled},
     storage::ObjectStore,
     stories::workflow,
 };
 
-/// Jobs claimed per poll.
-const BATCH: u64 = 50;
-/// The longest wait between retries of a failing job.
-const MAX_BACKOFF_SECS: i64 = 3600;
-
-/// Adds a job for `story_id`, due at `run_at`.
-pub async fn enqueue(
-    db: &impl ConnectionTrait,
-    kind: job::Kind,
-    story_id: Uuid,
-    run_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    job::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kind: Set(kind),
-        story_id: Set(Some(story_id)),
-        media_id: Set(None),
-        run_at: Set(run_at),
-        attempts: Set(0),
-        locked_until: Set(None),
-        locked_by: Set(None),
-        last_error: Set(None),
-        done_at: Set(None),
-        cancelled_at: Set(None),
-        created_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+/// How jobs are run: how long a lease lasts, how often a job may fail before it
+/// is given up, and how long one run may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub lease: Duration,
+    pub max_attempts: u32,
+    pub deadline: Duration,
 }
 
-/// Adds a job for media item `media_id`, due at `run_at`.
-pub async fn enqueue_media(
-    db: &impl ConnectionTrait,
-    kind: job::Kind,
-    media_id: Uuid,
-    run_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    job::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kind: Set(kind),
-        story_id: Set(None),
-        media_id: Set(Some(media_id)),
-        run_at: Set(run_at),
-        attempts: Set(0),
-        locked_until: Set(None),
-        locked_by: Set(None),
-        last_error: Set(None),
-        done_at: Set(None),
-        cancelled_at: Set(None),
-        created_at: Set(now),
+impl From<&JobsConfig> for Policy {
+    fn from(config: &JobsConfig) -> Self {
+        Self {
+            lease: config.lease,
+            max_attempts: config.max_attempts,
+            deadline: config.deadline,
+        }
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
-/// Cancels the pending jobs of one kind for a story (it was rescheduled or changed).
-pub async fn cancel_for_story(
-    db: &impl ConnectionTrait,
-    story_id: Uuid,
-    kind: job::Kind,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    job::Entity::update_many()
-        .col_expr(job::Column::CancelledAt, Expr::value(now))
-        .filter(job::Column::StoryId.eq(story_id))
-        .filter(job::Column::Kind.eq(kind))
-        .filter(job::Column::DoneAt.is_null())
-        .filter(job::Column::CancelledAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
+/// A share of the background work run by one task, apart from the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Work that must happen on time and needs only the database: publishing,
+    /// unpublishing, consent expiry (and the takedowns it causes).
+    Timely,
+    /// Renders, which wait on storage and the CPU and may be slow.
+    Media,
+    /// The hourly storage chores: the orphan sweep and expired uploads.
+    Sweep,
 }
 
-/// Claims up to [`BATCH`] due jobs for `worker` until `now + lease`.
-pub async fn lease_due(
-    db: &DatabaseConnection,
-    worker: &str,
-    lease: Duration,
-    now: DateTime<Utc>,
-) -> Result<Vec<job::Model>> {
-    let backend = db.get_database_backend();
-    let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
-    let (sql, skip_locked) = match backend {
-        DbBackend::Postgres => (
-            "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM jobs
-                          WHERE done_at IS NULL AND cancelled_at IS NULL AND run_at <= $3
-                            AND (locked_until IS NULL OR locked_until < $3)
-                          ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-             RETURNING id",
-            true,
-        ),
-        _ => (
-            "UPDATE jobs SET locked_until = ?, locked_by = ?, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM jobs
-                          WHERE done_at IS NULL AND cancelled_at IS NULL AND run_at <= ?
-                            AND (locked_until IS NULL OR locked_until < ?)
-                          ORDER BY run_at LIMIT ?)
-             RETURNING id",
-            false,
-        ),
-    };
-    let values: Vec<sea_orm::Value> = if skip_locked {
-        vec![
-            until.into(),
-            worker.into(),
-            now.into(),
-            (BATCH as i64).into(),
-        ]
-    } else {
-        vec![
-            until.into(),
-            worker.into(),
-            now.into(),
-            now.into(),
-            (BATCH as i64).into(),
-        ]
-    };
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    let ids: Vec<Uuid> = rows
-        .iter()
-        .map(|row| row.try_get::<Uuid>("", "id"))
-        .collect::<std::result::Result<_, _>>()?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
+impl Lane {
+    /// Every lane.
+    pub const ALL: [Lane; 3] = [Lane::Timely, Lane::Media, Lane::Sweep];
+
+    /// The job kinds this lane leases.
+    pub fn kinds(self) -> &'static [job::Kind] {
+        match self {
+            Lane::Timely => &[job::Kind::PublishStory, job::Kind::UnpublishStory],
+            Lane::Media => &[job::Kind::RenderMedia],
+            Lane::Sweep => &[],
+        }
     }
-    Ok(job::Entity::find()
-        .filter(job::Column::Id.is_in(ids))
-        .all(db)
-        .await?)
+
+    fn name(self) -> &'static str {
+        match self {
+            Lane::Timely => "timely",
+            Lane::Media => "media",
+            Lane::Sweep => "sweep",
+        }
+    }
 }
 
 /// Runs one leased job; on success it is marked done in the same transaction as its
@@ -179,7 +100,7 @@ pub async fn run(
         if let Some(media_id) = job.media_id {
             crate::media::renditions::run(db, store, media_id, now).await?;
         }
-        return mark_done(db, job, now).await;
+        return queue::mark_done(db, job, now).await;
     }
     let txn = crate::db::begin_write(db).await?;
     if let Some(story_id) = job.story_id
@@ -216,105 +137,133 @@ pub async fn run(
             _ => tracing::info!(job_id = %job.id, "scheduled job no longer applies; skipped"),
         }
     }
-    mark_done(&txn, job, now).await?;
+    queue::mark_done(&txn, job, now).await?;
     txn.commit().await?;
     Ok(())
 }
 
-async fn mark_done(db: &impl ConnectionTrait, job: &job::Model, now: DateTime<Utc>) -> Result<()> {
-    job::Entity::update_many()
-        .col_expr(job::Column::DoneAt, Expr::value(now))
-        .filter(job::Column::Id.eq(job.id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Releases a failed job to run again later, keeping the error. Only while this
-/// worker still holds the lease: if it expired and another worker took the job, that
-/// worker's outcome stands.
-async fn retry_later(
+/// Claims and runs every due job of `lane` once, each within the policy's
+/// deadline; returns how many ran.
+pub async fn run_lane(
     db: &DatabaseConnection,
+    store: &dyn ObjectStore,
     worker: &str,
-    job: &job::Model,
-    error: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    // `attempts` already counts this run (the lease added it): 30 s, 60 s, 2 min…
-    let backoff = (30_i64 << (job.attempts - 1).clamp(0, 7)).min(MAX_BACKOFF_SECS);
-    let error: String = error.chars().take(2000).collect();
-    job::Entity::update_many()
-        .col_expr(
-            job::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
-        .col_expr(
-            job::Column::RunAt,
-            Expr::value(now + chrono::Duration::seconds(backoff)),
-        )
-        .col_expr(job::Column::LastError, Expr::value(error))
-        .filter(job::Column::Id.eq(job.id))
-        .filter(job::Column::LockedBy.eq(worker))
-        .exec(db)
-        .await?;
-    Ok(())
+    policy: &Policy,
+    lane: Lane,
+) -> Result<usize> {
+    let jobs = queue::lease_due(db, worker, lane.kinds(), policy.lease, clock::now()).await?;
+    for job in &jobs {
+        let outcome = tokio::time::timeout(policy.deadline, run(db, store, job, clock::now()))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::internal(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("did not finish within {:?}", policy.deadline),
+                )))
+            });
+        let Err(err) = outcome else { continue };
+        err.log_if_internal();
+        let cause = err.cause();
+        let settled =
+            queue::settle_failure(db, worker, job, &cause, policy.max_attempts, clock::now())
+                .await?;
+        let (job_id, attempts) = (job.id, job.attempts);
+        match settled {
+            Settled::RetryLater => {
+                tracing::warn!(%job_id, attempts, error = %cause, "job failed; will retry");
+            }
+            Settled::GaveUp => {
+                tracing::error!(%job_id, attempts, error = %cause, "job failed its last attempt; given up");
+            }
+            Settled::LeaseLost => {
+                tracing::warn!(%job_id, attempts, error = %cause, "job failed after its lease ran out");
+            }
+        }
+    }
+    Ok(jobs.len())
 }
 
-/// Claims and runs every due job once; returns how many ran.
+/// Claims and runs every due job of every lane once, with the default attempts
+/// and deadline; returns how many ran (for tests and tools; the worker runs
+/// lanes apart).
 pub async fn run_due(
     db: &DatabaseConnection,
     store: &dyn ObjectStore,
     worker: &str,
     lease: Duration,
 ) -> Result<usize> {
-    let jobs = lease_due(db, worker, lease, clock::now()).await?;
-    for job in &jobs {
-        if let Err(err) = run(db, store, job, clock::now()).await {
-            err.log_if_internal();
-            tracing::warn!(job_id = %job.id, attempts = job.attempts, error = %err, "job failed; will retry");
-            retry_later(db, worker, job, &err.to_string(), clock::now()).await?;
-        }
+    let policy = Policy {
+        lease,
+        max_attempts: DEFAULT_MAX_ATTEMPTS,
+        deadline: lease,
+    };
+    let mut ran = 0;
+    for lane in Lane::ALL {
+        ran += run_lane(db, store, worker, &policy, lane).await?;
     }
-    Ok(jobs.len())
+    Ok(ran)
 }
 
+/// Attempts [`run_due`] allows a job (the setting's default).
+const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 /// How often the worker looks for orphaned media objects.
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 /// How old an unrecorded object must be before the sweep removes it: longer than
 /// any upload takes between storing its bytes and recording them.
 const SWEEP_GRACE_HOURS: i64 = 24;
 
-/// Polls for due jobs until `stop` resolves; also marks expired consents on every
-/// poll and sweeps orphaned media objects and expired uploads every [`SWEEP_EVERY`].
+/// Runs every lane until `stop` turns true. Work in progress when it does is
+/// dropped as a crash would drop it: its lease runs out and the job runs again.
 pub async fn worker(
     db: DatabaseConnection,
-    storage: std::sync::Arc<dyn crate::storage::ObjectStore>,
+    storage: Arc<dyn ObjectStore>,
+    policy: Policy,
     poll_interval: Duration,
-    lease: Duration,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let name = format!("worker-{}", Uuid::now_v7().simple());
-    tracing::info!(worker = %name, ?poll_interval, "job worker started");
-    let mut last_sweep: Option<std::time::Instant> = None;
-    loop {
-        if last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
-            last_sweep = Some(std::time::Instant::now());
-            let grace = chrono::Duration::hours(SWEEP_GRACE_HOURS);
-            if let Err(err) =
-                crate::media::sweep::orphans(&db, storage.as_ref(), grace, clock::now()).await
-            {
-                err.log_if_internal();
-                tracing::warn!(worker = %name, error = %err, "could not sweep orphaned media; will try again");
+    let id = Uuid::now_v7().simple();
+    tracing::info!(worker = %id, ?poll_interval, ?policy, "job worker started");
+    let lanes = Lane::ALL.map(|lane| {
+        let (db, storage, mut stop) = (db.clone(), storage.clone(), stop.clone());
+        let name = format!("worker-{id}-{}", lane.name());
+        tokio::spawn(async move {
+            let mut chores = Chores::default();
+            loop {
+                tokio::select! {
+                    _ = poll(&db, storage.as_ref(), &name, &policy, lane, &mut chores) => {}
+                    _ = stop.changed() => break,
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(poll_interval) => {}
+                    _ = stop.changed() => break,
+                }
             }
-            if let Err(err) =
-                crate::media::uploads::expire(&db, storage.as_ref(), clock::now()).await
-            {
-                err.log_if_internal();
-                tracing::warn!(worker = %name, error = %err, "could not remove expired uploads; will try again");
-            }
-        }
-        match crate::consent::expiry::mark_expired(&db, clock::now()).await {
+        })
+    });
+    for lane in lanes {
+        let _ = lane.await;
+    }
+    tracing::info!(worker = %id, "job worker stopped");
+}
+
+/// When a lane last did its periodic chores.
+#[derive(Default)]
+struct Chores {
+    last_sweep: Option<std::time::Instant>,
+}
+
+/// One poll of a lane: its chores, then its due jobs. Failures are logged and
+/// tried again on the next poll.
+async fn poll(
+    db: &DatabaseConnection,
+    storage: &dyn ObjectStore,
+    name: &str,
+    policy: &Policy,
+    lane: Lane,
+    chores: &mut Chores,
+) {
+    if lane == Lane::Timely {
+        match crate::consent::expiry::mark_expired(db, clock::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(worker = %name, consents = n, "marked expired consents"),
             Err(err) => {
@@ -322,18 +271,48 @@ pub async fn worker(
                 tracing::warn!(worker = %name, error = %err, "could not mark expired consents; will try again");
             }
         }
-        match run_due(&db, storage.as_ref(), &name, lease).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(worker = %name, jobs = n, "ran due jobs"),
-            Err(err) => {
-                err.log_if_internal();
-                tracing::warn!(worker = %name, error = %err, "could not poll for jobs; will try again");
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(poll_interval) => {}
-            _ = stop.changed() => break,
+    }
+    if lane == Lane::Sweep
+        && chores
+            .last_sweep
+            .is_none_or(|at| at.elapsed() >= SWEEP_EVERY)
+    {
+        chores.last_sweep = Some(std::time::Instant::now());
+        sweep(db, storage, name, policy.deadline).await;
+    }
+    match run_lane(db, storage, name, policy, lane).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(worker = %name, jobs = n, "ran due jobs"),
+        Err(err) => {
+            err.log_if_internal();
+            tracing::warn!(worker = %name, error = %err, "could not poll for jobs; will try again");
         }
     }
-    tracing::info!(worker = %name, "job worker stopped");
+}
+
+/// Removes orphaned media objects and expired uploads, each within `deadline`.
+async fn sweep(db: &DatabaseConnection, storage: &dyn ObjectStore, name: &str, deadline: Duration) {
+    let grace = chrono::Duration::hours(SWEEP_GRACE_HOURS);
+    let orphans = crate::media::sweep::orphans(db, storage, grace, clock::now());
+    match tokio::time::timeout(deadline, orphans).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => {
+            err.log_if_internal();
+            tracing::warn!(worker = %name, error = %err, "could not sweep orphaned media; will try again");
+        }
+        Err(_) => {
+            tracing::warn!(worker = %name, ?deadline, "sweeping orphaned media overran its deadline; will try again");
+        }
+    }
+    let uploads = crate::media::uploads::expire(db, storage, clock::now());
+    match tokio::time::timeout(deadline, uploads).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => {
+            err.log_if_internal();
+            tracing::warn!(worker = %name, error = %err, "could not remove expired uploads; will try again");
+        }
+        Err(_) => {
+            tracing::warn!(worker = %name, ?deadline, "removing expired uploads overran its deadline; will try again");
+        }
+    }
 }

@@ -24,7 +24,7 @@ use crate::{
     audit::{self, Actor, Event},
     auth::Principal,
     error::{Error, Result},
-    jobs,
+    queue,
 };
 
 /// The most masks one picture may carry; more is a mistake or an attack.
@@ -120,7 +120,7 @@ pub async fn set(
         .one(&txn)
         .await?
         .ok_or_else(|| Error::NotFound("no media item with this id".into()))?;
-    jobs::enqueue_media(&txn, job::Kind::RenderMedia, media_id, now, now).await?;
+    queue::enqueue_media(&txn, job::Kind::RenderMedia, media_id, now, now).await?;
     audit::record(
         &txn,
         Actor::User(staff.user_id),

@@ -24,7 +24,7 @@ use crate::{
     audit::{self, Actor, Event},
     auth::Principal,
     error::{Error, Result},
-    jobs,
+    queue,
     storage::ObjectStore,
     stories, storytellers,
 };
@@ -149,7 +149,7 @@ pub async fn ingest(
     store
         .put_file(&key, &cleaned.0, sniffed.mime)
         .await
-        .map_err(Error::internal)?;
+        .map_err(Error::from)?;
 
     let not_cleanable = outcome == StripOutcome::NotCleanable;
     let record = async {
@@ -209,7 +209,7 @@ pub async fn ingest(
         // Renditions are made in the background, never on the request path; a
         // private item is never rendered, since renditions exist to be shown.
         if asset.kind == Kind::Image && !asset.private {
-            jobs::enqueue_media(&txn, job::Kind::RenderMedia, id, now, now).await?;
+            queue::enqueue_media(&txn, job::Kind::RenderMedia, id, now, now).await?;
         }
         txn.commit().await?;
         Ok::<_, Error>(asset)

@@ -22,6 +22,7 @@ use std::{collections::HashMap, path::Path};
 
 use chrono::{DateTime, Utc};
 use entity::{
+    job,
     media_asset::{self, Kind, State},
     media_rendition,
 };
@@ -34,7 +35,10 @@ use uuid::Uuid;
 
 use super::{faces, strip::MAX_IMAGE_BYTES};
 use crate::{
+    audit::{self, Actor, Event},
+    auth::{Principal, Role},
     error::{Error, Result},
+    queue,
     storage::ObjectStore,
 };
 
@@ -127,7 +131,7 @@ pub async fn render(
         store
             .put_file(&key, &m.path, m.mime)
             .await
-            .map_err(Error::internal)?;
+            .map_err(Error::from)?;
         stored.push(key.clone());
         rows.push(media_rendition::ActiveModel {
             media_id: Set(media_id),
@@ -149,6 +153,52 @@ pub async fn render(
         discard(store, &stored).await;
         Ok(Outcome::Stale)
     }
+}
+
+/// Why the item's renditions could not be made, for editors, once the render
+/// job used its last attempt (`renditions failed after 5 attempts: …`); `None`
+/// while they are made, pending or being retried.
+pub async fn failure(db: &impl ConnectionTrait, media_id: Uuid) -> Result<Option<String>> {
+    let latest = queue::latest_for_media(db, job::Kind::RenderMedia, media_id).await?;
+    Ok(latest.filter(|j| j.failed_at.is_some()).map(|j| {
+        format!(
+            "renditions failed after {} attempts: {}",
+            j.attempts,
+            j.last_error.as_deref().unwrap_or("no error recorded")
+        )
+    }))
+}
+
+/// Gives the item's failed render job a fresh set of attempts, due now
+/// (admins, once the cause is fixed). `CONFLICT` unless the renditions failed.
+pub async fn retry(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    media_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<media_asset::Model> {
+    let staff = principal.require_role(&[Role::Admin])?;
+    let txn = crate::db::begin_write(db).await?;
+    let asset = media_asset::Entity::find_by_id(media_id)
+        .one(&txn)
+        .await?
+        .filter(|a| a.state == State::Ready)
+        .ok_or_else(|| Error::NotFound("no media item with this id".into()))?;
+    let failed = queue::latest_for_media(&txn, job::Kind::RenderMedia, media_id)
+        .await?
+        .filter(|j| j.failed_at.is_some())
+        .ok_or_else(|| Error::Conflict("this item's renditions have not failed".into()))?;
+    queue::retry_failed(&txn, failed.id, now).await?;
+    audit::record(
+        &txn,
+        Actor::User(staff.user_id),
+        Event::new("media.renditions_retried", "media", media_id)
+            .detail(serde_json::json!({ "lastError": failed.last_error })),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(asset)
 }
 
 /// The asset's current renditions, smallest first (by width, then variant):
@@ -245,7 +295,7 @@ async fn make_current(
 /// Copies the stored original to `dest`, streaming: the store may be a bucket
 /// elsewhere, and an image is never held whole in memory twice.
 async fn download(store: &dyn ObjectStore, key: &str, dest: &Path) -> Result<()> {
-    let read = store.get(key, None).await.map_err(Error::internal)?;
+    let read = store.get(key, None).await.map_err(Error::from)?;
     // Originals were at most this big when taken in; a bigger object is not one
     // of ours, and must not fill the disk.
     let mut reader = tokio_util::io::StreamReader::new(read.bytes).take(MAX_IMAGE_BYTES + 1);
@@ -254,7 +304,7 @@ async fn download(store: &dyn ObjectStore, key: &str, dest: &Path) -> Result<()>
         .map_err(Error::internal)?;
     let copied = tokio::io::copy(&mut reader, &mut file)
         .await
-        .map_err(Error::internal)?;
+        .map_err(|e| Error::from(crate::storage::StorageError::from(e)))?;
     file.flush().await.map_err(Error::internal)?;
     if copied > MAX_IMAGE_BYTES {
         return Err(Error::internal(std::io::Error::other(format!(

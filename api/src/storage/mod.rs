@@ -28,12 +28,17 @@ pub enum StorageError {
     InvalidRange,
     #[error("storage backend failed: {0}")]
     Backend(String),
+    /// The store did not connect, answer or keep sending within its timeouts.
+    #[error("storage did not answer in time: {0}")]
+    Unavailable(String),
 }
 
 impl From<std::io::Error> for StorageError {
     fn from(err: std::io::Error) -> Self {
         match err.kind() {
             std::io::ErrorKind::NotFound => StorageError::NotFound,
+            // What a stream of object bytes yields when the store goes quiet.
+            std::io::ErrorKind::TimedOut => StorageError::Unavailable(err.to_string()),
             _ => StorageError::Backend(err.to_string()),
         }
     }
@@ -43,6 +48,7 @@ impl From<StorageError> for crate::error::Error {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::NotFound => crate::error::Error::NotFound("no such media object".into()),
+            StorageError::Unavailable(cause) => crate::error::Error::StorageUnavailable { cause },
             other => crate::error::Error::internal(other),
         }
     }

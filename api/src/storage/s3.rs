@@ -5,6 +5,14 @@
 //! 24 MiB in memory whatever the file's size. Reads stream the response body,
 //! whole or by range, in one request. Errors name the operation and the
 //! server's error code, never a credential.
+//!
+//! No call waits on the bucket for ever (see [`StorageTimeouts`]): a request
+//! whose answer has not begun within the connect and first-byte timeouts, or a
+//! body that stays silent longer than the idle timeout, ends in
+//! [`StorageError::Unavailable`]. rust-s3 does not let us set reqwest's connect
+//! timeout on its own, so connect and first byte bound the wait together; a
+//! request that carries an upload part (at most 8 MiB) may also spend one idle
+//! timeout sending it.
 
 use std::{
     ops::Range,
@@ -24,7 +32,7 @@ use chrono::{DateTime, Utc};
 use super::{
     ObjectInfo, ObjectRead, ObjectStore, PresignedUrl, StorageError, check_range, validate_key,
 };
-use crate::config::S3Settings;
+use crate::config::{S3Settings, StorageTimeouts};
 
 /// The longest lifetime S3 allows for a presigned URL (seven days).
 const MAX_PRESIGN_SECS: u64 = 7 * 24 * 60 * 60;
@@ -34,12 +42,18 @@ const PARTS_IN_FLIGHT: usize = 2;
 /// Objects in one S3 bucket.
 #[derive(Clone)]
 pub struct S3Store {
-    /// For requests whose answer is small: bounded by rust-s3's request timeout.
+    /// For requests whose answer is small: each attempt is bounded by
+    /// rust-s3's request timeout (connect + first byte).
     bucket: Box<Bucket>,
+    /// For uploads: each request (one part at most) may also take one idle
+    /// timeout to send its body.
+    uploads: Box<Bucket>,
     /// For reads: the body may legitimately take longer than any fixed limit to
-    /// reach a slow client, and the whole body counts against reqwest's timeout.
+    /// reach a slow client, and the whole body counts against reqwest's timeout;
+    /// [`Idle`] bounds the silences instead.
     streaming: Box<Bucket>,
     endpoint: String,
+    timeouts: StorageTimeouts,
 }
 
 impl std::fmt::Debug for S3Store {
@@ -77,14 +91,44 @@ impl S3Store {
         if settings.path_style {
             bucket.set_path_style();
         }
+        let timeouts = settings.timeouts;
+        let answer = timeouts.connect + timeouts.first_byte;
+        bucket.set_request_timeout(Some(answer));
+        let mut uploads = bucket.clone();
+        uploads.set_request_timeout(Some(answer + timeouts.idle));
         let mut streaming = bucket.clone();
         streaming.set_request_timeout(None);
         Ok(Self {
             bucket,
+            uploads,
             streaming,
             endpoint,
+            timeouts,
         })
     }
+
+    /// The longest wait for the answer to a request to begin.
+    fn answer_timeout(&self) -> Duration {
+        self.timeouts.connect + self.timeouts.first_byte
+    }
+
+    /// Runs `call`, giving up with `Unavailable` once the answer is overdue
+    /// (rust-s3 may retry a read that timed out; this bounds the total).
+    async fn within<T>(
+        &self,
+        operation: &str,
+        call: impl Future<Output = Result<T, StorageError>>,
+    ) -> Result<T, StorageError> {
+        let limit = self.answer_timeout();
+        tokio::time::timeout(limit, call)
+            .await
+            .unwrap_or_else(|_| Err(no_answer(operation, limit)))
+    }
+}
+
+/// The error for a store that did not answer within `limit`.
+fn no_answer(operation: &str, limit: Duration) -> StorageError {
+    StorageError::Unavailable(format!("{operation}: no answer within {limit:?}"))
 }
 
 /// Maps a rust-s3 error: a missing object and a bad range mean something to
@@ -103,6 +147,10 @@ fn backend_error(operation: &str, err: S3Error) -> StorageError {
         S3Error::HttpFailWithBody(status, body) => {
             let code = xml_element(&body, "Code").unwrap_or("no error code");
             StorageError::Backend(format!("{operation}: HTTP {status} ({code})"))
+        }
+        // Slow or unreachable, not broken: callers may say "try again".
+        S3Error::Reqwest(e) if e.is_timeout() || e.is_connect() => {
+            StorageError::Unavailable(format!("{operation}: {e}"))
         }
         other => StorageError::Backend(format!("{operation}: {other}")),
     }
@@ -140,10 +188,27 @@ fn total_from_content_range(value: Option<&str>, range: &Range<u64>) -> Option<u
         .flatten()
 }
 
-/// A stream of body chunks with transport errors turned into `io::Error`s.
-struct IoStream<S>(Pin<Box<S>>);
+/// A stream of body chunks with transport errors turned into `io::Error`s,
+/// which ends with a `TimedOut` error when no chunk comes for `idle`.
+struct Idle<S> {
+    inner: Pin<Box<S>>,
+    idle: Duration,
+    silence: Pin<Box<tokio::time::Sleep>>,
+    ended: bool,
+}
 
-impl<S, E> futures_core::Stream for IoStream<S>
+impl<S> Idle<S> {
+    fn new(inner: S, idle: Duration) -> Self {
+        Self {
+            inner: Box::pin(inner),
+            idle,
+            silence: Box::pin(tokio::time::sleep(idle)),
+            ended: false,
+        }
+    }
+}
+
+impl<S, E> futures_core::Stream for Idle<S>
 where
     S: futures_core::Stream<Item = Result<Bytes, E>>,
     E: std::error::Error + Send + Sync + 'static,
@@ -151,10 +216,24 @@ where
     type Item = std::io::Result<Bytes>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.0
-            .as_mut()
-            .poll_next(cx)
-            .map(|item| item.map(|chunk| chunk.map_err(std::io::Error::other)))
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = self.inner.as_mut().poll_next(cx) {
+            let deadline = tokio::time::Instant::now() + self.idle;
+            self.silence.as_mut().reset(deadline);
+            return Poll::Ready(item.map(|chunk| chunk.map_err(std::io::Error::other)));
+        }
+        match self.silence.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                self.ended = true;
+                Poll::Ready(Some(Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("S3 get: no bytes for {:?}", self.idle),
+                ))))
+            }
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -168,8 +247,10 @@ impl ObjectStore for S3Store {
     ) -> Result<ObjectInfo, StorageError> {
         validate_key(key)?;
         let mut file = tokio::fs::File::open(source).await?;
+        // Each request is bounded by `uploads`' request timeout; a file of many
+        // parts may take as long as its parts take.
         let response = self
-            .bucket
+            .uploads
             .put_object_stream_builder(key)
             .with_content_type(content_type)
             .with_max_concurrent_chunks(PARTS_IN_FLIGHT)
@@ -196,13 +277,17 @@ impl ObjectStore for S3Store {
                 end: Some(r.end - 1),
             },
         };
-        let request = ReqwestRequest::new(&self.streaming, key, command)
-            .await
-            .map_err(|e| backend_error("S3 get", e))?;
-        let response = request
-            .response()
-            .await
-            .map_err(|e| backend_error("S3 get", e))?;
+        let response = self
+            .within("S3 get", async {
+                let request = ReqwestRequest::new(&self.streaming, key, command)
+                    .await
+                    .map_err(|e| backend_error("S3 get", e))?;
+                request
+                    .response()
+                    .await
+                    .map_err(|e| backend_error("S3 get", e))
+            })
+            .await?;
         let header = |name: &str| {
             response
                 .headers()
@@ -220,17 +305,20 @@ impl ObjectStore for S3Store {
         }
         Ok(ObjectRead {
             size,
-            bytes: Box::pin(IoStream(Box::pin(response.bytes_stream()))),
+            bytes: Box::pin(Idle::new(response.bytes_stream(), self.timeouts.idle)),
         })
     }
 
     async fn head(&self, key: &str) -> Result<ObjectInfo, StorageError> {
         validate_key(key)?;
         let (head, _status) = self
-            .bucket
-            .head_object(key)
-            .await
-            .map_err(|e| backend_error("S3 head", e))?;
+            .within("S3 head", async {
+                self.bucket
+                    .head_object(key)
+                    .await
+                    .map_err(|e| backend_error("S3 head", e))
+            })
+            .await?;
         let size = head
             .content_length
             .and_then(|len| u64::try_from(len).ok())
@@ -249,13 +337,16 @@ impl ObjectStore for S3Store {
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         validate_key(key)?;
-        match self.bucket.delete_object(key).await {
-            Ok(_) => Ok(()),
-            Err(e) => match backend_error("S3 delete", e) {
-                StorageError::NotFound => Ok(()),
-                other => Err(other),
-            },
-        }
+        self.within("S3 delete", async {
+            match self.bucket.delete_object(key).await {
+                Ok(_) => Ok(()),
+                Err(e) => match backend_error("S3 delete", e) {
+                    StorageError::NotFound => Ok(()),
+                    other => Err(other),
+                },
+            }
+        })
+        .await
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StorageError> {
@@ -342,6 +433,43 @@ mod tests {
         assert!(matches!(
             backend_error("x", S3Error::HttpFailWithBody(404, no_bucket.into())),
             StorageError::Backend(_)
+        ));
+    }
+
+    /// One chunk, then silence for ever.
+    struct OneThenQuiet(Option<Bytes>);
+
+    impl futures_core::Stream for OneThenQuiet {
+        type Item = Result<Bytes, std::io::Error>;
+
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            match self.0.take() {
+                Some(chunk) => Poll::Ready(Some(Ok(chunk))),
+                None => Poll::Pending,
+            }
+        }
+    }
+
+    async fn next<S: futures_core::Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+        std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
+    }
+
+    #[tokio::test]
+    async fn a_body_that_goes_quiet_ends_with_a_timeout() {
+        let quiet = OneThenQuiet(Some(Bytes::from_static(b"first")));
+        let mut body = Idle::new(quiet, Duration::from_millis(50));
+        assert_eq!(
+            next(&mut body).await.unwrap().unwrap(),
+            Bytes::from_static(b"first")
+        );
+        let started = std::time::Instant::now();
+        let err = next(&mut body).await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(next(&mut body).await.is_none(), "nothing after the timeout");
+        assert!(matches!(
+            StorageError::from(err),
+            StorageError::Unavailable(_)
         ));
     }
 

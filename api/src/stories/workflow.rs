@@ -28,7 +28,7 @@ use crate::{
     audit::{self, Actor, Event},
     auth::{Principal, principal::Staff},
     error::{Error, Result},
-    jobs, storytellers,
+    queue, storytellers,
 };
 
 /// A workflow step.
@@ -462,13 +462,13 @@ async fn now_or_later(
     check_step(&story, timed.step())?;
     let actor = Actor::User(staff.user_id);
     // A new decision supersedes any schedule of the same step.
-    jobs::cancel_for_story(&txn, story.id, timed.job(), now).await?;
+    queue::cancel_for_story(&txn, story.id, timed.job(), now).await?;
     let story = match at.filter(|at| *at > now) {
         Some(at) => {
             if timed == Timed::Publish {
                 crate::consent::visibility::require_coverage(&txn, &story, at).await?;
             }
-            jobs::enqueue(&txn, timed.job(), story.id, at, now).await?;
+            queue::enqueue(&txn, timed.job(), story.id, at, now).await?;
             let mut changes = unchanged();
             let (action, detail) = match timed {
                 Timed::Publish => {
@@ -608,8 +608,8 @@ pub async fn archive(
     let txn = crate::db::begin_write(db).await?;
     let story = load(&txn, id, expected_version).await?;
     let to = check_step(&story, Step::Archive)?;
-    jobs::cancel_for_story(&txn, story.id, job::Kind::PublishStory, now).await?;
-    jobs::cancel_for_story(&txn, story.id, job::Kind::UnpublishStory, now).await?;
+    queue::cancel_for_story(&txn, story.id, job::Kind::PublishStory, now).await?;
+    queue::cancel_for_story(&txn, story.id, job::Kind::UnpublishStory, now).await?;
     let mut changes = unchanged();
     changes.published_at = Set(None);
     changes.publish_at = Set(None);
@@ -677,7 +677,7 @@ pub async fn after_edit(
             .filter(story_locale::Column::StoryId.eq(story.id))
             .exec(txn)
             .await?;
-        jobs::cancel_for_story(txn, story.id, job::Kind::PublishStory, now).await?;
+        queue::cancel_for_story(txn, story.id, job::Kind::PublishStory, now).await?;
     }
     Ok((to, changes))
 }
