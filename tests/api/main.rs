@@ -21,6 +21,7 @@ mod lifecycle;
 mod manners;
 mod media;
 mod pagination;
+mod query_limits;
 mod renditions;
 mod rights;
 mod s3_server;
