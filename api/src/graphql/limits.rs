@@ -11,7 +11,7 @@
 //!   `max_depth`. The HTTP handler runs it on the parsed document before
 //!   anything else walks it: async-graphql's own validation (and its recursion
 //!   check) follows every spread again and again, so a hostile document must
-//!   never reach it.
+//!   never reach it. Past it, every walk of the document is bounded.
 //! - The [`Extension`] lets async-graphql's validation measure complexity (each
 //!   field 1, a list of `first: n` n times its fields, see README.md "Limits")
 //!   and refuses itself, so the error says the cost and the limit
@@ -20,11 +20,18 @@
 //! [`execute`] then runs the operation within the request's deadline and budget
 //! of SQL statements ([`crate::db::with_statement_budget`]).
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use async_graphql::{
-    Request, Response, ServerError, ValidationResult,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation},
+    Request, Response, ServerError, ServerResult, ValidationResult, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
@@ -97,10 +104,6 @@ impl QueryLimits {
                 "Query is too complex: it holds {selections} selections once its fragments are expanded, the limit is {}",
                 self.max_selections
             ),
-            Ok(()) if depth > self.max_depth => format!(
-                "Query is nested too deep: {depth} levels, the limit is {}",
-                self.max_depth
-            ),
             Ok(()) => return Ok(()),
         };
         let mut error = too_complex(message, None, depth, self);
@@ -115,24 +118,67 @@ impl QueryLimits {
 
 impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Check { limits: *self })
+        Arc::new(Check {
+            limits: *self,
+            parsed_depth: AtomicUsize::new(0),
+        })
     }
 }
 
 /// One request's complexity check.
 struct Check {
     limits: QueryLimits,
+    /// The deepest field nesting in the parsed document, counted up to the limit + 1.
+    parsed_depth: AtomicUsize,
 }
 
 #[async_trait::async_trait]
 impl Extension for Check {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let cap = self.limits.max_depth + 1;
+        let depth = doc
+            .operations
+            .iter()
+            .map(|(_, op)| depth(&doc, &op.node.selection_set.node, 0, cap))
+            .max()
+            .unwrap_or(0);
+        self.parsed_depth.store(depth, Ordering::Relaxed);
+        Ok(doc)
+    }
+
     async fn validation(
         &self,
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let limits = &self.limits;
-        let measured = next.run(ctx).await?;
+        let measured = match next.run(ctx).await {
+            Ok(measured) => measured,
+            Err(errors) => {
+                // A query both too deep and invalid in another way is still
+                // refused as too deep: validation then gives no numbers.
+                let depth = self.parsed_depth.load(Ordering::Relaxed);
+                if depth > limits.max_depth {
+                    return Err(vec![too_complex(
+                        format!(
+                            "Query is nested too deep: the limit is {}",
+                            limits.max_depth
+                        ),
+                        None,
+                        depth,
+                        limits,
+                    )]);
+                }
+                return Err(errors);
+            }
+        };
         let message = if measured.complexity > limits.max_complexity {
             format!(
                 "Query is too complex: it costs {}, the limit is {}",
@@ -172,6 +218,29 @@ fn too_complex(
     ext.set("depth", depth);
     ext.set("maxDepth", limits.max_depth);
     error
+}
+
+/// Field nesting below `set`, counted as async-graphql does (each field one level,
+/// fragments none), and never past `cap`. Run only on documents that passed
+/// [`QueryLimits::check`], whose expanded size is bounded.
+fn depth(doc: &ExecutableDocument, set: &SelectionSet, level: usize, cap: usize) -> usize {
+    if level >= cap {
+        return level;
+    }
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(f) => depth(doc, &f.node.selection_set.node, level + 1, cap),
+            Selection::InlineFragment(f) => depth(doc, &f.node.selection_set.node, level, cap),
+            Selection::FragmentSpread(spread) => doc
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(level, |f| {
+                    depth(doc, &f.node.selection_set.node, level, cap)
+                }),
+        })
+        .max()
+        .unwrap_or(level)
 }
 
 /// What a selection set holds once its fragments are expanded.
