@@ -87,6 +87,16 @@ pub struct AuthConfig {
 pub struct GraphqlConfig {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// The most fields an operation may select at its root, through fragments.
+    pub max_root_fields: usize,
+    /// The most selections (fields, fragment spreads, inline fragments) a
+    /// document may hold once its fragments are expanded.
+    pub max_selections: usize,
+    /// How long a query may run before it is stopped with `DEADLINE_EXCEEDED`;
+    /// also each PostgreSQL statement's `statement_timeout`.
+    pub deadline: Duration,
+    /// The most SQL statements one query may run.
+    pub max_statements: u64,
     /// Whether callers who are not signed-in staff may introspect the schema.
     pub public_introspection: bool,
     pub max_body_bytes: usize,
@@ -415,6 +425,15 @@ impl Config {
         let graphql = GraphqlConfig {
             max_depth: vars.count("CHORUS_GRAPHQL_MAX_DEPTH", "15")? as usize,
             max_complexity: vars.count("CHORUS_GRAPHQL_MAX_COMPLEXITY", "1000")? as usize,
+            max_root_fields: vars.count("CHORUS_GRAPHQL_MAX_ROOT_FIELDS", "64")? as usize,
+            max_selections: vars.count("CHORUS_GRAPHQL_MAX_SELECTIONS", "2000")? as usize,
+            deadline: vars.parse_with(
+                "CHORUS_GRAPHQL_DEADLINE",
+                "5s",
+                "a duration of at most 10m such as 5s",
+                |v| parse_duration(v).filter(|d| *d <= Duration::from_secs(600)),
+            )?,
+            max_statements: vars.count("CHORUS_GRAPHQL_MAX_STATEMENTS", "200")?.into(),
             public_introspection: vars.bool("CHORUS_PUBLIC_INTROSPECTION", !production)?,
             max_body_bytes: vars.count("CHORUS_GRAPHQL_MAX_BODY_BYTES", "1048576")? as usize,
         };

@@ -1,6 +1,7 @@
 //! Connecting to the database (embedded SQLite or PostgreSQL) and migrating it.
 
 use std::{
+    future::Future,
     path::Path,
     sync::{
         Arc,
@@ -11,8 +12,9 @@ use std::{
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, SqlxPostgresConnector, TransactionOptions, TransactionTrait,
+    sqlx::postgres::PgPoolOptions,
 };
 
 use crate::{config::Config, owner_only};
@@ -43,6 +45,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
             })?;
         }
     }
+    let statement_timeout_ms = config.graphql.deadline.as_millis();
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
         .max_connections(config.database_max_connections)
@@ -65,7 +68,16 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
         // than to run (a by-slug read planned 0.2-0.7 ms per statement to run in
         // 0.05), and PostgreSQL keeps making them where the generic plan's
         // estimate looks worse, which for IN lists and EXISTS it usually does.
-        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]));
+        .map_sqlx_postgres_opts(move |opts| {
+            opts.options([
+                ("plan_cache_mode", "force_generic_plan".to_owned()),
+                // A query stopped at the deadline drops its statement's future,
+                // but the server would finish the statement anyway: no statement
+                // may outlive the longest a request may run. Migrations run
+                // without it (see `migrate`).
+                ("statement_timeout", statement_timeout_ms.to_string()),
+            ])
+        });
     Database::connect(options).await
 }
 
@@ -92,8 +104,70 @@ pub fn counted(mut db: DatabaseConnection) -> (DatabaseConnection, Arc<Statement
     let counter = count.clone();
     db.set_metric_callback(move |_| {
         counter.0.fetch_add(1, Ordering::Relaxed);
+        // Only inside `with_statement_budget`; background work has none.
+        let _ = BUDGET.try_with(|budget| budget.charge());
     });
     (db, count)
+}
+
+tokio::task_local! {
+    /// The statement budget of the request the current task is serving.
+    static BUDGET: Arc<Budget>;
+}
+
+/// A request's allowance of statements, charged by the pool's statement
+/// callback (see [`counted`]) for every statement run in its task.
+#[derive(Debug)]
+struct Budget {
+    limit: u64,
+    spent: AtomicU64,
+    /// Told once the limit is passed.
+    exhausted: tokio::sync::Notify,
+}
+
+impl Budget {
+    fn charge(&self) {
+        if self.spent.fetch_add(1, Ordering::Relaxed) == self.limit {
+            // A stored permit: the waiter may not be polling yet.
+            self.exhausted.notify_one();
+        }
+    }
+
+    fn spent(&self) -> u64 {
+        self.spent.load(Ordering::Relaxed)
+    }
+}
+
+/// The statements a future had run when it passed its budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetSpent(pub u64);
+
+/// Runs `work` with a budget of `limit` SQL statements: once it runs one more, it
+/// is dropped (its pending statement with it) and the count is returned. Counts
+/// the statements sea-orm runs in this task through a pool made by [`counted`];
+/// work spawned onto other tasks is not charged.
+pub async fn with_statement_budget<F: Future>(
+    limit: u64,
+    work: F,
+) -> Result<F::Output, BudgetSpent> {
+    let budget = Arc::new(Budget {
+        limit,
+        spent: AtomicU64::new(0),
+        exhausted: tokio::sync::Notify::new(),
+    });
+    let watched = budget.clone();
+    BUDGET
+        .scope(budget.clone(), async move {
+            tokio::select! {
+                output = work => Ok(output),
+                () = watched.exhausted.notified() => Err(()),
+            }
+        })
+        .await
+        .ok()
+        // The last statement may have been the one over, and the work done after it.
+        .filter(|_| budget.spent() <= limit)
+        .ok_or_else(|| BudgetSpent(budget.spent()))
 }
 
 /// Ids for an `IN (…)` list, without duplicates and padded to the next power of
@@ -126,9 +200,25 @@ pub async fn begin_write(
     .await
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration. On PostgreSQL they run on a connection of
+/// their own without the pool's `statement_timeout`: building an index on a
+/// large table may take longer than any request may.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let options = (*db.get_postgres_connection_pool().connect_options())
+        .clone()
+        .options([("statement_timeout", "0")]);
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+    let unbounded = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+    let migrated = Migrator::up(&unbounded, None).await;
+    unbounded.close().await.ok();
+    migrated
 }
 
 /// True when the database answers.

@@ -27,6 +27,7 @@ mod manners;
 mod media;
 mod pagination;
 mod protocol;
+mod query_limits;
 mod renditions;
 mod rights;
 mod s3_server;

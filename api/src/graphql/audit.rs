@@ -76,7 +76,7 @@ pub struct AuditQuery;
 impl AuditQuery {
     /// The audit log in the order things happened. Admins only.
     #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
     async fn audit_events(
         &self,

@@ -116,7 +116,7 @@ pub struct CampaignQuery;
 impl CampaignQuery {
     /// Campaigns, oldest first. `first` is at most 100 (default 20).
     #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
     async fn campaigns(
         &self,
@@ -140,7 +140,7 @@ impl CampaignQuery {
 
     /// Tags, oldest first. `first` is at most 100 (default 20).
     #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
     async fn tags(
         &self,

@@ -120,7 +120,7 @@ pub struct ConsumerQuery;
 impl ConsumerQuery {
     /// Partner organisations. Admins only.
     #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
     async fn partners(
         &self,
@@ -141,7 +141,7 @@ impl ConsumerQuery {
 
     /// API keys, without their secrets. Admins only.
     #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
     async fn api_keys(
         &self,

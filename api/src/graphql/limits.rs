@@ -1,42 +1,118 @@
-//! Depth and complexity limits that tell the client what its query cost.
+//! What one GraphQL request may cost, measured before any of it runs.
 //!
-//! async-graphql's own `limit_depth`/`limit_complexity` refuse with a bare
-//! "Query is too complex." This extension runs the same measurement without a
-//! limit and refuses itself, so the error says the cost and the limit
-//! (`extensions.complexity`, `maxComplexity`, `depth`, `maxDepth`) and a client
-//! can see how far over it is. The numbers are in README.md ("Limits").
+//! Two passes, both before a resolver runs:
 //!
-//! A query that is both too deep and invalid in another way is still refused as
-//! too deep (as async-graphql's own limit did): validation then gives no numbers,
-//! so the depth is also counted from the parsed document.
+//! - [`QueryLimits::check`] walks the parsed document once, measuring each
+//!   fragment a single time however often it is spread, so its work grows with
+//!   the document's length, never with what the fragments expand to. It refuses
+//!   fragment cycles, documents nested past [`MAX_NESTING`], more root fields
+//!   than `max_root_fields`, more selections (fields, spreads, inline fragments,
+//!   counted as expanded) than `max_selections`, and more depth than
+//!   `max_depth`. The HTTP handler runs it on the parsed document before
+//!   anything else walks it: async-graphql's own validation (and its recursion
+//!   check) follows every spread again and again, so a hostile document must
+//!   never reach it. Past it, every walk of the document is bounded.
+//! - The [`Extension`] lets async-graphql's validation measure complexity (each
+//!   field 1, a list of `first: n` n times its fields, see README.md "Limits")
+//!   and refuses itself, so the error says the cost and the limit
+//!   (`extensions.complexity`, `maxComplexity`, `depth`, `maxDepth`).
+//!
+//! [`execute`] then runs the operation within the request's deadline and budget
+//! of SQL statements ([`crate::db::with_statement_budget`]).
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicUsize, Ordering},
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
 };
 
 use async_graphql::{
-    ServerError, ServerResult, ValidationResult, Variables,
+    Request, Response, ServerError, ServerResult, ValidationResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
-use crate::config::GraphqlConfig;
+use super::ChorusSchema;
+use crate::{config::GraphqlConfig, db};
 
-/// The configured limits, checked after validation has measured the query.
+/// How deeply selection sets (fields, spreads, inline fragments) may nest in a
+/// document, whatever its depth in fields: async-graphql's own recursion limit
+/// (`limit_recursive_depth`, 32), enforced here before its exponential walk.
+pub const MAX_NESTING: usize = 32;
+
+/// The configured limits.
 #[derive(Debug, Clone, Copy)]
 pub struct QueryLimits {
     max_depth: usize,
     max_complexity: usize,
+    max_root_fields: u64,
+    max_selections: u64,
 }
 
 impl QueryLimits {
-    /// `CHORUS_GRAPHQL_MAX_DEPTH` and `CHORUS_GRAPHQL_MAX_COMPLEXITY`.
+    /// `CHORUS_GRAPHQL_MAX_DEPTH`, `…_MAX_COMPLEXITY`, `…_MAX_ROOT_FIELDS` and
+    /// `…_MAX_SELECTIONS`.
     pub fn new(config: &GraphqlConfig) -> Self {
         Self {
             max_depth: config.max_depth,
             max_complexity: config.max_complexity,
+            max_root_fields: config.max_root_fields as u64,
+            max_selections: config.max_selections as u64,
         }
+    }
+
+    /// Measures `doc` in one pass over its text and refuses it with
+    /// `QUERY_TOO_COMPLEX` when it is over a limit. Unknown fragments count as
+    /// empty: validation reports them.
+    pub fn check(&self, doc: &ExecutableDocument) -> Result<(), ServerError> {
+        let mut walk = Walk {
+            doc,
+            fragments: HashMap::with_capacity(doc.fragments.len()),
+        };
+        let mut selections = 0u64;
+        let mut depth = 0;
+        let mut root_fields = 0;
+        let measured = (|| -> Result<(), Stop> {
+            for (_, op) in doc.operations.iter() {
+                let size = walk.set(&op.node.selection_set.node, 0)?;
+                selections = selections.saturating_add(size.selections);
+                depth = depth.max(size.depth);
+                root_fields = root_fields.max(size.root_fields);
+            }
+            // Validation walks every definition, used or not.
+            for name in doc.fragments.keys() {
+                let size = walk.fragment(name, 0)?;
+                selections = selections.saturating_add(size.selections);
+            }
+            Ok(())
+        })();
+        let message = match measured {
+            Err(Stop::Cycle(name)) => {
+                format!("Query is too complex: the fragment `{name}` spreads itself")
+            }
+            Err(Stop::Nested) => {
+                format!("Query is nested too deep: selections may nest {MAX_NESTING} levels")
+            }
+            Ok(()) if root_fields > self.max_root_fields => format!(
+                "Query is too complex: it selects {root_fields} root fields, the limit is {}",
+                self.max_root_fields
+            ),
+            Ok(()) if selections > self.max_selections => format!(
+                "Query is too complex: it holds {selections} selections once its fragments are expanded, the limit is {}",
+                self.max_selections
+            ),
+            Ok(()) => return Ok(()),
+        };
+        let mut error = too_complex(message, None, depth, self);
+        let ext = error.extensions.get_or_insert_with(Default::default);
+        ext.set("rootFields", root_fields);
+        ext.set("maxRootFields", self.max_root_fields);
+        ext.set("selections", selections);
+        ext.set("maxSelections", self.max_selections);
+        Err(error)
     }
 }
 
@@ -49,7 +125,7 @@ impl ExtensionFactory for QueryLimits {
     }
 }
 
-/// One request's check.
+/// One request's complexity check.
 struct Check {
     limits: QueryLimits,
     /// The deepest field nesting in the parsed document, counted up to the limit + 1.
@@ -86,6 +162,8 @@ impl Extension for Check {
         let measured = match next.run(ctx).await {
             Ok(measured) => measured,
             Err(errors) => {
+                // A query both too deep and invalid in another way is still
+                // refused as too deep: validation then gives no numbers.
                 let depth = self.parsed_depth.load(Ordering::Relaxed);
                 if depth > limits.max_depth {
                     return Err(vec![too_complex(
@@ -143,7 +221,8 @@ fn too_complex(
 }
 
 /// Field nesting below `set`, counted as async-graphql does (each field one level,
-/// fragments none), and never past `cap` (fragment cycles are refused by validation).
+/// fragments none), and never past `cap`. Run only on documents that passed
+/// [`QueryLimits::check`], whose expanded size is bounded.
 fn depth(doc: &ExecutableDocument, set: &SelectionSet, level: usize, cap: usize) -> usize {
     if level >= cap {
         return level;
@@ -162,4 +241,147 @@ fn depth(doc: &ExecutableDocument, set: &SelectionSet, level: usize, cap: usize)
         })
         .max()
         .unwrap_or(level)
+}
+
+/// What a selection set holds once its fragments are expanded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    /// Fields, spreads and inline fragments, at every level (saturating).
+    selections: u64,
+    /// Field nesting, counted as async-graphql does: each field one level,
+    /// fragments none.
+    depth: usize,
+    /// Fields at the set's own level, through fragments.
+    root_fields: u64,
+}
+
+/// Why a walk stopped before measuring everything.
+enum Stop {
+    Cycle(String),
+    Nested,
+}
+
+/// One pass over a document; each fragment is measured once and remembered.
+struct Walk<'a> {
+    doc: &'a ExecutableDocument,
+    /// `None` while the fragment is being measured: meeting it again is a cycle.
+    fragments: HashMap<&'a str, Option<Size>>,
+}
+
+impl<'a> Walk<'a> {
+    fn set(&mut self, set: &'a SelectionSet, nesting: usize) -> Result<Size, Stop> {
+        if set.items.is_empty() {
+            return Ok(Size::default());
+        }
+        // As async-graphql counts recursion; this also bounds this walk's stack.
+        if nesting > MAX_NESTING {
+            return Err(Stop::Nested);
+        }
+        let mut size = Size::default();
+        for item in &set.items {
+            let (inner, field) = match &item.node {
+                Selection::Field(f) => (self.set(&f.node.selection_set.node, nesting + 1)?, true),
+                Selection::InlineFragment(f) => {
+                    (self.set(&f.node.selection_set.node, nesting + 1)?, false)
+                }
+                Selection::FragmentSpread(spread) => (
+                    self.fragment(&spread.node.fragment_name.node, nesting + 1)?,
+                    false,
+                ),
+            };
+            size.selections = size.selections.saturating_add(1 + inner.selections);
+            if field {
+                size.depth = size.depth.max(inner.depth + 1);
+                size.root_fields = size.root_fields.saturating_add(1);
+            } else {
+                size.depth = size.depth.max(inner.depth);
+                size.root_fields = size.root_fields.saturating_add(inner.root_fields);
+            }
+        }
+        Ok(size)
+    }
+
+    fn fragment(&mut self, name: &'a str, nesting: usize) -> Result<Size, Stop> {
+        match self.fragments.get(name) {
+            Some(Some(size)) => return Ok(*size),
+            Some(None) => return Err(Stop::Cycle(name.to_owned())),
+            None => {}
+        }
+        let Some(definition) = self.doc.fragments.get(name) else {
+            return Ok(Size::default());
+        };
+        self.fragments.insert(name, None);
+        let size = self.set(&definition.node.selection_set.node, nesting)?;
+        self.fragments.insert(name, Some(size));
+        Ok(size)
+    }
+}
+
+/// Why an operation was stopped while it ran.
+enum Stopped {
+    Deadline,
+    Statements(u64),
+}
+
+/// Runs `request` on `schema`. A query (never a write: one cut halfway would
+/// leave files or mails behind its rolled-back transaction) is stopped at the
+/// deadline (`DEADLINE_EXCEEDED`) or once it has run more SQL statements than
+/// its budget (`QUERY_TOO_COMPLEX`); either way its unfinished work, its
+/// statements' futures included, is dropped.
+pub async fn execute(
+    schema: &ChorusSchema,
+    request: Request,
+    config: &GraphqlConfig,
+    is_query: bool,
+) -> Response {
+    if !is_query {
+        return schema.execute(request).await;
+    }
+    let budget = config.max_statements;
+    let run = db::with_statement_budget(budget, schema.execute(request));
+    let stopped = match tokio::time::timeout(config.deadline, run).await {
+        Ok(Ok(response)) => return response,
+        Ok(Err(spent)) => Stopped::Statements(spent.0),
+        Err(_) => Stopped::Deadline,
+    };
+    let error = match stopped {
+        Stopped::Deadline => {
+            tracing::warn!(deadline = ?config.deadline, "a query ran past the deadline and was stopped");
+            let mut error = ServerError::new(
+                format!(
+                    "The query ran past the deadline of {} and was stopped",
+                    seconds(config.deadline)
+                ),
+                None,
+            );
+            let ext = error.extensions.get_or_insert_with(Default::default);
+            ext.set("code", "DEADLINE_EXCEEDED");
+            ext.set("deadlineMs", config.deadline.as_millis() as u64);
+            error
+        }
+        Stopped::Statements(spent) => {
+            tracing::warn!(
+                statements = spent,
+                budget,
+                "a query ran past its statement budget and was stopped"
+            );
+            let mut error = ServerError::new(
+                format!(
+                    "Query is too complex: it needed more than {budget} database statements and was stopped"
+                ),
+                None,
+            );
+            let ext = error.extensions.get_or_insert_with(Default::default);
+            ext.set("code", "QUERY_TOO_COMPLEX");
+            ext.set("statements", spent);
+            ext.set("maxStatements", budget);
+            error
+        }
+    };
+    Response::from_errors(vec![error])
+}
+
+/// `d` in words, such as `5 s` or `1.5 s`.
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
 }

@@ -33,6 +33,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub use context::RequestContext;
 pub use error::{error_response, finalize_errors};
+pub use limits::{QueryLimits, execute};
 
 use crate::{config::GraphqlConfig, state::AppState};
 

@@ -361,7 +361,7 @@ impl PublishedQuery {
     /// campaign's or one tag's (by slug). Page forward with `first`/`after` or
     /// backward with `last`/`before` (at most 100).
     #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
     #[allow(clippy::too_many_arguments, reason = "one per GraphQL argument")]
     async fn stories(

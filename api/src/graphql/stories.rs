@@ -507,7 +507,7 @@ impl StoryQuery {
     /// Stories in any state, oldest first. Staff only. (Partner sites and apps read
     /// `stories`, which shows only what consent allows.)
     #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
     async fn editorial_stories(
         &self,
@@ -554,7 +554,7 @@ impl StoryQuery {
 
     /// Stories waiting for review, longest-waiting first. Staff only.
     #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
     async fn review_queue(
         &self,

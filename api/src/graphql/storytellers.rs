@@ -233,7 +233,7 @@ pub struct StorytellerQuery;
 impl StorytellerQuery {
     /// Storytellers, oldest first. Staff only.
     #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
     async fn storytellers(
         &self,

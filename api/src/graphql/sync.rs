@@ -72,7 +72,7 @@ impl SyncQuery {
     /// (unpublished, withdrawn, expired, erased). Keep `endCursor` and pass it
     /// next time; the same change may come twice, and applying it twice is
     /// harmless. At most 100 stories a page.
-    #[graphql(complexity = "first.unwrap_or(50).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity")]
     async fn story_changes(
         &self,
         ctx: &Context<'_>,

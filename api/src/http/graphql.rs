@@ -28,7 +28,7 @@ use crate::{
         apq::{Lookup, Refused},
         response_cache::{self, Cached, Key},
     },
-    graphql::{ChorusSchema, RequestContext, finalize_errors},
+    graphql::{ChorusSchema, QueryLimits, RequestContext, finalize_errors},
     state::AppState,
 };
 
@@ -132,14 +132,21 @@ pub async fn handle(
     }
 
     let operation_name = gql.operation_name.clone();
-    let (mutates, introspects, cacheable) = match gql.parsed_query() {
-        Ok(doc) => (
-            is_mutation(doc, operation_name.as_deref()),
-            asks_for_introspection(doc),
-            reads_only_cacheable_fields(doc, operation_name.as_deref()),
-        ),
+    let limits = QueryLimits::new(&state.config.graphql);
+    let (mutates, introspects, cacheable, over_limits) = match gql.parsed_query() {
+        // Measured first, in one pass: a document over the limits is walked no
+        // further, here or by validation.
+        Ok(doc) => match limits.check(doc) {
+            Ok(()) => (
+                is_mutation(doc, operation_name.as_deref()),
+                asks_for_introspection(doc),
+                reads_only_cacheable_fields(doc, operation_name.as_deref()),
+                None,
+            ),
+            Err(refused) => (false, false, false, Some(refused)),
+        },
         // Execution reports the syntax error with its position.
-        Err(_) => (false, false, false),
+        Err(_) => (false, false, false, None),
     };
     // GET may be cached and replayed by anything on the way, so it never changes data.
     if mutates && is_get {
@@ -150,7 +157,9 @@ pub async fn handle(
             request_id,
         );
     }
-    if let Some(digest) = register {
+    if let Some(digest) = register
+        && over_limits.is_none()
+    {
         register_if_query(&state, digest, &mut gql);
     }
 
@@ -172,7 +181,10 @@ pub async fn handle(
         request_id: request_id.clone(),
     });
 
-    let mut response = schema.execute(gql).await;
+    let mut response = match over_limits {
+        Some(refused) => async_graphql::Response::from_errors(vec![refused]),
+        None => crate::graphql::execute(&schema, gql, &state.config.graphql, !mutates).await,
+    };
     finalize_errors(&mut response, request_id);
     let body = match serde_json::to_vec(&response) {
         Ok(body) => Bytes::from(body),
