@@ -92,6 +92,8 @@ pub struct GraphqlConfig {
     /// The most selections (fields, fragment spreads, inline fragments) a
     /// document may hold once its fragments are expanded.
     pub max_selections: usize,
+    /// The most lexical tokens a document may hold, counted before it is parsed.
+    pub max_tokens: usize,
     /// How long a query may run before it is stopped with `DEADLINE_EXCEEDED`;
     /// also each PostgreSQL statement's `statement_timeout`.
     pub deadline: Duration,
@@ -427,6 +429,7 @@ impl Config {
             max_complexity: vars.count("CHORUS_GRAPHQL_MAX_COMPLEXITY", "1000")? as usize,
             max_root_fields: vars.count("CHORUS_GRAPHQL_MAX_ROOT_FIELDS", "64")? as usize,
             max_selections: vars.count("CHORUS_GRAPHQL_MAX_SELECTIONS", "2000")? as usize,
+            max_tokens: vars.count("CHORUS_GRAPHQL_MAX_TOKENS", "10000")? as usize,
             deadline: vars.parse_with(
                 "CHORUS_GRAPHQL_DEADLINE",
                 "5s",

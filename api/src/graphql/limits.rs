@@ -1,7 +1,11 @@
 //! What one GraphQL request may cost, measured before any of it runs.
 //!
-//! Two passes, both before a resolver runs:
+//! Three passes, all before a resolver runs:
 //!
+//! - [`QueryLimits::check_text`] counts the text's tokens before it is parsed,
+//!   as graphql-js's `maxTokens` does: parsing is the one step whose cost grows
+//!   with the text alone, and a document of tens of thousands of fields costs
+//!   more to parse than any other limit can save.
 //! - [`QueryLimits::check`] walks the parsed document once, measuring each
 //!   fragment a single time however often it is spread, so its work grows with
 //!   the document's length, never with what the fragments expand to. It refuses
@@ -50,6 +54,7 @@ pub struct QueryLimits {
     max_complexity: usize,
     max_root_fields: u64,
     max_selections: u64,
+    max_tokens: usize,
 }
 
 impl QueryLimits {
@@ -61,7 +66,29 @@ impl QueryLimits {
             max_complexity: config.max_complexity,
             max_root_fields: config.max_root_fields as u64,
             max_selections: config.max_selections as u64,
+            max_tokens: config.max_tokens,
         }
+    }
+
+    /// Refuses a query text of more than `max_tokens` tokens with
+    /// `QUERY_TOO_COMPLEX`, before it is parsed.
+    pub fn check_text(&self, text: &str) -> Result<(), ServerError> {
+        let tokens = count_tokens(text, self.max_tokens);
+        if tokens <= self.max_tokens {
+            return Ok(());
+        }
+        let mut error = too_complex(
+            format!(
+                "Query is too complex: it holds more than {} tokens",
+                self.max_tokens
+            ),
+            None,
+            0,
+            self,
+        );
+        let ext = error.extensions.get_or_insert_with(Default::default);
+        ext.set("maxTokens", self.max_tokens);
+        Err(error)
     }
 
     /// Measures `doc` in one pass over its text and refuses it with
@@ -384,4 +411,88 @@ pub async fn execute(
 /// `d` in words, such as `5 s` or `1.5 s`.
 fn seconds(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
+}
+
+/// The GraphQL tokens in `text` (names, numbers, strings, punctuators; commas,
+/// white space and comments are not tokens), counted up to `cap + 1`. A lexer
+/// only in so far as counting needs: an ill-formed text is the parser's to
+/// report, and no text is counted as fewer tokens than it holds.
+fn count_tokens(text: &str, cap: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut tokens = 0;
+    let mut i = 0;
+    while i < bytes.len() && tokens <= cap {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                tokens += 1;
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 3;
+            }
+            b'"' => {
+                tokens += 1;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'.' if bytes[i..].starts_with(b"...") => {
+                tokens += 1;
+                i += 3;
+            }
+            c if c == b'_' || c.is_ascii_alphanumeric() || c == b'-' => {
+                tokens += 1;
+                i += 1;
+                while i < bytes.len()
+                    && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.')
+                {
+                    i += 1;
+                }
+            }
+            _ => {
+                tokens += 1;
+                i += 1;
+            }
+        }
+    }
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_tokens;
+
+    #[test]
+    fn tokens_are_counted_as_graphql_lexes_them() {
+        assert_eq!(count_tokens("{ a b c }", 100), 5);
+        assert_eq!(
+            count_tokens("query Q($x: Int = -1.5e3) { f(x: $x) }", 100),
+            19
+        );
+        assert_eq!(count_tokens("{ ...F } # a comment { { {\n", 100), 4);
+        assert_eq!(
+            count_tokens(r#"{ f(s: "a \" { b", t: """x "" \""" y""") }"#, 100),
+            11
+        );
+        assert_eq!(count_tokens(",,, \t\r\n", 100), 0);
+    }
+
+    #[test]
+    fn counting_stops_past_the_cap() {
+        let text = "{ ".to_owned() + &"a ".repeat(100_000) + "}";
+        assert_eq!(count_tokens(&text, 10), 11);
+    }
 }

@@ -133,7 +133,12 @@ pub async fn handle(
 
     let operation_name = gql.operation_name.clone();
     let limits = QueryLimits::new(&state.config.graphql);
-    let (mutates, introspects, cacheable, over_limits) = match gql.parsed_query() {
+    let parsed = match limits.check_text(&gql.query) {
+        // Refused unparsed: its length alone is the cost.
+        Err(refused) => Err(Some(refused)),
+        Ok(()) => gql.parsed_query().map_err(|_| None),
+    };
+    let (mutates, introspects, cacheable, over_limits) = match parsed {
         // Measured first, in one pass: a document over the limits is walked no
         // further, here or by validation.
         Ok(doc) => match limits.check(doc) {
@@ -145,8 +150,9 @@ pub async fn handle(
             ),
             Err(refused) => (false, false, false, Some(refused)),
         },
+        Err(Some(refused)) => (false, false, false, Some(refused)),
         // Execution reports the syntax error with its position.
-        Err(_) => (false, false, false, None),
+        Err(None) => (false, false, false, None),
     };
     // GET may be cached and replayed by anything on the way, so it never changes data.
     if mutates && is_get {

@@ -107,6 +107,8 @@ fn request_error_status(code: &str) -> Option<StatusCode> {
         "PAYLOAD_TOO_LARGE" => StatusCode::PAYLOAD_TOO_LARGE,
         "UNSUPPORTED_MEDIA_TYPE" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
+        // The server (or its media store) could not finish in time: worth a retry.
+        "DEADLINE_EXCEEDED" | "STORAGE_UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
         // `INTERNAL`, and any code the client did not cause.
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     })
