@@ -11,6 +11,7 @@ mod consent;
 mod consent_props;
 mod consumers;
 mod contract;
+mod damaged_media;
 mod delivery;
 mod fixtures;
 mod health;
