@@ -14,6 +14,7 @@ mod contract;
 mod damaged_media;
 mod delivery;
 mod fixtures;
+mod fuzz_regressions;
 mod health;
 mod helpers;
 mod journey;

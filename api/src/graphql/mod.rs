@@ -21,7 +21,7 @@ mod media_uploads;
 mod partner_origins;
 mod published;
 mod rights;
-mod scalars;
+pub(crate) mod scalars;
 mod stories;
 mod storytellers;
 mod sync;
