@@ -477,7 +477,7 @@ pub fn adversarial() -> Vec<(&'static str, String, Vec<u8>)> {
     cases.push((
         "markdown",
         "nested-lists",
-        (0..2_000)
+        (0..300)
             .map(|i| format!("{}- x\n", " ".repeat(i * 2)))
             .collect::<String>()
             .into_bytes(),

@@ -9,6 +9,7 @@
 //! ```text
 //! cargo run --release -p chorus-fuzz -- --target all --runs 1000000
 //! cargo run --release -p chorus-fuzz -- write-seeds
+//! cargo run --release -p chorus-fuzz -- replay
 //! ```
 //! See docs/SECURITY.md.
 
@@ -31,7 +32,8 @@ static ALLOC: guard::Counting = guard::Counting;
 
 const USAGE: &str = "usage: chorus-fuzz [--target NAME|all] [--runs N] [--seed N] \
 [--max-len BYTES] [--time-limit-ms MS] [--memory-limit-mb MB] [--dir PATH]\n       \
-chorus-fuzz write-seeds [--dir PATH]\n\
+chorus-fuzz write-seeds [--dir PATH]\n       \
+chorus-fuzz replay [--target NAME|all] [--dir PATH]\n\
 targets: ";
 
 struct Options {
@@ -43,6 +45,7 @@ struct Options {
     memory_limit: usize,
     dir: PathBuf,
     write_seeds: bool,
+    replay: bool,
 }
 
 fn main() -> ExitCode {
@@ -86,6 +89,16 @@ fn main() -> ExitCode {
     }
     // Panics are findings, counted and saved; one line each is enough.
     panic::set_hook(Box::new(|_| {}));
+    if options.replay {
+        return match replay(&options) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("replay failed: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
 
     println!(
         "chorus-fuzz: seed {} · {} runs per target · time limit {:?} · memory limit {} MiB \
@@ -132,11 +145,16 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         memory_limit: 256 << 20,
         dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
         write_seeds: false,
+        replay: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == "write-seeds" {
             options.write_seeds = true;
+            continue;
+        }
+        if arg == "replay" {
+            options.replay = true;
             continue;
         }
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
@@ -240,6 +258,42 @@ fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
     } else {
         "(no message)".to_owned()
     }
+}
+
+/// Runs every file of the regression corpus once, printing its time and
+/// peak heap; false if one panicked or passed a limit.
+fn replay(options: &Options) -> std::io::Result<bool> {
+    let mut clean = true;
+    println!("target     | input                              | ms      | peak heap KiB | outcome");
+    for target in &options.targets {
+        let dir = options.dir.join("regressions").join(target.name);
+        let mut paths: Vec<PathBuf> = match fs::read_dir(&dir) {
+            Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(_) => continue,
+        };
+        paths.sort();
+        for path in paths {
+            let input = fs::read(&path)?;
+            let (outcome, cost) = guard::run(&input, || {
+                panic::catch_unwind(AssertUnwindSafe(|| (target.run)(&input)))
+            });
+            let ok = outcome.is_ok()
+                && cost.time <= options.time_limit
+                && cost.peak_heap <= options.memory_limit;
+            clean &= ok;
+            println!(
+                "{:<10} | {:<34} | {:<7.2} | {:<13} | {}",
+                target.name,
+                path.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default(),
+                cost.time.as_secs_f64() * 1000.0,
+                cost.peak_heap >> 10,
+                if ok { "ok" } else { "FAILED" },
+            );
+        }
+    }
+    Ok(clean)
 }
 
 /// Every file in `dir`, sorted by name; none when it does not exist.

@@ -85,7 +85,7 @@ pub fn check_bytes(
     fits(width, height, max_pixels)?;
     match format {
         Format::Jpeg => decode_jpeg_strictly(bytes, width, height)?,
-        _ => decode(bytes, image_format)?,
+        _ => decode(bytes, image_format, width, height)?,
     }
     Ok((width, height))
 }
@@ -128,10 +128,14 @@ pub fn header_dimensions(bytes: &[u8], format: ImageFormat) -> Result<(u32, u32)
 }
 
 /// Decodes the whole picture (a GIF's first frame, as renditions do) and
-/// throws it away: only the error matters.
-fn decode(bytes: &[u8], format: ImageFormat) -> Result<(), ImageFault> {
+/// throws it away: only the error matters. The decoder may allocate only what
+/// the size in the header justifies: a GIF whose frame claims far more than
+/// its 5×3 screen (found by the fuzzer) would otherwise take hundreds of MiB.
+fn decode(bytes: &[u8], format: ImageFormat, width: u32, height: u32) -> Result<(), ImageFault> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits());
+    let mut limits = limits();
+    limits.max_alloc = Some(MAX_DECODE_BYTES.min(alloc_for(width, height)));
+    reader.limits(limits);
     reader.decode().map(drop).map_err(damaged)
 }
 
@@ -147,6 +151,14 @@ fn decode_jpeg_strictly(bytes: &[u8], width: u32, height: u32) -> Result<(), Ima
         .decode()
         .map(drop)
         .map_err(|e| ImageFault::Damaged(format!("{e:?}")))
+}
+
+/// What decoding a `width`×`height` picture may allocate: 16-bit RGBA, and
+/// room for the decoder's own buffers.
+fn alloc_for(width: u32, height: u32) -> u64 {
+    const BYTES_PER_PIXEL: u64 = 8;
+    const SLACK: u64 = 16 * 1024 * 1024;
+    u64::from(width) * u64::from(height) * BYTES_PER_PIXEL + SLACK
 }
 
 /// The same bounds as a render's decode, so what passes here renders.
@@ -249,6 +261,15 @@ mod tests {
         );
         // Within the pixel limit the same trick is damage: the data stops.
         let result = check_bytes(Format::Png, &png_claiming(4_000, 4_000));
+        assert!(matches!(result, Err(ImageFault::Damaged(_))), "{result:?}");
+    }
+
+    #[test]
+    fn a_gif_frame_far_larger_than_its_screen_is_refused_without_the_memory() {
+        // Found by the fuzzer: a 5×3 screen, a frame claiming much more; the
+        // decoder took up to 383 MiB before the allocation bound.
+        let gif = include_bytes!("../../../fuzz/regressions/decode/memory-7c40e56d627588ce");
+        let result = check_bytes(Format::Gif, gif);
         assert!(matches!(result, Err(ImageFault::Damaged(_))), "{result:?}");
     }
 
