@@ -243,6 +243,8 @@ pub struct Config {
     pub media_max_files: u32,
     /// How long a large upload (`createMediaUpload`) accepts bytes.
     pub media_upload_ttl: Duration,
+    /// The most pixels (width × height) an uploaded image may have.
+    pub media_max_pixels: u64,
     pub migrate_on_start: bool,
     /// Load demo content on the first start with an empty embedded database.
     pub demo_on_first_start: bool,
@@ -377,6 +379,17 @@ impl Config {
         )?;
         let media_max_files = vars.count("CHORUS_MEDIA_MAX_FILES", "4")?;
         let media_upload_ttl = vars.duration("CHORUS_MEDIA_UPLOAD_TTL", "1h")?;
+        let max_pixels = crate::media::integrity::MAX_MAX_PIXELS;
+        let media_max_pixels = vars.parse_with(
+            "CHORUS_MEDIA_MAX_PIXELS",
+            &crate::media::integrity::DEFAULT_MAX_PIXELS.to_string(),
+            &format!("a number of pixels from 1 to {max_pixels}"),
+            |v| {
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=max_pixels).contains(n))
+            },
+        )?;
         // The upload URL is a presigned S3 URL, which cannot live longer.
         if media_upload_ttl > Duration::from_secs(7 * 86_400) {
             return Err(ConfigError::new(
@@ -548,6 +561,7 @@ impl Config {
             media_max_upload_bytes,
             media_max_files,
             media_upload_ttl,
+            media_max_pixels,
             migrate_on_start,
             demo_on_first_start,
             auth,
@@ -695,6 +709,7 @@ mod tests {
         assert_eq!(c.media_max_upload_bytes, 25 * 1024 * 1024);
         assert_eq!(c.media_max_files, 4);
         assert_eq!(c.media_upload_ttl, Duration::from_secs(3600));
+        assert_eq!(c.media_max_pixels, 50_000_000);
         assert_eq!(c.cache.max_age, Duration::from_secs(30));
         assert_eq!(c.cache.response_cache_bytes, 32 * 1024 * 1024);
         assert_eq!(c.cache.apq_store_bytes, 4 * 1024 * 1024);

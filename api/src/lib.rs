@@ -19,6 +19,9 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
+/// Entry points for the fuzz harness; test builds only.
+#[cfg(feature = "test-fixtures")]
+pub mod fuzzing;
 pub mod graphql;
 pub mod http;
 pub mod jobs;

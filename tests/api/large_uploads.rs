@@ -32,15 +32,15 @@ const COMPLETE: &str = "mutation($id: ID!) {
 }";
 
 /// An app with an editor, a contributor who wrote a draft, and its storyteller.
-struct World {
-    app: TestApp,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
     editor: String,
     author: String,
     teller: Uuid,
     story: Uuid,
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let app = spawn_media_app(&[]).await;
     let editor = app.token_for("editor@chorus.test", Role::Editor).await;
     let author = domain::staff(&app.db, "author@chorus.test", Role::Contributor).await;
@@ -114,14 +114,18 @@ impl World {
     }
 
     /// Create, send and complete; returns the completion's answer.
-    async fn upload(&self, bytes: &[u8], sha256: Option<String>) -> (String, GqlResponse) {
+    pub(crate) async fn upload(
+        &self,
+        bytes: &[u8],
+        sha256: Option<String>,
+    ) -> (String, GqlResponse) {
         let (id, url) = self.create_for(bytes, sha256).await;
         let status = self.put(&url, bytes.to_vec()).await;
         assert!(matches!(status, 200 | 201), "PUT answered {status}");
         (id.clone(), self.complete(&self.editor, &id).await)
     }
 
-    async fn staging_exists(&self, id: &str) -> bool {
+    pub(crate) async fn staging_exists(&self, id: &str) -> bool {
         match self.app.state.storage.head(&format!("uploads/{id}")).await {
             Ok(_) => true,
             Err(StorageError::NotFound) => false,
@@ -151,7 +155,7 @@ impl World {
     }
 
     /// No asset row and no object under `media/`.
-    async fn no_asset(&self) {
+    pub(crate) async fn no_asset(&self) {
         let assets = media_asset::Entity::find()
             .count(&self.app.db)
             .await

@@ -31,7 +31,7 @@ const ADD_CONSENT_EVIDENCE: &str = "mutation($storytellerId: ID!, $file: Upload!
 }";
 
 /// A storyteller and a draft story about them, written by a contributor.
-async fn story(app: &TestApp) -> (Uuid, Uuid) {
+pub(crate) async fn story(app: &TestApp) -> (Uuid, Uuid) {
     let author = domain::staff(&app.db, "author@chorus.test", Role::Contributor).await;
     let teller =
         domain::storyteller(&app.db, &app.state.crypto, &author, Person::Adult, "Legal").await;
@@ -88,7 +88,7 @@ pub async fn upload(
     .await
 }
 
-async fn nothing_stored(app: &TestApp) {
+pub(crate) async fn nothing_stored(app: &TestApp) {
     assert_eq!(media_asset::Entity::find().count(&app.db).await.unwrap(), 0);
     assert!(
         app.state.storage.list("").await.unwrap().is_empty(),

@@ -278,7 +278,7 @@ async fn ingest(
         ctx.principal(),
         owner,
         &path,
-        &Limits::default(),
+        &Limits::from_config(&state.config),
         clock::now(),
     )
     .await

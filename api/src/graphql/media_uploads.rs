@@ -88,7 +88,7 @@ impl MediaUploadMutation {
             ctx.principal(),
             new,
             &window,
-            &Limits::default(),
+            &Limits::from_config(&state.config),
             clock::now(),
         )
         .await?;
@@ -112,7 +112,7 @@ impl MediaUploadMutation {
             state.storage.clone(),
             ctx.principal().clone(),
             id,
-            Limits::default(),
+            Limits::from_config(&state.config),
             clock::now(),
         )
         .await?

@@ -22,7 +22,7 @@ mod media_uploads;
 mod partner_origins;
 mod published;
 mod rights;
-mod scalars;
+pub(crate) mod scalars;
 mod storable;
 mod stories;
 mod storytellers;

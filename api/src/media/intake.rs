@@ -1,6 +1,6 @@
-//! Taking in one uploaded file: identify it by its bytes, check its size, strip
-//! its metadata, hash it, refuse a duplicate, store it, and record it, in that
-//! order, so that nothing unsafe is ever stored and a failure at any step leaves
+//! Taking in one uploaded file: identify it by its bytes, check its size, check
+//! that an image decodes whole within the pixel limit, strip its metadata, hash
+//! it, refuse a duplicate, store it, and record it, in that order, so that nothing unsafe is ever stored and a failure at any step leaves
 //! neither an object without a row nor a row without an object.
 
 use std::path::{Path, PathBuf};
@@ -17,6 +17,7 @@ use tokio::io::AsyncReadExt;
 use uuid::Uuid;
 
 use super::{
+    integrity,
     sniff::{self, MediaKind, SNIFF_LEN, Sniffed},
     strip::{self, StripOutcome},
 };
@@ -29,13 +30,16 @@ use crate::{
     stories, storytellers,
 };
 
-/// The largest file accepted per kind, in bytes.
+/// The largest file accepted per kind, in bytes, and the most pixels an
+/// image may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub image: u64,
     pub audio: u64,
     pub video: u64,
     pub document: u64,
+    /// Width × height, as the image's header claims it (`CHORUS_MEDIA_MAX_PIXELS`).
+    pub image_pixels: u64,
 }
 
 impl Default for Limits {
@@ -46,11 +50,20 @@ impl Default for Limits {
             audio: 200 * MIB,
             video: 2048 * MIB,
             document: 25 * MIB,
+            image_pixels: integrity::DEFAULT_MAX_PIXELS,
         }
     }
 }
 
 impl Limits {
+    /// The defaults, with the pixel limit the configuration sets.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            image_pixels: config.media_max_pixels,
+            ..Self::default()
+        }
+    }
+
     fn of(&self, kind: MediaKind) -> u64 {
         match kind {
             MediaKind::Image => self.image.min(strip::MAX_IMAGE_BYTES),
@@ -114,6 +127,16 @@ pub async fn ingest(
             "this {} is {size} bytes; the limit is {limit}",
             sniffed.mime
         )));
+    }
+
+    if sniffed.kind == MediaKind::Image {
+        // Before stripping, which may decode too: a forged size is refused
+        // from the header alone, and a damaged picture is never published.
+        let (format, path, max_pixels) =
+            (sniffed.format, upload.to_path_buf(), limits.image_pixels);
+        tokio::task::spawn_blocking(move || integrity::check(format, &path, max_pixels))
+            .await
+            .map_err(Error::internal)??;
     }
 
     let cleaned = Cleaned::new(upload);

@@ -12,6 +12,7 @@ pub mod assets;
 pub mod delivery;
 pub mod faces;
 pub mod intake;
+pub mod integrity;
 pub mod links;
 pub mod removal;
 pub mod renditions;

@@ -181,6 +181,50 @@ fn is_same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// [`strip_file`] on bytes in memory: the fuzz harness (`api::fuzzing`) calls
+/// every stripper this way, without a file per input.
+#[cfg(any(test, feature = "test-fixtures"))]
+pub fn strip_bytes(format: Format, input: &[u8]) -> Result<(StripOutcome, Vec<u8>), StripError> {
+    let image = || Bytes::copy_from_slice(input);
+    match format {
+        Format::Jpeg => {
+            let (cleaned, reencoded) = jpeg::clean(image())?;
+            let outcome = if reencoded {
+                StripOutcome::CleanedReencoded
+            } else {
+                StripOutcome::Cleaned
+            };
+            Ok((outcome, cleaned.to_vec()))
+        }
+        Format::Png => Ok((StripOutcome::Cleaned, png::clean(image())?.to_vec())),
+        Format::WebP => Ok((StripOutcome::Cleaned, webp::clean(image())?.to_vec())),
+        Format::Gif => {
+            let mut out = Vec::new();
+            gif::clean(input, &mut out)?;
+            Ok((StripOutcome::Cleaned, out))
+        }
+        Format::Mp3 => {
+            let mut out = Vec::new();
+            mp3::clean(&mut io::Cursor::new(input), &mut out)?;
+            Ok((StripOutcome::Cleaned, out))
+        }
+        Format::Mp4 | Format::Mov | Format::M4a => {
+            let mut file = io::Cursor::new(input.to_vec());
+            let outcome = mp4::clean_in_place(&mut file)?;
+            Ok((outcome, file.into_inner()))
+        }
+        Format::Ogg | Format::Wav | Format::WebM | Format::Pdf => {
+            Ok((StripOutcome::NotCleanable, input.to_vec()))
+        }
+    }
+}
+
+/// The EXIF orientation in a TIFF block, for the fuzz harness.
+#[cfg(any(test, feature = "test-fixtures"))]
+pub fn exif_orientation(tiff: &[u8]) -> u8 {
+    exif::orientation(tiff)
+}
+
 /// Files with known metadata, built in code; for this crate's tests and, with
 /// the `test-fixtures` feature, the integration tests.
 #[cfg(any(test, feature = "test-fixtures"))]

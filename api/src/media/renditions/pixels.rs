@@ -30,11 +30,11 @@ const JPEG_QUALITY: u8 = 82;
 
 /// The largest side decoded. Far beyond any camera's, so only forged headers
 /// hit it; it fails them before anything is allocated.
-const MAX_SIDE: u32 = 16_384;
+pub const MAX_SIDE: u32 = 16_384;
 /// The most the decoder may allocate: a 100-megapixel photo fits, a
 /// decompression bomb does not. Scaling needs about as much again at most
 /// (the first, largest step), so one render stays under a gigabyte.
-const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// A rectangle to paint black, in the original's pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -442,3 +442,56 @@ pub fn ape_tag() -> Vec<u8> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// A photo-like picture: noise, so its compressed data is long and a cut
+/// lands in the middle of the picture.
+pub fn noise(width: u32, height: u32) -> RgbImage {
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    RgbImage::from_fn(width, height, |_, _| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let [r, g, b, ..] = seed.to_le_bytes();
+        Rgb([r, g, b])
+    })
+}
+
+/// A JPEG whose scan stops at 60%: what a broken transfer leaves.
+pub fn truncated_jpeg() -> Vec<u8> {
+    let whole = encode(DynamicImage::ImageRgb8(noise(256, 192)), ImageFormat::Jpeg);
+    whole[..whole.len() * 6 / 10].to_vec()
+}
+
+/// A PNG chunk with its length and CRC.
+pub fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut crc = flate2::Crc::new();
+    crc.update(kind);
+    crc.update(data);
+    let mut chunk = u32::try_from(data.len())
+        .expect("small chunk")
+        .to_be_bytes()
+        .to_vec();
+    chunk.extend_from_slice(kind);
+    chunk.extend_from_slice(data);
+    chunk.extend_from_slice(&crc.sum().to_be_bytes());
+    chunk
+}
+
+/// A decompression bomb in under a kilobyte: a valid PNG header claiming
+/// `width`×`height` RGB pixels, the start of a stream of zeros, and IEND.
+pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    zlib.write_all(&vec![0; 700 * 1024]).expect("compress");
+    let idat = zlib.finish().expect("compress");
+    [
+        b"\x89PNG\r\n\x1a\n".to_vec(),
+        png_chunk(b"IHDR", &ihdr),
+        png_chunk(b"IDAT", &idat),
+        png_chunk(b"IEND", b""),
+    ]
+    .concat()
+}
