@@ -6,6 +6,11 @@
 //! source tree is never written to and the versions are pinned. Set
 //! `CHORUS_ADMIN_NODE_MODULES` to an existing `node_modules` directory to skip npm
 //! (for offline builds).
+//!
+//! It also lists Chorus's own admin files (`admin/index.html`, `admin/admin.*`,
+//! everything under `admin/newsroom/`) into `OUT_DIR/admin_assets.rs`, and joins the
+//! newsroom's named GraphQL documents (`admin/operations/*.graphql`) into one served
+//! file, so a new module or operation needs no change to the server code.
 
 use std::{
     env, fs,
@@ -39,6 +44,8 @@ fn main() {
         Some(dir) => PathBuf::from(dir),
         None => npm_ci(&admin_dir, &out_dir.join("admin-npm")),
     };
+
+    own_assets(&admin_dir, &out_dir);
 
     let vendor_dir = out_dir.join("admin-vendor");
     fs::create_dir_all(&vendor_dir).expect("create OUT_DIR/admin-vendor");
@@ -88,6 +95,84 @@ fn npm_ci(admin_dir: &Path, work: &Path) -> PathBuf {
     }
     fs::write(&installed_lock, &lock).expect("record the installed lock file");
     node_modules
+}
+
+/// The content type an admin file is served with, by its extension.
+fn content_type(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1;
+    Some(match ext {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "graphql" => "application/graphql; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        _ => return None,
+    })
+}
+
+/// Writes `OUT_DIR/admin_assets.rs` (Chorus's own admin files, embedded) and
+/// `OUT_DIR/admin-operations.graphql` (every named document, joined).
+fn own_assets(admin_dir: &Path, out_dir: &Path) {
+    println!("cargo:rerun-if-changed=admin/index.html");
+    println!("cargo:rerun-if-changed=admin/admin.js");
+    println!("cargo:rerun-if-changed=admin/admin.css");
+    println!("cargo:rerun-if-changed=admin/newsroom");
+    println!("cargo:rerun-if-changed=admin/operations");
+
+    let mut files: Vec<(String, PathBuf)> = ["admin.js", "admin.css"]
+        .iter()
+        .map(|n| (n.to_string(), admin_dir.join(n)))
+        .collect();
+    let newsroom = admin_dir.join("newsroom");
+    for entry in sorted_dir(&newsroom) {
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_owned);
+        if let Some(name) = name.filter(|n| content_type(n).is_some()) {
+            files.push((format!("newsroom/{name}"), entry));
+        }
+    }
+
+    let mut operations = String::new();
+    for entry in sorted_dir(&admin_dir.join("operations")) {
+        if entry.extension().is_some_and(|e| e == "graphql") {
+            let text = fs::read_to_string(&entry)
+                .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", entry.display())));
+            operations.push_str(&text);
+            operations.push('\n');
+        }
+    }
+    let joined = out_dir.join("admin-operations.graphql");
+    fs::write(&joined, operations).expect("write the joined operations");
+    files.push(("operations.graphql".to_owned(), joined));
+
+    let mut table = String::from("/// Chorus's own admin files: (name, content type, bytes).\n");
+    table.push_str("pub const OWN_ASSETS: &[(&str, &str, &[u8])] = &[\n");
+    for (name, path) in &files {
+        let kind = content_type(name).expect("filtered above");
+        table.push_str(&format!(
+            "    ({name:?}, {kind:?}, include_bytes!({:?})),\n",
+            path.display().to_string()
+        ));
+    }
+    table.push_str("];\n");
+    fs::write(out_dir.join("admin_assets.rs"), table).expect("write admin_assets.rs");
+}
+
+/// The files (not directories) in `dir`, by name; none if it does not exist.
+fn sorted_dir(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    paths.sort();
+    paths
 }
 
 fn fail(message: &str) -> ! {

@@ -335,6 +335,8 @@
 
   function signOut() {
     var session = loadSession();
+    unmountNewsroom();
+    views = null;
     clearSession();
     showLogin('');
     if (session) {
@@ -342,31 +344,111 @@
     }
   }
 
+  // The newsroom (newsroom/main.js, a module) reaches the server only through this.
+  window.ChorusAdmin = {
+    request: function (body, files) {
+      return files ? multipart(body, files) : fetcher(body);
+    },
+    user: function () {
+      var s = loadSession();
+      return s ? s.user : null;
+    },
+    signOut: signOut
+  };
+
+  // A GraphQL multipart request (files: {variablePath: File}), with the same
+  // refresh-once rule as fetcher.
+  function multipart(body, files) {
+    function send(session) {
+      var form = new FormData();
+      var map = {};
+      var vars = JSON.parse(JSON.stringify(body.variables || {}));
+      Object.keys(files).forEach(function (path, i) {
+        map[String(i)] = ['variables.' + path];
+        var parts = path.split('.');
+        var at = vars;
+        for (var j = 0; j < parts.length - 1; j++) at = at[parts[j]] = at[parts[j]] || {};
+        at[parts[parts.length - 1]] = null;
+      });
+      form.append('operations', JSON.stringify({ query: body.query, operationName: body.operationName, variables: vars }));
+      form.append('map', JSON.stringify(map));
+      Object.keys(files).forEach(function (path, i) { form.append(String(i), files[path]); });
+      return fetch(GRAPHQL_URL, {
+        method: 'POST',
+        headers: { authorization: 'Bearer ' + session.accessToken, accept: 'application/json' },
+        body: form,
+        credentials: 'same-origin',
+        cache: 'no-store'
+      }).then(function (res) {
+        return res.json().catch(function () {
+          throw new Error('The server sent an unexpected response (HTTP ' + res.status + ').');
+        });
+      });
+    }
+    var session = loadSession();
+    if (!session) return Promise.resolve(endSession());
+    return send(session).then(function (result) {
+      if (!errorCode(result, 'UNAUTHENTICATED')) return result;
+      return refreshSession(session).then(function (fresh) {
+        return fresh ? send(fresh) : endSession();
+      });
+    });
+  }
+
+  var views = null;
+
+  function unmountNewsroom() {
+    if (window.ChorusNewsroom) window.ChorusNewsroom.unmount();
+  }
+
+  // Shows one of the two views: the newsroom (default) or the GraphQL console.
+  function showView(name) {
+    if (!views) return;
+    var newsroom = name !== 'console';
+    views.newsroomButton.setAttribute('aria-pressed', newsroom ? 'true' : 'false');
+    views.consoleButton.setAttribute('aria-pressed', newsroom ? 'false' : 'true');
+    views.newsroom.hidden = !newsroom;
+    views.console.hidden = newsroom;
+    if (!newsroom && !reactRoot) {
+      reactRoot = ReactDOM.createRoot(views.console);
+      reactRoot.render(React.createElement(GraphiQL, {
+        fetcher: fetcher,
+        defaultQuery: DEFAULT_QUERY
+      }));
+    }
+  }
+
   function showGraphiQL(session) {
     unmountGraphiQL();
+    unmountNewsroom();
     app.textContent = '';
 
     userLabel = el('span', { class: 'topbar-user' });
     updateUserLabel(session.user);
     var signOutButton = el('button', { type: 'button', class: 'topbar-signout', text: 'Sign out' });
     signOutButton.addEventListener('click', signOut);
+    var newsroomButton = el('button', { type: 'button', class: 'topbar-view', text: 'Newsroom' });
+    var consoleButton = el('button', { type: 'button', class: 'topbar-view', text: 'GraphQL console' });
+    newsroomButton.addEventListener('click', function () { showView('newsroom'); });
+    consoleButton.addEventListener('click', function () { showView('console'); });
 
     var topbar = el('header', { class: 'topbar' }, [
       el('span', { class: 'topbar-title', text: 'Chorus admin' }),
+      el('nav', { class: 'topbar-views', 'aria-label': 'Views' }, [newsroomButton, consoleButton]),
       el('span', { class: 'topbar-spacer' }),
       el('span', { class: 'topbar-signed-in', text: 'Signed in as ' }, [userLabel]),
       signOutButton
     ]);
-    var container = el('main', { id: 'graphiql', class: 'graphiql-host', 'aria-label': 'GraphQL console' });
+    var newsroom = el('div', { id: 'newsroom', class: 'newsroom-host' });
+    var console = el('div', { id: 'graphiql', class: 'graphiql-host', role: 'region', 'aria-label': 'GraphQL console' });
+    console.hidden = true;
 
     app.appendChild(topbar);
-    app.appendChild(container);
-
-    reactRoot = ReactDOM.createRoot(container);
-    reactRoot.render(React.createElement(GraphiQL, {
-      fetcher: fetcher,
-      defaultQuery: DEFAULT_QUERY
-    }));
+    app.appendChild(newsroom);
+    app.appendChild(console);
+    views = { newsroom: newsroom, console: console, newsroomButton: newsroomButton, consoleButton: consoleButton };
+    if (window.ChorusNewsroom) window.ChorusNewsroom.mount(newsroom);
+    showView('newsroom');
   }
 
   /* ------------------------------------------------------------------ start */

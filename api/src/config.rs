@@ -248,6 +248,10 @@ pub struct Config {
     pub migrate_on_start: bool,
     /// Load demo content on the first start with an empty embedded database.
     pub demo_on_first_start: bool,
+    /// Development only: serve the admin's own files from this directory (the
+    /// checkout's `api/admin`) instead of the copies built in, so front-end edits
+    /// show on reload.
+    pub admin_assets_dir: Option<PathBuf>,
     pub auth: AuthConfig,
     pub graphql: GraphqlConfig,
     pub limits: LimitsConfig,
@@ -403,6 +407,14 @@ impl Config {
             return Err(ConfigError::new(
                 "CHORUS_DEMO",
                 "demo content is never loaded in production; unset it or set it to false",
+            ));
+        }
+
+        let admin_assets_dir = vars.get("CHORUS_ADMIN_ASSETS_DIR").map(PathBuf::from);
+        if production && admin_assets_dir.is_some() {
+            return Err(ConfigError::new(
+                "CHORUS_ADMIN_ASSETS_DIR",
+                "is for developing the admin; production serves the built-in copies",
             ));
         }
 
@@ -564,6 +576,7 @@ impl Config {
             media_max_pixels,
             migrate_on_start,
             demo_on_first_start,
+            admin_assets_dir,
             auth,
             graphql,
             limits,

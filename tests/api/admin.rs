@@ -47,7 +47,7 @@ async fn admin_page_and_every_asset_it_references_are_served_locally() {
         assert_eq!(res.status(), 200, "{r}");
         let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
         let body = res.bytes().await.unwrap();
-        assert!(body.len() > 100, "{r} has content");
+        assert!(!body.is_empty(), "{r} has content");
         if r.ends_with(".js") {
             assert!(kind.starts_with("text/javascript"), "{r}: {kind}");
         } else if r.ends_with(".css") {

@@ -1,33 +1,33 @@
-//! The admin: GraphiQL and a sign-in form, every byte served from this binary.
+//! The admin: GraphiQL, the newsroom and a sign-in form, every byte served from this binary.
 //!
 //! The page and its scripts are embedded at build time (see `api/build.rs`), so an
 //! editor's browser never contacts a CDN, and the Content-Security-Policy forbids it
-//! from contacting anything but this server.
+//! from contacting anything but this server. In development,
+//! `CHORUS_ADMIN_ASSETS_DIR` serves Chorus's own files from the checkout instead,
+//! so front-end edits show on reload; the vendored packages are always built in.
+
+use std::path::Path as FsPath;
 
 use poem::{
     Response, handler,
     http::{StatusCode, header},
-    web::Path,
+    web::{Data, Path},
 };
 
+use crate::state::AppState;
+
+mod own {
+    include!(concat!(env!("OUT_DIR"), "/admin_assets.rs"));
+}
+
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-                   img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+                   img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; \
                    frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 const INDEX: &[u8] = include_bytes!("../../admin/index.html");
 
-/// Every asset the page may load: (name, content type, bytes).
-const ASSETS: &[(&str, &str, &[u8])] = &[
-    (
-        "admin.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../admin/admin.js"),
-    ),
-    (
-        "admin.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../../admin/admin.css"),
-    ),
+/// The npm packages the page loads: (name, content type, bytes).
+const VENDORED: &[(&str, &str, &[u8])] = &[
     (
         "graphiql.min.js",
         "text/javascript; charset=utf-8",
@@ -58,27 +58,72 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 
 /// The admin page.
 #[handler]
-pub fn index() -> Response {
+pub fn index(state: Data<&AppState>) -> Response {
+    let body = match &state.config.admin_assets_dir {
+        Some(dir) => match std::fs::read(dir.join("index.html")) {
+            Ok(bytes) => bytes,
+            Err(_) => return not_found(),
+        },
+        None => INDEX.to_vec(),
+    };
     Response::builder()
         .content_type("text/html; charset=utf-8")
         .header(header::CONTENT_SECURITY_POLICY, CSP)
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(header::REFERRER_POLICY, "no-referrer")
         .header(header::CACHE_CONTROL, "no-cache")
-        .body(INDEX)
+        .body(body)
 }
 
-/// One of the page's scripts or stylesheets.
+/// One of the page's scripts, stylesheets or documents.
 #[handler]
-pub fn asset(Path(name): Path<String>) -> Response {
-    match ASSETS.iter().find(|(n, _, _)| *n == name) {
-        Some((_, content_type, bytes)) => Response::builder()
-            .content_type(*content_type)
-            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-            .header(header::CACHE_CONTROL, "public, max-age=3600")
-            .body(*bytes),
-        None => Response::builder()
-            .status(StatusCode::NOT_FOUND)
-            .body("not found"),
+pub fn asset(state: Data<&AppState>, Path(name): Path<String>) -> Response {
+    let (content_type, body, cache) = if let Some(&(_, kind, bytes)) =
+        VENDORED.iter().find(|(n, _, _)| *n == name)
+    {
+        (kind, bytes.to_vec(), "public, max-age=3600")
+    } else if let Some(&(_, kind, bytes)) = own::OWN_ASSETS.iter().find(|(n, _, _)| *n == name) {
+        // Only names built in are served, from disk too: the directory is never browsed.
+        let body = match &state.config.admin_assets_dir {
+            Some(dir) => match from_checkout(dir, &name) {
+                Some(bytes) => bytes,
+                None => return not_found(),
+            },
+            None => bytes.to_vec(),
+        };
+        // Revalidated on every load, so an upgrade never mixes old and new modules.
+        (kind, body, "no-cache")
+    } else {
+        return not_found();
+    };
+    Response::builder()
+        .content_type(content_type)
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(header::CACHE_CONTROL, cache)
+        .body(body)
+}
+
+/// A built-in file's current text in the checkout (`CHORUS_ADMIN_ASSETS_DIR`).
+fn from_checkout(dir: &FsPath, name: &str) -> Option<Vec<u8>> {
+    if name == "operations.graphql" {
+        let mut paths: Vec<_> = std::fs::read_dir(dir.join("operations"))
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "graphql"))
+            .collect();
+        paths.sort();
+        let mut joined = Vec::new();
+        for path in paths {
+            joined.extend(std::fs::read(path).ok()?);
+            joined.push(b'\n');
+        }
+        return Some(joined);
     }
+    std::fs::read(dir.join(name)).ok()
+}
+
+fn not_found() -> Response {
+    Response::builder()
+        .status(StatusCode::NOT_FOUND)
+        .body("not found")
 }

@@ -45,7 +45,7 @@ pub fn routes(state: AppState, schema: ChorusSchema) -> impl Endpoint + 'static 
         )
         .at("/admin", get(admin::index))
         .at("/admin/", get(admin::index))
-        .at("/admin/assets/:name", get(admin::asset))
+        .at("/admin/assets/*name", get(admin::asset))
         .at("/media/:id/:variant", get(media::serve))
         .at("/uploads/:id", put(direct_upload::put))
         .at("/healthz", get(health::healthz))
