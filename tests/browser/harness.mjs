@@ -1,0 +1,153 @@
+/*
+ * The browser harness shared by the newsroom test: Debian's Chromium through
+ * playwright-core, every request outside loopback blocked and counted, console
+ * errors and page errors collected, a screenshot per step, axe-core runs, and
+ * the check that a signed-out browser holds nothing.
+ *
+ * Nothing here waits by sleeping: every wait is on something a person would
+ * see (a heading, a button, a message), with generous timeouts, because the
+ * test runs on loaded two-core machines.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+
+/** How long any one UI state may take to appear. */
+export const STEP_TIMEOUT = 60_000;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export class Harness {
+  constructor({ baseUrl, screenshots, executablePath }) {
+    this.baseUrl = baseUrl.replace(/\/$/, '');
+    this.screenshots = screenshots;
+    this.executablePath = executablePath || '/usr/bin/chromium';
+    this.outside = [];
+    this.problems = [];
+    this.shot = 0;
+    this.axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    mkdirSync(screenshots, { recursive: true });
+  }
+
+  async start() {
+    this.browser = await chromium.launch({
+      executablePath: this.executablePath,
+      headless: true,
+      timeout: STEP_TIMEOUT,
+      // Shared CI machines have little /dev/shm.
+      args: ['--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'],
+    });
+  }
+
+  async stop() {
+    if (this.browser) await this.browser.close();
+  }
+
+  /**
+   * A fresh browser profile (one person at one computer): its own storage,
+   * every non-loopback request refused and recorded, console errors recorded.
+   */
+  async person(who, options = {}) {
+    const context = await this.browser.newContext({
+      locale: 'en-GB',
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: false,
+      ...options,
+    });
+    context.setDefaultTimeout(STEP_TIMEOUT);
+    context.setDefaultNavigationTimeout(STEP_TIMEOUT);
+    await context.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:') {
+        if (!LOOPBACK.has(url.hostname)) {
+          this.outside.push(`${who}: ${route.request().method()} ${url.href}`);
+          return route.abort('blockedbyclient');
+        }
+      }
+      return route.continue();
+    });
+    const page = await context.newPage();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') this.problems.push(`${who}: console error: ${msg.text()} (${msg.location().url || '?'})`);
+    });
+    page.on('pageerror', (err) => this.problems.push(`${who}: page error: ${err && err.stack ? err.stack : err}`));
+    page.on('crash', () => this.problems.push(`${who}: the page crashed`));
+    return { context, page, who };
+  }
+
+  /** Saves a screenshot named after the step, numbered in order. */
+  async screenshot(page, step) {
+    this.shot += 1;
+    const name = `${String(this.shot).padStart(2, '0')}-${step.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`;
+    await page.screenshot({ path: path.join(this.screenshots, name), fullPage: true });
+    return name;
+  }
+
+  /**
+   * Runs axe-core on the page as it is and fails on any serious or critical
+   * violation. axe is evaluated through the DevTools protocol, which the
+   * page's CSP does not govern; the page itself still runs under its CSP
+   * (checked separately, and any CSP violation is a console error).
+   */
+  async axe(page, where) {
+    const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
+    if (!loaded) await page.evaluate(this.axeSource);
+    const result = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
+      }));
+    });
+    const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    if (bad.length) {
+      throw new Error(`axe-core on ${where}: ${bad.length} serious/critical violation(s):\n` +
+        bad.map((v) => `- ${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join('\n    ')}`).join('\n'));
+    }
+    const minor = result.filter((v) => !bad.includes(v));
+    if (minor.length) log(`  axe on ${where}: ${minor.length} minor/moderate: ${minor.map((v) => v.id).join(', ')}`);
+    else log(`  axe on ${where}: no violations`);
+  }
+
+  /**
+   * What a signed-out browser still holds: every localStorage and
+   * sessionStorage key, every IndexedDB database, every Cache Storage cache
+   * and every cookie of the origin.
+   */
+  async leftovers(page) {
+    const held = await page.evaluate(async () => {
+      const keys = (s) => Array.from({ length: s.length }, (_, i) => s.key(i));
+      const dbs = indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name) : ['<indexedDB.databases() missing>'];
+      const caches_ = typeof caches !== 'undefined' ? await caches.keys() : [];
+      return {
+        localStorage: keys(localStorage).map((k) => `${k}=${localStorage.getItem(k)}`),
+        sessionStorage: keys(sessionStorage).map((k) => `${k}=${sessionStorage.getItem(k)}`),
+        indexedDB: dbs,
+        caches: caches_,
+      };
+    });
+    held.cookies = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`);
+    return held;
+  }
+
+  /** Fails if anything went wrong in any page so far, or anything went outside. */
+  assertClean() {
+    const out = [];
+    if (this.outside.length) out.push(`${this.outside.length} request(s) outside loopback:\n  ${this.outside.join('\n  ')}`);
+    if (this.problems.length) out.push(`console or page errors:\n  ${this.problems.join('\n  ')}`);
+    if (out.length) throw new Error(out.join('\n'));
+  }
+}
+
+export function log(...args) {
+  console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
+}
+
+export function assert(condition, message) {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
