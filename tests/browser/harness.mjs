@@ -151,3 +151,59 @@ export function log(...args) {
 export function assert(condition, message) {
   if (!condition) throw new Error(`assertion failed: ${message}`);
 }
+
+/**
+ * Moves focus with Tab alone until `matches(activeElementInfo)` holds, as a
+ * keyboard user would; fails after `limit` presses. Returns the info.
+ */
+export async function tabTo(page, describe, matches, limit = 80) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    const info = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const labels = el.labels ? Array.from(el.labels).map((l) => l.textContent.trim()) : [];
+      return {
+        tag: el.tagName.toLowerCase(),
+        type: el.getAttribute('type') || '',
+        name: (el.getAttribute('aria-label') || labels.join(' ') || el.textContent || '').trim().replace(/\s+/g, ' '),
+        visibleFocus: (() => {
+          const s = getComputedStyle(el);
+          return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+        })(),
+      };
+    });
+    if (info && matches(info)) return info;
+  }
+  throw new Error(`Tab never reached ${describe} within ${limit} presses`);
+}
+
+/** The metadata blocks left in a JPEG or WebP: names of any EXIF/XMP/IPTC/comment. */
+export function metadataIn(bytes) {
+  const found = [];
+  const b = Buffer.from(bytes);
+  if (b[0] === 0xff && b[1] === 0xd8) {
+    let i = 2;
+    while (i + 4 <= b.length && b[i] === 0xff) {
+      const marker = b[i + 1];
+      if (marker === 0xda || marker === 0xd9) break; // start of scan: no more headers
+      const len = b.readUInt16BE(i + 2);
+      const body = b.subarray(i + 4, i + 2 + len);
+      if (marker === 0xe1) found.push(body.subarray(0, 4).toString('latin1') === 'Exif' ? 'EXIF' : 'APP1 (XMP)');
+      if (marker === 0xed) found.push('APP13 (IPTC)');
+      if (marker === 0xfe) found.push('COM (comment)');
+      i += 2 + len;
+    }
+  } else if (b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP') {
+    let i = 12;
+    while (i + 8 <= b.length) {
+      const id = b.subarray(i, i + 4).toString('latin1');
+      const len = b.readUInt32LE(i + 4);
+      if (id === 'EXIF' || id === 'XMP ') found.push(id.trim());
+      i += 8 + len + (len % 2);
+    }
+  } else {
+    found.push('not a JPEG or WebP');
+  }
+  return found;
+}

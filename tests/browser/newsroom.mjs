@@ -10,8 +10,7 @@
  *    publicKey, photo, gpsHex, screenshots}
  * Exits non-zero with the reason on the first failure.
  */
-import { readFileSync } from 'node:fs';
-import { Harness, STEP_TIMEOUT, assert, log } from './harness.mjs';
+import { Harness, STEP_TIMEOUT, assert, log, metadataIn, tabTo } from './harness.mjs';
 
 const baseUrl = process.argv[2];
 const settings = JSON.parse(process.env.CHORUS_BROWSER_TEST || '{}');
@@ -109,7 +108,111 @@ async function signOutLeavesNothing(page, secrets) {
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
 }
 
+/* ------------------------------------------------------------ helpers */
+
+/** Goes to a newsroom panel by its link in the newsroom's navigation. */
+async function panel(page, name) {
+  await page.getByRole('navigation', { name: /Newsroom|غرفة الأخبار/ }).getByRole('link', { name }).click();
+  await page.locator('#newsroom h1').first().waitFor();
+}
+
+/** Switches the UI language with the newsroom's own control, and waits for the page to follow. */
+async function uiLanguage(page, lang) {
+  const picker = page.getByLabel(/^(Language|اللغة)/).first();
+  await picker.selectOption(lang);
+  await page.waitForFunction((l) => document.documentElement.lang === l &&
+    document.documentElement.dir === (l === 'ar' ? 'rtl' : 'ltr'), lang);
+}
+
+/** axe in English, then in Arabic (right to left), then back to English. */
+async function axeBoth(page, where) {
+  await h.axe(page, `${where} (English)`);
+  await uiLanguage(page, 'ar');
+  await page.locator('#newsroom h1').first().waitFor();
+  await h.screenshot(page, `${where} in Arabic`);
+  await h.axe(page, `${where} (Arabic)`);
+  await uiLanguage(page, 'en');
+  await page.locator('#newsroom h1').first().waitFor();
+}
+
+/** Waits for a success announcement (notify) whose text matches. */
+async function announced(page, text) {
+  await page.locator('.nr-live [role="status"]').filter({ hasText: text }).first().waitFor();
+}
+
+/** Fails at once with the visible error if the page shows one. */
+async function noAlert(page, where) {
+  const alerts = page.locator('#newsroom [role="alert"]:visible');
+  const n = await alerts.count();
+  const texts = [];
+  for (let i = 0; i < n; i++) {
+    const text = (await alerts.nth(i).innerText()).trim();
+    if (text) texts.push(text);
+  }
+  assert(texts.length === 0, `no error shown ${where}, but: ${texts.join(' | ')}`);
+}
+
+/** The public API as a reader's app sees it, with the PUBLIC_WEB key. */
+async function asReader(query, variables) {
+  const res = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': settings.publicKey },
+    body: JSON.stringify({ query, variables: variables || {} }),
+  });
+  const body = await res.json();
+  assert(!body.errors, `the reader's query answers without errors: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+const READER_STORIES = `query ReaderStories {
+  stories(first: 50) {
+    nodes {
+      slug title locale
+      storyteller { name isPseudonym }
+      translations { locale title }
+      media { kind altText sources { variant mime width height url } }
+    }
+  }
+}`;
+
+/** Colours at fractions of a picture's width and height, decoded by the browser. */
+async function coloursAt(bytes, mime, points) {
+  const { context, page } = await h.person('pixel-check');
+  try {
+    await page.setContent('<!doctype html><title>pixels</title>');
+    return await page.evaluate(async ({ src, points }) => {
+      const img = new Image();
+      img.src = src;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      return points.map(([fx, fy]) => Array.from(ctx.getImageData(
+        Math.floor(fx * canvas.width), Math.floor(fy * canvas.height), 1, 1).data).slice(0, 3));
+    }, { src: `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`, points });
+  } finally {
+    await context.close();
+  }
+}
+
 /* ------------------------------------------------------------ the day */
+
+const TELLER = {
+  publicName: 'Noor',
+  legalName: 'Fatima Zahra Haddad-Legal',
+  contact: '+44 7700 900461',
+};
+const STORY = {
+  title: 'The night bus to Calais',
+  summary: 'How I crossed three borders in one winter.',
+  body: 'We left in **December**. The bus was cold and nobody spoke.',
+  arTitle: 'حافلة الليل إلى كاليه',
+  arSummary: 'كيف عبرت ثلاث حدود في شتاء واحد.',
+  arBody: 'غادرنا في **ديسمبر**. كانت الحافلة باردة ولم يتكلم أحد.',
+  altText: 'A bus stop at night, the faces of the people waiting blurred.',
+};
 
 async function main() {
   await h.start();
@@ -117,18 +220,19 @@ async function main() {
 
   await step('the admin page keeps a strict CSP', null, checkHeaders);
 
+  /* ---- the admin signs in by keyboard and invites editor B */
   const admin = await h.person('admin');
   let page = admin.page;
-  await step('sign-in form (English)', page, async () => {
+  await step('sign-in form', page, async () => {
     await openSignIn(page);
-    await h.axe(page, 'the sign-in form');
+    await h.axe(page, 'the sign-in form (English)');
   });
   await step('admin signs in by keyboard', page, async () => {
     await signInByKeyboard(page, settings.admin.email, settings.admin.password);
     await page.locator('#newsroom').waitFor();
     assert(await page.locator('#newsroom').isVisible(), 'the newsroom is the default view');
     await page.locator('#newsroom h1').first().waitFor();
-    await h.axe(page, 'the newsroom (admin, English)');
+    await axeBoth(page, 'the newsroom (admin)');
   });
   await step('the GraphQL console is one click away', page, async () => {
     await page.getByRole('button', { name: 'GraphQL console' }).click();
@@ -136,8 +240,226 @@ async function main() {
     await page.getByRole('button', { name: 'Newsroom' }).click();
     await page.locator('#newsroom').waitFor();
   });
+
+  let inviteLink = null;
+  await step('admin invites editor B from People', page, async () => {
+    await panel(page, 'People');
+    await axeBoth(page, 'People');
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Invite' }) }).first();
+    await form.getByLabel(/^Email/).fill(settings.editorB.email);
+    await form.getByLabel(/^Role/).selectOption({ label: 'Editor' });
+    const name = form.getByLabel(/^Display name/);
+    if (await name.count()) await name.fill('Bashir');
+    await form.getByRole('button', { name: 'Invite' }).click();
+    const link = page.locator('#newsroom').getByText(/#invite=[A-Za-z0-9_-]+/).first();
+    await Promise.race([link.waitFor(), page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('#newsroom input, #newsroom textarea')).some((i) => /#invite=/.test(i.value)))]);
+    const texts = [await page.locator('#newsroom').innerText(),
+      ...(await page.$$eval('#newsroom input, #newsroom textarea', (els) => els.map((e) => e.value)))];
+    const found = texts.map((t) => /#invite=([A-Za-z0-9_-]+)/.exec(t)).find(Boolean);
+    assert(found, 'the invitation link is shown to the admin');
+    inviteLink = `${baseUrl}/admin#invite=${found[1]}`;
+    await noAlert(page, 'after inviting');
+  });
   await step('admin signs out and the browser holds nothing', page, async () => {
-    await signOutLeavesNothing(page, [settings.admin.email]);
+    await signOutLeavesNothing(page, [settings.admin.email, inviteLink.split('#invite=')[1]]);
+  });
+  await admin.context.close();
+
+  /* ---- editor B opens the invitation in another browser and sets a password, by keyboard */
+  const editorB = await h.person('editor B');
+  page = editorB.page;
+  await step('editor B accepts the invitation by keyboard', page, async () => {
+    await page.goto(inviteLink);
+    await page.getByRole('heading', { level: 1, name: 'Welcome to Chorus' }).waitFor();
+    assert(!page.url().includes('invite='), 'the token leaves the address bar');
+    await h.axe(page, 'the invitation form');
+    await page.keyboard.type(settings.editorB.password);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(settings.editorB.password);
+    await page.keyboard.press('Enter');
+    await page.getByText(`Sign in as ${settings.editorB.email}`).waitFor();
+  });
+  // Editor B signs in later, after editor A submits.
+
+  /* ---- editor A: storyteller, consent, story in two languages, photo, submit */
+  const editorA = await h.person('editor A');
+  page = editorA.page;
+  await step('editor A signs in', page, async () => {
+    await signIn(page, settings.editorA.email, settings.editorA.password);
+  });
+
+  let withdrawalCode = null;
+  await step('editor A records a storyteller', page, async () => {
+    await panel(page, 'Storytellers');
+    await axeBoth(page, 'Storytellers');
+    await page.getByRole('button', { name: /New storyteller/ }).click();
+    await page.getByLabel(/^Public name/).fill(TELLER.publicName);
+    await page.getByLabel(/^Legal name/).fill(TELLER.legalName);
+    await page.getByLabel(/^Contact/).fill(TELLER.contact);
+    await page.getByRole('button', { name: /^(Create|Save|Add) storyteller/ }).click();
+    await page.getByRole('heading', { level: 1, name: TELLER.publicName }).waitFor();
+    await noAlert(page, 'after creating the storyteller');
+  });
+
+  await step('editor A records consent: web and app, pseudonym, faces obscured', page, async () => {
+    await page.getByRole('button', { name: /Record consent/ }).first().click();
+    await page.getByLabel('Public web').check();
+    await page.getByLabel('Mobile app').check();
+    await page.getByLabel(/^Identity level/).selectOption({ label: 'Pseudonym' });
+    await page.getByLabel(/^Faces/).selectOption({ label: 'Obscured' });
+    await axeBoth(page, 'the consent form');
+    await page.getByRole('button', { name: /^Record consent/ }).last().click();
+    const code = page.getByText(/withdrawal code/i).first();
+    await code.waitFor();
+    await noAlert(page, 'after recording consent');
+    const text = await page.locator('#newsroom').innerText();
+    const m = /\b([A-Z0-9]{4}(?:-[A-Z0-9]{4}){2,})\b/.exec(text);
+    assert(m, `the withdrawal code is shown once: ${text.slice(0, 500)}`);
+    withdrawalCode = m[1];
+  });
+
+  let storyUrl = null;
+  await step('editor A drafts the story in English', page, async () => {
+    await panel(page, 'Stories');
+    await axeBoth(page, 'Stories');
+    await page.getByRole('button', { name: /New story/ }).click();
+    await page.getByLabel(/^Storyteller/).selectOption({ label: TELLER.publicName });
+    await page.getByLabel(/^Title/).fill(STORY.title);
+    await page.getByLabel(/^Summary/).fill(STORY.summary);
+    await page.getByLabel(/^Body/).fill(STORY.body);
+    await page.getByRole('button', { name: /^(Create|Save|Start) (the )?(story|draft)/ }).click();
+    await page.getByRole('heading', { level: 1, name: STORY.title }).waitFor();
+    storyUrl = page.url();
+    await noAlert(page, 'after creating the story');
+  });
+
+  await step('editor A adds the Arabic text, shown right to left', page, async () => {
+    await page.getByRole('button', { name: /Add (a )?(language|translation)/ }).click();
+    await page.getByLabel(/^Locale|^Language/).last().fill('ar');
+    await page.getByLabel(/^Title/).last().fill(STORY.arTitle);
+    await page.getByLabel(/^Summary/).last().fill(STORY.arSummary);
+    const body = page.getByLabel(/^Body/).last();
+    await body.fill(STORY.arBody);
+    assert((await body.getAttribute('dir')) === 'rtl' || (await body.evaluate((e) => getComputedStyle(e).direction)) === 'rtl',
+      'the Arabic body is edited right to left');
+    await page.getByRole('button', { name: /^Save/ }).last().click();
+    await noAlert(page, 'after saving the Arabic text');
+    await page.getByText(STORY.arTitle).first().waitFor();
+  });
+
+  await step('editor A uploads a photo carrying GPS', page, async () => {
+    await page.locator('#newsroom input[type="file"]').first().setInputFiles(settings.photo);
+    await page.locator('#newsroom img').first().waitFor();
+    await noAlert(page, 'after the upload');
+  });
+
+  await step('editor A draws a face box and adds alt text', page, async () => {
+    const picture = page.locator('#newsroom .nr-media-canvas, #newsroom canvas, #newsroom img').first();
+    const box = await picture.boundingBox();
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.7, { steps: 8 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: /Save face (boxes|masks)/ }).click();
+    await noAlert(page, 'after saving the face box');
+    await page.getByLabel(/^Alt text/).fill(STORY.altText);
+    await page.getByRole('button', { name: 'Save alt text' }).click();
+    await noAlert(page, 'after saving the alt text');
+  });
+
+  await step('editor A submits the story for review', page, async () => {
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    await page.getByText(/In review/).first().waitFor();
+    await noAlert(page, 'after submitting');
+  });
+
+  await step('editor A tries the GraphQL console, then signs out leaving nothing', page, async () => {
+    // What the issue saw: GraphiQL kept a typed legal name in localStorage.
+    await page.getByRole('button', { name: 'GraphQL console' }).click();
+    const editor = page.locator('.graphiql-query-editor .CodeMirror, .graphiql-query-editor [contenteditable], .graphiql-query-editor textarea').first();
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(`# ${TELLER.legalName}\n{ me { email } }`);
+    await page.keyboard.press('Control+Enter');
+    await page.locator('.graphiql-response').getByText(settings.editorA.email).waitFor();
+    await signOutLeavesNothing(page, [settings.editorA.email, TELLER.legalName, TELLER.contact, withdrawalCode]);
+  });
+  await editorA.context.close();
+
+  /* ---- editor B: sign-off, approve, publish */
+  page = editorB.page;
+  await step('editor B signs in and finds the story in the review queue', page, async () => {
+    await signIn(page, settings.editorB.email, settings.editorB.password);
+    await panel(page, 'Stories');
+    await page.getByRole('link', { name: STORY.title }).first().click();
+    await page.getByRole('heading', { level: 1, name: STORY.title }).waitFor();
+    await axeBoth(page, 'the story page');
+  });
+  await step('editor B records the storyteller\'s sign-off', page, async () => {
+    await page.getByRole('button', { name: /sign-off/i }).first().click();
+    await page.getByRole('button', { name: /^Record sign-off/ }).last().click();
+    await noAlert(page, 'after the sign-off');
+  });
+  await step('editor B approves and publishes', page, async () => {
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText(/Approved/).first().waitFor();
+    await page.getByRole('button', { name: 'Publish now' }).click();
+    await page.getByText(/Published/).first().waitFor();
+    await noAlert(page, 'after publishing');
+  });
+
+  /* ---- a reader's app, with the PUBLIC_WEB key */
+  let rendition = null;
+  await step('the PUBLIC_WEB key reads the story: pseudonym, masked picture, clean metadata', null, async () => {
+    // Renditions are made in the background: wait for them as an app would, by asking again.
+    let story = null;
+    const deadline = Date.now() + STEP_TIMEOUT * 2;
+    for (;;) {
+      const data = await asReader(READER_STORIES);
+      story = data.stories.nodes.find((s) => s.title === STORY.title);
+      if (story && story.media.length && story.media[0].sources.length) break;
+      assert(Date.now() < deadline, `the story and its picture reach the key: ${JSON.stringify(story)}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert(story.storyteller && story.storyteller.name === TELLER.publicName && story.storyteller.isPseudonym,
+      `the story shows the consented pseudonym: ${JSON.stringify(story.storyteller)}`);
+    assert(!JSON.stringify(story).includes(TELLER.legalName), 'the legal name never reaches readers');
+    assert(story.translations.some((tr) => tr.locale === 'ar' && tr.title === STORY.arTitle), 'the Arabic text is published');
+    const [media] = story.media;
+    assert(media.altText === STORY.altText, `the alt text reaches readers: ${media.altText}`);
+    assert(media.sources.every((s) => s.variant !== 'original'), `only renditions, never the original: ${JSON.stringify(media.sources)}`);
+    for (const source of media.sources) {
+      const res = await fetch(source.url);
+      assert(res.ok, `rendition ${source.variant} downloads (${res.status})`);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const found = metadataIn(bytes);
+      assert(found.length === 0, `rendition ${source.variant} carries no metadata: ${found.join(', ')}`);
+      assert(!bytes.includes(Buffer.from(settings.gpsHex, 'hex')), `rendition ${source.variant} holds no GPS position`);
+      const [centre, corner] = await coloursAt(bytes, source.mime, [[0.5, 0.5], [0.1, 0.1]]);
+      assert(centre.every((c) => c < 40), `the face box is burned in (black at the centre of ${source.variant}): ${centre}`);
+      assert(corner[0] > 200 && corner[1] > 180, `outside the box the picture is untouched (${source.variant}): ${corner}`);
+      rendition = source.url;
+    }
+  });
+
+  /* ---- the storyteller withdraws with the printed code */
+  await step('the printed withdrawal code withdraws the story', page, async () => {
+    await panel(page, 'Storytellers');
+    await page.getByRole('button', { name: /Withdraw with a code/ }).click();
+    await page.getByLabel(/^Withdrawal code/).fill(withdrawalCode);
+    await page.getByRole('button', { name: /^Withdraw/ }).last().click();
+    await page.getByText(/withdrawn/i).first().waitFor();
+    await noAlert(page, 'after the withdrawal');
+  });
+  await step('the key no longer sees the story nor its picture', null, async () => {
+    const data = await asReader(READER_STORIES);
+    assert(!data.stories.nodes.some((s) => s.title === STORY.title), 'the withdrawn story has left the key\'s answers');
+    const res = await fetch(rendition);
+    assert(!res.ok, `the picture's URL stops working (${res.status})`);
+  });
+  await step('editor B signs out and the browser holds nothing', page, async () => {
+    await signOutLeavesNothing(page, [settings.editorB.email, TELLER.legalName, withdrawalCode]);
   });
 
   h.assertClean();
