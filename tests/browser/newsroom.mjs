@@ -116,18 +116,35 @@ async function panel(page, name) {
   await page.locator('#newsroom h1').first().waitFor();
 }
 
+/*
+ * A feature the journey needs that the newsroom lacks: recorded, worked around
+ * so the rest of the day is still tested, and a failure at the end unless it
+ * is listed in KNOWN_MISSING (which says so in the code, for the reviewer).
+ */
+const KNOWN_MISSING = [];
+const missing = [];
+function missingFeature(what) {
+  missing.push(what);
+  log(`MISSING FEATURE: ${what}`);
+}
+
 /** Switches the UI language with the newsroom's own control, and waits for the page to follow. */
 async function uiLanguage(page, lang) {
   const picker = page.getByLabel(/^(Language|اللغة)/).first();
+  if (!(await picker.count())) {
+    if (!missing.includes('a UI language switch')) missingFeature('a UI language switch');
+    return false;
+  }
   await picker.selectOption(lang);
   await page.waitForFunction((l) => document.documentElement.lang === l &&
     document.documentElement.dir === (l === 'ar' ? 'rtl' : 'ltr'), lang);
+  return true;
 }
 
 /** axe in English, then in Arabic (right to left), then back to English. */
 async function axeBoth(page, where) {
   await h.axe(page, `${where} (English)`);
-  await uiLanguage(page, 'ar');
+  if (!(await uiLanguage(page, 'ar'))) return;
   await page.locator('#newsroom h1').first().waitFor();
   await h.screenshot(page, `${where} in Arabic`);
   await h.axe(page, `${where} (Arabic)`);
@@ -174,6 +191,25 @@ const READER_STORIES = `query ReaderStories {
     }
   }
 }`;
+
+/** Only when People cannot invite: the invitation the panel should have made. */
+async function inviteByApi() {
+  const call = async (query, variables, token) => {
+    const res = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = await res.json();
+    assert(!body.errors, JSON.stringify(body.errors));
+    return body.data;
+  };
+  const { login } = await call('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
+    { e: settings.admin.email, p: settings.admin.password });
+  const { inviteUser } = await call('mutation($e: String!) { inviteUser(email: $e, role: EDITOR) { token } }',
+    { e: settings.editorB.email }, login.accessToken);
+  return `${baseUrl}/admin#invite=${inviteUser.token}`;
+}
 
 /** Colours at fractions of a picture's width and height, decoded by the browser. */
 async function coloursAt(bytes, mime, points) {
@@ -245,19 +281,23 @@ async function main() {
   await step('admin invites editor B from People', page, async () => {
     await panel(page, 'People');
     await axeBoth(page, 'People');
-    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Invite' }) }).first();
-    await form.getByLabel(/^Email/).fill(settings.editorB.email);
+    const invite = page.getByRole('button', { name: 'Invite' });
+    if (!(await invite.count())) {
+      missingFeature('People: inviting a staff member');
+      inviteLink = await inviteByApi();
+      return;
+    }
+    const form = page.locator('form').filter({ has: invite });
+    await form.getByLabel(/^E-?mail/).fill(settings.editorB.email);
     await form.getByLabel(/^Role/).selectOption({ label: 'Editor' });
-    const name = form.getByLabel(/^Display name/);
+    const name = form.getByLabel(/^(Display )?name/i);
     if (await name.count()) await name.fill('Bashir');
-    await form.getByRole('button', { name: 'Invite' }).click();
-    const link = page.locator('#newsroom').getByText(/#invite=[A-Za-z0-9_-]+/).first();
-    await Promise.race([link.waitFor(), page.waitForFunction(() =>
-      Array.from(document.querySelectorAll('#newsroom input, #newsroom textarea')).some((i) => /#invite=/.test(i.value)))]);
+    await invite.click();
+    await page.waitForFunction(() => /#invite=[A-Za-z0-9_-]+/.test(document.querySelector('#newsroom').innerText) ||
+      Array.from(document.querySelectorAll('#newsroom input, #newsroom textarea')).some((i) => /#invite=/.test(i.value)));
     const texts = [await page.locator('#newsroom').innerText(),
       ...(await page.$$eval('#newsroom input, #newsroom textarea', (els) => els.map((e) => e.value)))];
-    const found = texts.map((t) => /#invite=([A-Za-z0-9_-]+)/.exec(t)).find(Boolean);
-    assert(found, 'the invitation link is shown to the admin');
+    const found = texts.map((text) => /#invite=([A-Za-z0-9_-]+)/.exec(text)).find(Boolean);
     inviteLink = `${baseUrl}/admin#invite=${found[1]}`;
     await noAlert(page, 'after inviting');
   });
@@ -293,84 +333,123 @@ async function main() {
   await step('editor A records a storyteller', page, async () => {
     await panel(page, 'Storytellers');
     await axeBoth(page, 'Storytellers');
-    await page.getByRole('button', { name: /New storyteller/ }).click();
+    await page.getByRole('link', { name: 'New storyteller' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New storyteller' }).waitFor();
     await page.getByLabel(/^Public name/).fill(TELLER.publicName);
+    await page.getByLabel(/^The public name is a pseudonym/).check();
     await page.getByLabel(/^Legal name/).fill(TELLER.legalName);
-    await page.getByLabel(/^Contact/).fill(TELLER.contact);
-    await page.getByRole('button', { name: /^(Create|Save|Add) storyteller/ }).click();
+    await page.getByLabel(/^Contact/).first().fill(TELLER.contact);
+    await axeBoth(page, 'the storyteller form');
+    await page.getByRole('button', { name: 'Create storyteller' }).click();
     await page.getByRole('heading', { level: 1, name: TELLER.publicName }).waitFor();
     await noAlert(page, 'after creating the storyteller');
   });
 
   await step('editor A records consent: web and app, pseudonym, faces obscured', page, async () => {
-    await page.getByRole('button', { name: /Record consent/ }).first().click();
-    await page.getByLabel('Public web').check();
-    await page.getByLabel('Mobile app').check();
-    await page.getByLabel(/^Identity level/).selectOption({ label: 'Pseudonym' });
-    await page.getByLabel(/^Faces/).selectOption({ label: 'Obscured' });
+    await page.getByRole('link', { name: 'Record consent' }).click();
+    await page.getByRole('heading', { level: 1, name: `Record consent for ${TELLER.publicName}` }).waitFor();
+    await page.getByLabel('Public web', { exact: true }).check();
+    await page.getByLabel('Mobile app', { exact: true }).check();
+    await page.getByLabel(/^How they may be named/).selectOption({ label: 'Pseudonym' });
+    await page.getByLabel(/^Faces in photos and videos/).selectOption({ label: 'Obscured' });
+    await page.getByLabel(/^Their voice in recordings/).selectOption({ label: 'Text only' });
+    await page.getByLabel(/^How precisely the place is shown/).selectOption({ label: 'Country' });
+    await page.getByLabel(/^How they agreed/).selectOption({ label: 'Written' });
+    // The notice is fingerprinted in the browser; only its hash is sent.
+    await page.getByLabel('Consent notice shown to the storyteller (file)').setInputFiles({
+      name: 'information-sheet-2026-01.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('What Chorus does with your story, and how to take it back.\n'),
+    });
+    await page.getByText(/Notice information-sheet-2026-01\.txt: fingerprint sha256:[0-9a-f]{64}/).waitFor();
+    const collected = page.getByLabel(/^Who collected the consent/);
+    if (!(await collected.inputValue())) await collected.fill('Amira (editor)');
+    await page.getByLabel(/^Jurisdiction/).fill('GB');
     await axeBoth(page, 'the consent form');
-    await page.getByRole('button', { name: /^Record consent/ }).last().click();
-    const code = page.getByText(/withdrawal code/i).first();
-    await code.waitFor();
+    await page.getByRole('button', { name: 'Record consent' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Consent recorded' }).waitFor();
     await noAlert(page, 'after recording consent');
-    const text = await page.locator('#newsroom').innerText();
-    const m = /\b([A-Z0-9]{4}(?:-[A-Z0-9]{4}){2,})\b/.exec(text);
-    assert(m, `the withdrawal code is shown once: ${text.slice(0, 500)}`);
-    withdrawalCode = m[1];
+    const shown = await page.getByLabel('Withdrawal code').inputValue();
+    assert(/^[0-9A-Z]{5}(-[0-9A-Z]{5})+$/.test(shown), `the withdrawal code is shown once: ${shown}`);
+    // The code the storyteller takes home is the printed one.
+    await page.getByRole('button', { name: 'Print withdrawal code' }).click();
+    const sheet = page.getByRole('article', { name: 'Your withdrawal code' });
+    await sheet.waitFor();
+    const printed = /[0-9A-Z]{5}(?:-[0-9A-Z]{5})+/.exec(await sheet.innerText());
+    assert(printed && printed[0] === shown, `the print view holds the code: ${printed}`);
+    withdrawalCode = printed[0];
+    await h.screenshot(page, 'the withdrawal code print view');
+    await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Consent recorded' }).waitFor();
   });
 
-  let storyUrl = null;
   await step('editor A drafts the story in English', page, async () => {
     await panel(page, 'Stories');
     await axeBoth(page, 'Stories');
-    await page.getByRole('button', { name: /New story/ }).click();
+    await page.getByRole('button', { name: 'New story' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New story' }).waitFor();
     await page.getByLabel(/^Storyteller/).selectOption({ label: TELLER.publicName });
+    await page.getByLabel(/^Language of the story/).fill('en');
     await page.getByLabel(/^Title/).fill(STORY.title);
     await page.getByLabel(/^Summary/).fill(STORY.summary);
-    await page.getByLabel(/^Body/).fill(STORY.body);
-    await page.getByRole('button', { name: /^(Create|Save|Start) (the )?(story|draft)/ }).click();
+    await page.getByLabel(/^Story text/).fill(STORY.body);
+    assert(await page.getByLabel(/^Show readers the storyteller’s pseudonym/).isChecked(), 'the pseudonym is offered by default');
+    await axeBoth(page, 'the new story form');
+    await page.getByRole('button', { name: 'Create story' }).click();
     await page.getByRole('heading', { level: 1, name: STORY.title }).waitFor();
-    storyUrl = page.url();
     await noAlert(page, 'after creating the story');
   });
 
-  await step('editor A adds the Arabic text, shown right to left', page, async () => {
-    await page.getByRole('button', { name: /Add (a )?(language|translation)/ }).click();
-    await page.getByLabel(/^Locale|^Language/).last().fill('ar');
-    await page.getByLabel(/^Title/).last().fill(STORY.arTitle);
-    await page.getByLabel(/^Summary/).last().fill(STORY.arSummary);
-    const body = page.getByLabel(/^Body/).last();
+  await step('editor A adds the Arabic text, edited right to left', page, async () => {
+    await page.getByRole('button', { name: 'Add a translation' }).click();
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Save translation' }) });
+    await form.getByLabel(/^Language of the translation/).fill('ar');
+    await form.getByLabel(/^Title/).fill(STORY.arTitle);
+    await form.getByLabel(/^Summary/).fill(STORY.arSummary);
+    const body = form.getByLabel(/^Story text/);
     await body.fill(STORY.arBody);
-    assert((await body.getAttribute('dir')) === 'rtl' || (await body.evaluate((e) => getComputedStyle(e).direction)) === 'rtl',
-      'the Arabic body is edited right to left');
-    await page.getByRole('button', { name: /^Save/ }).last().click();
+    const dir = await body.evaluate((e) => getComputedStyle(e).direction);
+    assert(dir === 'rtl', `the Arabic text is edited right to left (${dir})`);
+    await form.getByRole('button', { name: 'Save translation' }).click();
+    await announced(page, 'The text is saved as a new revision.');
+    await page.locator('[lang="ar"][dir="rtl"]').getByText(STORY.arTitle).first().waitFor();
     await noAlert(page, 'after saving the Arabic text');
-    await page.getByText(STORY.arTitle).first().waitFor();
   });
 
   await step('editor A uploads a photo carrying GPS', page, async () => {
-    await page.locator('#newsroom input[type="file"]').first().setInputFiles(settings.photo);
-    await page.locator('#newsroom img').first().waitFor();
+    await page.getByLabel('Choose files').setInputFiles(settings.photo);
+    await page.locator('#newsroom img.md-original').first().waitFor();
     await noAlert(page, 'after the upload');
   });
 
   await step('editor A draws a face box and adds alt text', page, async () => {
-    const picture = page.locator('#newsroom .nr-media-canvas, #newsroom canvas, #newsroom img').first();
+    const picture = page.locator('#newsroom .md-canvas img.md-original').first();
+    await picture.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => {
+      const img = document.querySelector('#newsroom .md-canvas img.md-original');
+      return img && img.complete && img.naturalWidth > 0;
+    });
     const box = await picture.boundingBox();
     await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.3);
     await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.7, { steps: 8 });
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.7, { steps: 5 });
     await page.mouse.up();
-    await page.getByRole('button', { name: /Save face (boxes|masks)/ }).click();
+    await page.getByRole('group', { name: 'Face box 1' }).waitFor();
+    await page.getByRole('button', { name: 'Save face boxes' }).click();
+    await page.getByText(/Saved 1 face box/).first().waitFor();
     await noAlert(page, 'after saving the face box');
     await page.getByLabel(/^Alt text/).fill(STORY.altText);
-    await page.getByRole('button', { name: 'Save alt text' }).click();
+    await page.getByRole('button', { name: 'Save alt text and details' }).click();
+    await page.getByText(/Saved the description of/).first().waitFor();
     await noAlert(page, 'after saving the alt text');
+    // The covered web versions are made in the background; the panel says when.
+    await page.getByText(/web versions of .* are ready/).first().waitFor({ timeout: STEP_TIMEOUT * 2 });
   });
 
   await step('editor A submits the story for review', page, async () => {
     await page.getByRole('button', { name: 'Submit for review' }).click();
-    await page.getByText(/In review/).first().waitFor();
+    await announced(page, 'The story is submitted for review.');
     await noAlert(page, 'after submitting');
   });
 
@@ -397,15 +476,16 @@ async function main() {
     await axeBoth(page, 'the story page');
   });
   await step('editor B records the storyteller\'s sign-off', page, async () => {
-    await page.getByRole('button', { name: /sign-off/i }).first().click();
-    await page.getByRole('button', { name: /^Record sign-off/ }).last().click();
+    assert(await page.getByLabel('They reviewed every language listed').isChecked(), 'one sign-off covers both languages');
+    await page.getByRole('button', { name: 'Record storyteller sign-off' }).click();
+    await announced(page, 'The storyteller’s sign-off is recorded.');
     await noAlert(page, 'after the sign-off');
   });
   await step('editor B approves and publishes', page, async () => {
     await page.getByRole('button', { name: 'Approve' }).click();
-    await page.getByText(/Approved/).first().waitFor();
-    await page.getByRole('button', { name: 'Publish now' }).click();
-    await page.getByText(/Published/).first().waitFor();
+    await announced(page, 'The story is approved.');
+    await page.getByRole('button', { name: 'Publish now', exact: true }).click();
+    await announced(page, 'The story is published.');
     await noAlert(page, 'after publishing');
   });
 
@@ -446,10 +526,14 @@ async function main() {
   /* ---- the storyteller withdraws with the printed code */
   await step('the printed withdrawal code withdraws the story', page, async () => {
     await panel(page, 'Storytellers');
-    await page.getByRole('button', { name: /Withdraw with a code/ }).click();
-    await page.getByLabel(/^Withdrawal code/).fill(withdrawalCode);
-    await page.getByRole('button', { name: /^Withdraw/ }).last().click();
-    await page.getByText(/withdrawn/i).first().waitFor();
+    const form = page.getByRole('region', { name: 'Withdraw with a code' });
+    await form.getByLabel('Withdrawal code').waitFor();
+    // By keyboard alone: Tab from the page's heading to the code, type it, Enter.
+    const field = await tabTo(page, 'the withdrawal code field', (el) => el.tag === 'input' && /^Withdrawal code/.test(el.name));
+    assert(field.visibleFocus, 'the focused field shows its focus');
+    await page.keyboard.type(withdrawalCode.toLowerCase().replace(/-/g, ' '));
+    await page.keyboard.press('Enter');
+    await form.getByText(/^Withdrawn: 1 consent record/).waitFor();
     await noAlert(page, 'after the withdrawal');
   });
   await step('the key no longer sees the story nor its picture', null, async () => {
@@ -463,6 +547,9 @@ async function main() {
   });
 
   h.assertClean();
+  const unexpected = missing.filter((m) => !KNOWN_MISSING.includes(m));
+  if (KNOWN_MISSING.length) log(`KNOWN MISSING (not tested, see KNOWN_MISSING): ${KNOWN_MISSING.join('; ')}`);
+  assert(!unexpected.length, `the newsroom lacks: ${unexpected.join('; ')}`);
   log(`outside requests: ${h.outside.length}; console errors: ${h.problems.length}`);
   log('timings:', timings.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)}s`).join('; '));
   log(`the newsroom journey passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
