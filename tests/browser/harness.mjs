@@ -27,6 +27,7 @@ export class Harness {
     this.executablePath = executablePath || '/usr/bin/chromium';
     this.outside = [];
     this.problems = [];
+    this.failures = [];
     this.shot = 0;
     this.axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
     mkdirSync(screenshots, { recursive: true });
@@ -106,7 +107,8 @@ export class Harness {
     });
     const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     if (bad.length) {
-      throw new Error(`axe-core on ${where}: ${bad.length} serious/critical violation(s):\n` +
+      // Recorded, not thrown: the rest of the day is still worth checking.
+      this.fail(`axe-core on ${where}: ${bad.length} serious/critical violation(s):\n` +
         bad.map((v) => `- ${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join('\n    ')}`).join('\n'));
     }
     const minor = result.filter((v) => !bad.includes(v));
@@ -135,9 +137,15 @@ export class Harness {
     return held;
   }
 
+  /** Records a failure that need not stop the journey; the test fails at the end. */
+  fail(message) {
+    this.failures.push(message);
+    log(`FAILURE: ${message}`);
+  }
+
   /** Fails if anything went wrong in any page so far, or anything went outside. */
   assertClean() {
-    const out = [];
+    const out = [...this.failures];
     if (this.outside.length) out.push(`${this.outside.length} request(s) outside loopback:\n  ${this.outside.join('\n  ')}`);
     if (this.problems.length) out.push(`console or page errors:\n  ${this.problems.join('\n  ')}`);
     if (out.length) throw new Error(out.join('\n'));
