@@ -28,6 +28,7 @@ export class Harness {
     this.outside = [];
     this.problems = [];
     this.failures = [];
+    this.staffAnswers = 0;
     this.shot = 0;
     this.axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
     mkdirSync(screenshots, { recursive: true });
@@ -76,6 +77,18 @@ export class Harness {
     });
     page.on('pageerror', (err) => this.problems.push(`${who}: page error: ${err && err.stack ? err.stack : err}`));
     page.on('crash', () => this.problems.push(`${who}: the page crashed`));
+    // Staff answers must never be kept by the browser's cache (issue 15, item 3).
+    page.on('response', async (res) => {
+      const req = res.request();
+      if (!new URL(req.url()).pathname.startsWith('/graphql')) return;
+      const auth = await req.headerValue('authorization').catch(() => null);
+      if (!auth) return;
+      this.staffAnswers += 1;
+      const cache = (await res.headerValue('cache-control').catch(() => null)) || '';
+      if (!/\bno-store\b/.test(cache)) {
+        this.fail(`${who}: a signed-in answer from ${req.url()} is cacheable (Cache-Control: ${cache || 'none'})`);
+      }
+    });
     return { context, page, who };
   }
 
