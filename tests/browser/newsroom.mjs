@@ -46,16 +46,24 @@ async function step(name, page, fn) {
 
 /* ------------------------------------------------------------- the page */
 
+/** Fails unless `csp` is the admin's strict policy: scripts from the server only, nothing inline. */
+function assertStrictCsp(csp) {
+  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k, v]));
+  assert(String(directives['default-src']) === "'self'", `default-src 'self' in ${csp}`);
+  assert(String(directives['script-src']) === "'self'", `script-src 'self' only (no inline, no eval) in ${csp}`);
+  // The page may reach the server and, when media live in a bucket, that bucket: nothing else.
+  const connect = directives['connect-src'] || [];
+  assert(connect[0] === "'self'" && connect.every((src) => src === "'self'" || /^https?:\/\/[^*\s]+$/.test(src)),
+    `connect-src 'self' (and at most a media bucket) in ${csp}`);
+  assert(directives['frame-ancestors'] && directives['frame-ancestors'][0] === "'none'", `frame-ancestors 'none' in ${csp}`);
+  assert(!/'unsafe-eval'/.test(csp), `no 'unsafe-eval' in ${csp}`);
+}
+
 /** The admin page's security headers: a strict CSP, kept (item 6, Acceptance). */
 async function checkHeaders() {
   const res = await fetch(`${baseUrl}/admin`);
   assert(res.ok, `/admin answers ${res.status}`);
-  const csp = res.headers.get('content-security-policy') || '';
-  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k, v]));
-  assert(String(directives['default-src']) === "'self'", `default-src 'self' in ${csp}`);
-  assert(String(directives['script-src']) === "'self'", `script-src 'self' only (no inline, no eval) in ${csp}`);
-  assert(String(directives['connect-src']) === "'self'", `connect-src 'self' in ${csp}`);
-  assert(directives['frame-ancestors'] && directives['frame-ancestors'][0] === "'none'", `frame-ancestors 'none' in ${csp}`);
+  assertStrictCsp(res.headers.get('content-security-policy') || '');
   const index = await res.text();
   assert(!/<script(?![^>]*\bsrc=)[^>]*>/i.test(index), 'no inline <script> in the admin page');
   assert(!/\son[a-z]+\s*=/i.test(index), 'no inline event handlers in the admin page');
@@ -63,7 +71,9 @@ async function checkHeaders() {
 
 /** Opens /admin and waits for the sign-in form. */
 async function openSignIn(page) {
-  await page.goto(`${baseUrl}/admin`);
+  const res = await page.goto(`${baseUrl}/admin`);
+  // The page the browser runs is the one under the strict policy.
+  assertStrictCsp((await res.headerValue('content-security-policy')) || '');
   await page.getByRole('heading', { level: 1, name: 'Chorus admin' }).waitFor();
   await page.getByLabel('Email').waitFor();
 }
@@ -133,7 +143,7 @@ function missingFeature(what) {
 /** Switches the UI language with the newsroom's own control, and waits for the page to follow. */
 async function uiLanguage(page, lang) {
   // The UI's own language picker (not a form's language field): offers Arabic.
-  const picker = page.getByRole('combobox', { name: /language|اللغة/i })
+  const picker = page.getByRole('combobox', { name: /language|لغة/i })
     .filter({ has: page.locator('option[value="ar"]') }).first();
   if (missing.includes('a UI language switch')) return false;
   if (!(await picker.waitFor({ timeout: STEP_TIMEOUT / 4 }).then(() => true, () => false))) {
@@ -146,15 +156,18 @@ async function uiLanguage(page, lang) {
   return true;
 }
 
-/** axe in English, then in Arabic (right to left), then back to English. */
-async function axeBoth(page, where) {
+/**
+ * axe in English, then in Arabic (right to left), then back to English; `ready`
+ * is what shows once the screen is drawn again.
+ */
+async function axeBoth(page, where, ready = '#newsroom h1') {
   await h.axe(page, `${where} (English)`);
   if (!(await uiLanguage(page, 'ar'))) return;
-  await page.locator('#newsroom h1').first().waitFor();
+  await page.locator(ready).first().waitFor();
   await h.screenshot(page, `${where} in Arabic`);
   await h.axe(page, `${where} (Arabic)`);
   await uiLanguage(page, 'en');
-  await page.locator('#newsroom h1').first().waitFor();
+  await page.locator(ready).first().waitFor();
 }
 
 /** Waits for a success announcement (notify) whose text matches. */
@@ -287,7 +300,10 @@ async function main() {
   let page = admin.page;
   await step('sign-in form', page, async () => {
     await openSignIn(page);
-    await h.axe(page, 'the sign-in form (English)');
+    await axeBoth(page, 'the sign-in form', 'main h1');
+    // Back in English, the form opens again with the email field focused.
+    await page.reload();
+    await page.getByLabel('Email').waitFor();
   });
   await step('admin signs in by keyboard', page, async () => {
     await signInByKeyboard(page, settings.admin.email, settings.admin.password);
@@ -340,7 +356,9 @@ async function main() {
     await page.goto(inviteLink);
     await page.getByRole('heading', { level: 1, name: 'Welcome to Chorus' }).waitFor();
     assert(!page.url().includes('invite='), 'the token leaves the address bar');
-    await h.axe(page, 'the invitation form');
+    await axeBoth(page, 'the invitation form', 'main h1');
+    // From wherever the language switch left the focus, by Tab alone.
+    await tabTo(page, 'the new password field', (el) => el.type === 'password');
     await page.keyboard.type(settings.editorB.password);
     await page.keyboard.press('Tab');
     await page.keyboard.type(settings.editorB.password);
@@ -362,12 +380,13 @@ async function main() {
     await axeBoth(page, 'Storytellers');
     await page.getByRole('link', { name: 'New storyteller' }).click();
     await page.getByRole('heading', { level: 1, name: 'New storyteller' }).waitFor();
+    // Before filling it in: a change of language draws the form again.
+    await axeBoth(page, 'the storyteller form');
     await page.getByLabel(/^Public name/).fill(TELLER.publicName);
     await page.getByRole('checkbox', { name: /pseudonym/i }).check();
     await page.getByLabel(/^Legal name/).fill(TELLER.legalName);
     await page.getByLabel(/^Contact/).first().fill(TELLER.contact);
     await page.getByLabel(/^Year of birth/).fill('1991');
-    await axeBoth(page, 'the storyteller form');
     await page.getByRole('button', { name: 'Create storyteller' }).click();
     await outcome(page, page.getByRole('heading', { level: 1, name: TELLER.publicName }));
     await noAlert(page, 'after creating the storyteller');
@@ -376,6 +395,7 @@ async function main() {
   await step('editor A records consent: web and app, pseudonym, faces obscured', page, async () => {
     await page.getByRole('link', { name: 'Record consent' }).click();
     await page.getByRole('heading', { level: 1, name: `Record consent for ${TELLER.publicName}` }).waitFor();
+    await axeBoth(page, 'the consent form');
     await page.getByLabel('Public web', { exact: true }).check();
     await page.getByLabel('Mobile app', { exact: true }).check();
     await page.getByLabel(/^How they may be named/).selectOption({ label: 'Pseudonym' });
@@ -393,7 +413,6 @@ async function main() {
     const collected = page.getByLabel(/^Who collected the consent/);
     if (!(await collected.inputValue())) await collected.fill('Amira (editor)');
     await page.getByLabel(/^Jurisdiction/).fill('GB');
-    await axeBoth(page, 'the consent form');
     await page.getByRole('button', { name: 'Record consent' }).click();
     await outcome(page, page.getByRole('heading', { level: 1, name: 'Consent recorded' }));
     await noAlert(page, 'after recording consent');
@@ -417,13 +436,13 @@ async function main() {
     await axeBoth(page, 'Stories');
     await page.getByRole('button', { name: 'New story' }).click();
     await page.getByRole('heading', { level: 1, name: 'New story' }).waitFor();
+    await axeBoth(page, 'the new story form');
     await page.getByLabel(/^Storyteller/).selectOption({ label: TELLER.publicName });
     await page.getByLabel(/^Language of the story/).fill('en');
     await page.getByLabel(/^Title/).fill(STORY.title);
     await page.getByLabel(/^Summary/).fill(STORY.summary);
     await page.getByLabel(/^Story text/).fill(STORY.body);
     assert(await page.getByRole('checkbox', { name: /pseudonym/i }).isChecked(), 'naming the storyteller by their pseudonym is offered by default');
-    await axeBoth(page, 'the new story form');
     await page.getByRole('button', { name: 'Create story' }).click();
     await outcome(page, page.getByRole('heading', { level: 2, name: 'What still blocks this story' }));
     await storyTitled(page);
