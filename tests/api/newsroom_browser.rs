@@ -141,7 +141,15 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let photo = scratch.path().join("IMG_0042.jpg");
     std::fs::write(&photo, photo_with_gps()).expect("photo written");
-    let screenshots: PathBuf = workspace().join("target/newsroom-screenshots");
+    // One folder per backend, so the SQLite and PostgreSQL runs keep theirs apart.
+    let backend = if std::env::var("CHORUS_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let screenshots: PathBuf = workspace()
+        .join("target/newsroom-screenshots")
+        .join(backend);
     // Old screenshots would mix with this run's.
     let _ = std::fs::remove_dir_all(&screenshots);
 
