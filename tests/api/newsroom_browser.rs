@@ -5,6 +5,11 @@
 //! violation. This file starts Chorus and makes only what the journey itself
 //! does not: the first admin, editor A, a `PUBLIC_WEB` key to read as readers
 //! do, and a photo carrying GPS.
+//!
+//! It runs on both backends, as the suite does: on SQLite with media on local
+//! disk, and on PostgreSQL with media in a real S3 server (`spawn_media_app`),
+//! where the page previews pictures from the bucket. About 40 s each.
+//! Screenshots of every step: `target/newsroom-screenshots/<backend>/`.
 
 use std::{
     path::{Path, PathBuf},

@@ -384,19 +384,27 @@ async function main() {
   });
 
   let withdrawalCode = null;
-  await step('editor A records a storyteller', page, async () => {
+  await step('editor A records a storyteller, by keyboard alone', page, async () => {
     await panel(page, 'Storytellers');
     await axeBoth(page, 'Storytellers');
     await page.getByRole('link', { name: 'New storyteller' }).click();
     await page.getByRole('heading', { level: 1, name: 'New storyteller' }).waitFor();
     // Before filling it in: a change of language draws the form again.
     await axeBoth(page, 'the storyteller form');
-    await page.getByLabel(/^Public name/).fill(TELLER.publicName);
-    await page.getByRole('checkbox', { name: /pseudonym/i }).check();
-    await page.getByLabel(/^Legal name/).fill(TELLER.legalName);
-    await page.getByLabel(/^Contact/).first().fill(TELLER.contact);
-    await page.getByLabel(/^Year of birth/).fill('1991');
-    await page.getByRole('button', { name: 'Create storyteller' }).click();
+    // The form as a keyboard user fills it: Tab to each field (its focus seen), type; Enter.
+    await page.getByRole('heading', { level: 1, name: 'New storyteller' }).focus();
+    const field = async (label, text) => {
+      const at = await tabTo(page, label, (el) => /^(input|textarea)$/.test(el.tag) && el.type !== 'checkbox' && label.test(el.name));
+      assert(at.visibleFocus, `the focused field "${at.name}" shows its focus`);
+      await page.keyboard.type(text);
+    };
+    await field(/^Public name/, TELLER.publicName);
+    await field(/^Legal name/, TELLER.legalName);
+    await field(/^Contact/, TELLER.contact);
+    await field(/^Year of birth/, '1991');
+    assert(await page.getByRole('checkbox', { name: /pseudonym/i }).isChecked(), 'a public name is taken as a pseudonym unless said otherwise');
+    await tabTo(page, 'the Create storyteller button', (el) => el.tag === 'button' && el.name === 'Create storyteller');
+    await page.keyboard.press('Enter');
     await outcome(page, page.getByRole('heading', { level: 1, name: TELLER.publicName }));
     await noAlert(page, 'after creating the storyteller');
   });
