@@ -187,9 +187,12 @@ impl ConsentRecord {
     async fn interpreter(&self) -> Option<&str> {
         self.0.record.interpreter.as_deref()
     }
+    /// The version of the consent notice shown, as the organisation names it.
     async fn notice_version(&self) -> &str {
         &self.0.record.notice_version
     }
+    /// Which exact notice text the person was shown or read: `sha256:` and the
+    /// lowercase hex SHA-256 of the notice file's bytes.
     async fn notice_hash(&self) -> &str {
         &self.0.record.notice_hash
     }
@@ -347,7 +350,13 @@ pub struct ConsentTermsInput {
     pub language: String,
     /// Who interpreted or explained the consent.
     pub interpreter: Option<String>,
+    /// The version of the consent notice shown, as the organisation names it
+    /// (e.g. `2026-01`); printed on the receipt.
     pub notice_version: String,
+    /// Which exact notice text the person was shown or read: `sha256:` and the
+    /// lowercase hex SHA-256 of the notice file's bytes (the admin computes it
+    /// from the file). Any non-empty text of at most 128 characters is accepted,
+    /// so records imported with another scheme stay valid.
     pub notice_hash: String,
     pub collected_by: String,
     pub jurisdiction: String,
