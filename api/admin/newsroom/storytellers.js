@@ -84,11 +84,11 @@ function who(user) {
 }
 
 /** Reads every page of a connection operation (bounded), newest answer last. */
-async function allPages(operation, field) {
+async function allPages(operation, field, size) {
   const out = [];
   let after = null;
   for (let i = 0; i < MAX_PAGES; i += 1) {
-    const data = await gql(operation, { first: PAGE, after });
+    const data = await gql(operation, { first: size || PAGE, after });
     const conn = data[field];
     out.push(...conn.nodes);
     if (!conn.pageInfo.hasNextPage) break;
@@ -111,7 +111,8 @@ function partners() {
 }
 
 async function storiesOf(storytellerId) {
-  const all = await allPages('StorytellersStoriesPage', 'editorialStories');
+  // Smaller pages: each story brings its locales, which the query cost counts.
+  const all = await allPages('StorytellersStoriesPage', 'editorialStories', 40);
   return all.filter((s) => s.storyteller && s.storyteller.id === storytellerId);
 }
 
@@ -521,7 +522,7 @@ function sheetFor(language) {
 function printSheet(container, storyteller, consent, code, back) {
   clear(container);
   const { lang, words: w } = sheetFor(consent.language);
-  const sheet = h('article', { class: 'st-print-sheet', lang, dir: dirOf(lang), 'aria-labelledby': 'st-sheet-title' },
+  const sheet = h('article', { class: 'st-print-sheet', lang, dir: dirOf(lang) },
     h('h2', { id: 'st-sheet-title' }, w.title),
     h('p', null, w.lead),
     h('p', { class: 'st-sheet-code' }, code),
@@ -557,7 +558,7 @@ function showRecorded(container, storyteller, consent, code, verb) {
       const printButton = h('button', { type: 'button', class: 'st-primary' }, t('Print withdrawal code'));
       printButton.addEventListener('click', () => printSheet(container, storyteller, consent, code, draw));
       container.appendChild(h('section', { class: 'st-code', 'aria-labelledby': 'st-code-title' },
-        h('h2', { id: 'st-code-title' }, t('Withdrawal code: shown only now')),
+        h('h2', { id: 'st-code-title' }, t('Shown once: their code to withdraw')),
         h('p', null, t('Give this code to {name}. With it they can withdraw all their consent at any time, without an account. It replaces any earlier code. Chorus keeps only a fingerprint of it and can never show it again: print it or write it on their receipt now.', { name: storyteller.publicName })),
         h('label', { for: codeId }, t('Withdrawal code')),
         h('input', { id: codeId, class: 'st-code-value', type: 'text', readonly: true, value: code, autocomplete: 'off', spellcheck: 'false', size: 32 }),
@@ -594,10 +595,12 @@ async function listView(container) {
   listBox.appendChild(status);
   const editor = isEditor();
   let all = [];
+  let failed = null;
   try {
-    all = await allPages(editor ? 'StorytellersPageEditorial' : 'StorytellersPage', 'storytellers');
+    // Editors' rows bring each person's consents, which the query cost counts.
+    all = await allPages(editor ? 'StorytellersPageEditorial' : 'StorytellersPage', 'storytellers', editor ? 40 : PAGE);
   } catch (err) {
-    status.textContent = describeError(err);
+    failed = err;
   }
   const table = h('table', { class: 'st-table' });
   const draw = (filter) => {
@@ -623,8 +626,13 @@ async function listView(container) {
   };
   const search = searchBox(t('Search storytellers by name'), draw);
   listBox.insertBefore(search.element, status);
-  listBox.appendChild(table);
-  if (all.length || !status.textContent.startsWith(t('Loading'))) draw('');
+  if (failed) {
+    status.textContent = '';
+    listBox.appendChild(h('p', { class: 'nr-error', role: 'alert' }, describeError(failed)));
+  } else {
+    listBox.appendChild(table);
+    draw('');
+  }
 
   if (editor) container.appendChild(await expiringSection(all));
   container.appendChild(withdrawByCodeSection());
@@ -1232,7 +1240,7 @@ addTranslations('ar', {
   'Print withdrawal code': 'اطبع رمز السحب',
   'Only the sheet below is printed. Hand it to {name} with their receipt.': 'تُطبع الورقة أدناه فقط. سلّمها إلى {name} مع إيصاله.',
   'The consent of {name} is now “{status}”.': 'موافقة {name} الآن «{status}».',
-  'Withdrawal code: shown only now': 'رمز السحب: يُعرض الآن فقط',
+  'Shown once: their code to withdraw': 'يُعرض مرة واحدة: رمزه لسحب الموافقة',
   'Give this code to {name}. With it they can withdraw all their consent at any time, without an account. It replaces any earlier code. Chorus keeps only a fingerprint of it and can never show it again: print it or write it on their receipt now.':
     'أعطِ هذا الرمز إلى {name}. به يستطيع سحب كل موافقاته في أي وقت، دون حساب. يحل محل أي رمز سابق. لا يحتفظ Chorus إلا ببصمته ولن يعرضه مرة أخرى: اطبعه أو اكتبه على إيصاله الآن.',
   'Open receipt': 'افتح الإيصال',
