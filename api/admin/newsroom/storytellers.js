@@ -424,6 +424,35 @@ function noticeChooser(stepForm) {
     input, result);
 }
 
+/** Uploads a scan or recording as private consent evidence and fills evidenceRef. */
+function evidenceUploader(stepForm, storytellerId) {
+  const id = 'st-evidence-file';
+  const input = h('input', { id, type: 'file', 'aria-describedby': `${id}-help` });
+  const button = h('button', { type: 'button' }, t('Upload evidence'));
+  const result = h('p', { class: 'nr-help', role: 'status' });
+  const box = alertBox();
+  const refInput = stepForm.element.querySelector('[data-field="evidenceRef"] input');
+  button.addEventListener('click', () => {
+    const file = input.files && input.files[0];
+    if (!file) {
+      showError(box, new Error(t('Choose the file first.')));
+      input.focus();
+      return;
+    }
+    busy(button, box, async () => {
+      const data = await gql('StorytellersAddEvidence', { storytellerId, file: null }, { files: { file } });
+      const ref = `media:${data.addConsentEvidence.id}`;
+      if (refInput) refInput.value = ref;
+      result.textContent = t('Uploaded and kept private: {ref}', { ref });
+    });
+  });
+  return h('div', { class: 'nr-field st-notice' },
+    h('label', { for: id }, t('Evidence file (a scanned form, a recording)')),
+    h('p', { class: 'nr-help', id: `${id}-help` },
+      t('Optional. Uploaded to Chorus as private evidence, never shown outside the admin; the field above then names it.')),
+    input, h('div', { class: 'st-actions' }, button), box, result);
+}
+
 /**
  * The guided terms form. Resolves to {element, value(), setErrors(err)}; value()
  * merges the steps and throws (after marking every step) when one is invalid.
@@ -450,6 +479,7 @@ async function termsForm(storyteller, values) {
       const anchor = form.element.querySelector('[data-field="noticeVersion"]');
       form.element.insertBefore(chooser, anchor || null);
     }
+    if (step.fields.includes('evidenceRef')) form.element.appendChild(evidenceUploader(form, storyteller.id));
     element.appendChild(section);
     forms.push(form);
   }
@@ -1238,6 +1268,12 @@ addTranslations('ar', {
   Print: 'اطبع',
   Back: 'رجوع',
   'Print withdrawal code': 'اطبع رمز السحب',
+  'Upload evidence': 'ارفع الإثبات',
+  'Choose the file first.': 'اختر الملف أولًا.',
+  'Uploaded and kept private: {ref}': 'رُفع ويُحفظ خاصًا: {ref}',
+  'Evidence file (a scanned form, a recording)': 'ملف الإثبات (نموذج ممسوح، تسجيل)',
+  'Optional. Uploaded to Chorus as private evidence, never shown outside the admin; the field above then names it.':
+    'اختياري. يُرفع إلى Chorus كإثبات خاص لا يُعرض أبدًا خارج لوحة الإدارة؛ ثم يسمّيه الحقل أعلاه.',
   'Only the sheet below is printed. Hand it to {name} with their receipt.': 'تُطبع الورقة أدناه فقط. سلّمها إلى {name} مع إيصاله.',
   'The consent of {name} is now “{status}”.': 'موافقة {name} الآن «{status}».',
   'Shown once: their code to withdraw': 'يُعرض مرة واحدة: رمزه لسحب الموافقة',
