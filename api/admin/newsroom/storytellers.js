@@ -424,6 +424,19 @@ function noticeChooser(stepForm) {
     input, result);
 }
 
+/** The form among `forms` holding the field a GraphQL error names (`extensions.field`). */
+function ownerOf(forms, error) {
+  const field = error && error.extensions && error.extensions.field;
+  if (!field) return null;
+  const camel = String(field).replace(/_([a-z])/g, (m, c) => c.toUpperCase()).split('.').pop();
+  return forms.find((f) => f.element.querySelector(`[data-field="${camel}"], [data-field$=".${camel}"]`)) || null;
+}
+
+/** Thrown to say "see the marked field" near the button when the field shows the API's words. */
+function markedAbove() {
+  return new Error(t('Not saved: see the marked field above.'));
+}
+
 /** Uploads a scan or recording as private consent evidence and fills evidenceRef. */
 function evidenceUploader(stepForm, storytellerId) {
   const id = 'st-evidence-file';
@@ -505,16 +518,18 @@ async function termsForm(storyteller, values) {
       if (firstError) throw firstError;
       return out;
     },
+    /** Shows the API's errors beside the fields they name; true when one was placed. */
     setErrors(err) {
       for (const form of forms) form.setErrors(null);
-      const errors = (err instanceof GqlError && err.errors) || [];
-      for (const e of errors) {
-        const field = e.extensions && e.extensions.field;
-        if (!field) continue;
-        const camel = String(field).replace(/_([a-z])/g, (m, c) => c.toUpperCase()).split('.').pop();
-        const owner = forms.find((f) => f.element.querySelector(`[data-field="${camel}"]`));
-        if (owner) owner.setErrors([e]);
+      let placed = false;
+      for (const e of (err instanceof GqlError && err.errors) || []) {
+        const owner = ownerOf(forms, e);
+        if (owner) {
+          owner.setErrors([e]);
+          placed = true;
+        }
       }
+      return placed;
     },
   };
 }
@@ -748,7 +763,7 @@ async function storytellerForm(container, id) {
   }
   const labels = {
     publicName: 'Public name',
-    publicNameIsPseudonym: 'The public name is a pseudonym',
+    publicNameIsPseudonym: 'This name is a pseudonym',
     legalName: 'Legal name',
     contact: 'Contact (phone, e-mail, address)',
     yearOfBirth: 'Year of birth',
@@ -784,6 +799,10 @@ async function storytellerForm(container, id) {
     legalName: personal.legalName,
     contact: personal.contact,
     privateNotes: personal.privateNotes,
+    // The API tells these only as risk groups; shown so a save keeps them visible.
+    asylumSeeker: current.riskGroups.includes('ASYLUM_SEEKER'),
+    refugee: current.riskGroups.includes('REFUGEE'),
+    undocumented: current.riskGroups.includes('UNDOCUMENTED'),
   } : {};
   const form = await inputForm(editing ? 'UpdateStorytellerInput' : 'CreateStorytellerInput', {
     values, labels, help, hidden, multiline: ['privateNotes'],
@@ -830,7 +849,17 @@ async function storytellerForm(container, id) {
           navigate(`/storytellers/${data.createStoryteller.id}`);
         }
       } catch (err) {
-        form.setErrors(err);
+        const first = err instanceof GqlError ? err.errors[0] : null;
+        if (first && first.extensions && first.extensions.field === 'guardian' && !toggle.checked) {
+          // The API asks for a guardian: open their fields beside the message.
+          toggle.checked = true;
+          guardianBox.hidden = false;
+        }
+        const owner = ownerOf([form, guardianForm], first);
+        if (owner) {
+          owner.setErrors(err);
+          throw markedAbove();
+        }
         throw err;
       }
     });
@@ -1011,7 +1040,7 @@ async function consentFormView(container, storytellerId, record, mode) {
         const verbs = { record: 'Consent recorded', amend: 'Consent amended', renew: 'Consent renewed' };
         showRecorded(container, s, payload.consent, payload.withdrawalCode, verbs[mode]);
       } catch (err) {
-        terms.setErrors(err);
+        if (terms.setErrors(err)) throw markedAbove();
         if (err instanceof GqlError && err.code === 'CONFLICT') {
           throw new Error(t('{message} Someone changed this consent meanwhile: go back to the storyteller and act on the newest record.', { message: err.message }));
         }
@@ -1269,6 +1298,7 @@ addTranslations('ar', {
   Back: 'رجوع',
   'Print withdrawal code': 'اطبع رمز السحب',
   'Upload evidence': 'ارفع الإثبات',
+  'Not saved: see the marked field above.': 'لم يُحفظ: انظر الحقل المعلَّم أعلاه.',
   'Choose the file first.': 'اختر الملف أولًا.',
   'Uploaded and kept private: {ref}': 'رُفع ويُحفظ خاصًا: {ref}',
   'Evidence file (a scanned form, a recording)': 'ملف الإثبات (نموذج ممسوح، تسجيل)',
@@ -1287,7 +1317,7 @@ addTranslations('ar', {
   'Edit {name}': 'تعديل {name}',
   'Opening this form read their personal details; the read is recorded in the audit log.': 'فتح هذا النموذج قرأ بياناته الشخصية؛ وقد سُجّلت القراءة في سجل التدقيق.',
   'You record their legal name, which is stored encrypted; after saving, only editors and admins can read it.': 'تسجّل اسمه القانوني، ويُحفظ مشفرًا؛ بعد الحفظ لا يقرؤه إلا المحررون والمسؤولون.',
-  'The public name is a pseudonym': 'الاسم العلني مستعار',
+  'This name is a pseudonym': 'هذا الاسم مستعار',
   'Legal name': 'الاسم القانوني',
   'Contact (phone, e-mail, address)': 'وسيلة التواصل (هاتف، بريد، عنوان)',
   'Year of birth': 'سنة الميلاد',
