@@ -9,6 +9,11 @@
  *   GraphiQL from the UMD bundles loaded before this file.
  * - The session ({accessToken, refreshToken, user}) lives in sessionStorage,
  *   so it is per tab and gone when the tab closes.
+ * - Nothing stays in the browser: GraphiQL's tabs, history, variables and
+ *   answers go to sessionStorage under a key per signed-in user (GraphiQL 3
+ *   would write them to localStorage, where the next person at the browser
+ *   would find a storyteller's name), and every key of the page is wiped at
+ *   sign-out and when the session ends (refresh refused).
  * - Every GraphiQL request carries "Authorization: Bearer <accessToken>".
  *   When the server answers with an UNAUTHENTICATED error, the page calls
  *   refreshSession once (refresh tokens rotate: the newest one is always
@@ -24,7 +29,7 @@
   var SESSION_ENDED = 'Your session has ended; please sign in again.';
 
   var SESSION_FIELDS =
-    'accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt user { id email role }';
+    'accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt user { id email role displayName }';
   var LOGIN_MUTATION =
     'mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { ' +
     SESSION_FIELDS + ' } }';
@@ -39,7 +44,8 @@
     '# Chorus admin: GraphiQL, signed in as you.',
     '# Requests go to /graphql with your access token,',
     '# which is refreshed automatically when it expires.',
-    '# Docs and history are in the left sidebar;',
+    '# The left sidebar holds the docs, the history and the',
+    '# explorer (build a query by ticking fields);',
     '# Ctrl+Enter (or the run button) runs the query.',
     '',
     'query {',
@@ -65,13 +71,79 @@
   }
 
   function saveSession(payload) {
-    var s = { accessToken: payload.accessToken, refreshToken: payload.refreshToken, user: payload.user };
+    var s = {
+      accessToken: payload.accessToken,
+      refreshToken: payload.refreshToken,
+      refreshTokenExpiresAt: payload.refreshTokenExpiresAt,
+      user: payload.user
+    };
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
+    watchSessionEnd(s);
     return s;
   }
 
+  // When the refresh token expires the session has ended, even if the page sits
+  // idle: wipe it then rather than at the next click.
+  var endTimer = null;
+  function watchSessionEnd(s) {
+    if (endTimer) clearTimeout(endTimer);
+    endTimer = null;
+    var end = s && s.refreshTokenExpiresAt ? Date.parse(s.refreshTokenExpiresAt) : NaN;
+    if (Number.isNaN(end)) return;
+    // setTimeout holds at most ~24.8 days; a longer session is checked again then.
+    var wait = Math.min(Math.max(end - Date.now(), 0), 0x7fffffff);
+    endTimer = setTimeout(function () {
+      endTimer = null;
+      var current = loadSession();
+      if (!current) return;
+      if (Date.parse(current.refreshTokenExpiresAt) > Date.now()) { watchSessionEnd(current); return; }
+      endSession();
+    }, wait);
+  }
+
+  function sessionExpired(s) {
+    var end = s && s.refreshTokenExpiresAt ? Date.parse(s.refreshTokenExpiresAt) : NaN;
+    return !Number.isNaN(end) && end <= Date.now();
+  }
+
+  // Every key this page writes starts with this, so sign-out can find them all.
+  var KEY_PREFIX = 'chorus.';
+  var GRAPHIQL_PREFIX = 'chorus.graphiql.';
+
   function clearSession() {
     sessionStorage.removeItem(SESSION_KEY);
+  }
+
+  // Sign-out, or the session ended: nothing of it may stay in this tab.
+  function wipeBrowser() {
+    var doomed = [];
+    for (var i = 0; i < sessionStorage.length; i++) {
+      var key = sessionStorage.key(i);
+      if (key && key.indexOf(KEY_PREFIX) === 0) doomed.push(key);
+    }
+    doomed.forEach(function (key) { sessionStorage.removeItem(key); });
+  }
+
+  // A Storage for GraphiQL (its `storage` prop): sessionStorage, one namespace
+  // per signed-in user, so one person's tabs never open in another's console.
+  function graphiqlStorage(userId) {
+    var prefix = GRAPHIQL_PREFIX + userId + ':';
+    function keys() {
+      var out = [];
+      for (var i = 0; i < sessionStorage.length; i++) {
+        var key = sessionStorage.key(i);
+        if (key && key.indexOf(prefix) === 0) out.push(key.slice(prefix.length));
+      }
+      return out;
+    }
+    return {
+      getItem: function (key) { return sessionStorage.getItem(prefix + key); },
+      setItem: function (key, value) { sessionStorage.setItem(prefix + key, value); },
+      removeItem: function (key) { sessionStorage.removeItem(prefix + key); },
+      key: function (index) { return keys()[index] || null; },
+      clear: function () { keys().forEach(function (key) { sessionStorage.removeItem(prefix + key); }); },
+      get length() { return keys().length; }
+    };
   }
 
   /* ---------------------------------------------------------------- network */
@@ -132,7 +204,14 @@
   // Called from inside GraphiQL: leave React's call stack before unmounting it.
   function endSession() {
     clearSession();
-    setTimeout(function () { if (reactRoot) showLogin(SESSION_ENDED); }, 0);
+    wipeBrowser();
+    setTimeout(function () {
+      if (views || reactRoot) {
+        unmountNewsroom();
+        views = null;
+        showLogin(SESSION_ENDED);
+      }
+    }, 0);
     return { errors: [{ message: SESSION_ENDED }] };
   }
 
@@ -337,7 +416,10 @@
     var session = loadSession();
     unmountNewsroom();
     views = null;
+    if (endTimer) clearTimeout(endTimer);
+    endTimer = null;
     clearSession();
+    wipeBrowser();
     showLogin('');
     if (session) {
       postGraphQL({ query: LOGOUT_MUTATION }, session.accessToken).catch(function () { /* ignored */ });
@@ -410,10 +492,19 @@
     views.newsroom.hidden = !newsroom;
     views.console.hidden = newsroom;
     if (!newsroom && !reactRoot) {
+      var session = loadSession();
+      if (!session) { endSession(); return; }
+      // The explorer builds queries by clicking; it sits beside the docs.
+      var plugins = typeof GraphiQLPluginExplorer !== 'undefined'
+        ? [GraphiQLPluginExplorer.explorerPlugin({ showAttribution: false })]
+        : [];
       reactRoot = ReactDOM.createRoot(views.console);
       reactRoot.render(React.createElement(GraphiQL, {
         fetcher: fetcher,
-        defaultQuery: DEFAULT_QUERY
+        defaultQuery: DEFAULT_QUERY,
+        storage: graphiqlStorage(session.user.id),
+        shouldPersistHeaders: false,
+        plugins: plugins
       }));
     }
   }
@@ -462,6 +553,12 @@
 
   var invite = /^#invite=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
   var existing = loadSession();
+  if (existing && sessionExpired(existing)) {
+    clearSession();
+    wipeBrowser();
+    existing = null;
+  }
+  if (existing) watchSessionEnd(existing);
   if (invite) {
     // Out of the address bar (and the history) before anything else runs.
     history.replaceState(null, '', window.location.pathname);

@@ -85,6 +85,20 @@ export function t(text, vars) {
   return vars ? out.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : out;
 }
 
+/** A date and time from the API (RFC 3339), in the reader's zone and UI language. */
+export function formatDateTime(value) {
+  if (!value) return '';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  try {
+    return new Intl.DateTimeFormat(uiLanguage() === 'ar' ? 'ar' : 'en-GB', {
+      dateStyle: 'medium', timeStyle: 'short',
+    }).format(date);
+  } catch (_) {
+    return date.toLocaleString();
+  }
+}
+
 /* --------------------------------------------------------------- GraphQL */
 
 /** A GraphQL answer with errors: `code` is the first error's extensions.code. */
