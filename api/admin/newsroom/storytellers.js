@@ -22,6 +22,8 @@ import { inputForm, registerPicker, pickers } from './forms.js';
 
 const EDITORS = ['ADMIN', 'EDITOR'];
 const USABLE = new Set(['GIVEN', 'RENEWED']);
+const ENDED = new Set(['WITHDRAWN', 'REVOKED', 'INVALIDATED', 'EXPIRED']);
+const ENDABLE = new Set(['GIVEN', 'RENEWED', 'REQUESTED', 'UNKNOWN']);
 const PAGE = 100;
 /** At most this many pages of a list are read for pickers and search (10,000 rows). */
 const MAX_PAGES = 100;
@@ -871,10 +873,12 @@ function consentRow(storyteller, r) {
   const actions = [];
   const link = (text, path) => h('a', { href: `#/storytellers/${encodeURIComponent(storyteller.id)}/${path}`, class: 'st-button' }, text);
   actions.push(link(t('Open receipt'), `receipt/${r.id}`));
+  // Only the steps the API allows from this status (docs/CONSENT.md): an ended
+  // record is followed by a new one, never edited back to life.
   if (!r.supersededBy) {
-    actions.push(link(t('Amend'), `consent/${r.id}/amend`));
+    if (!ENDED.has(r.status)) actions.push(link(t('Amend'), `consent/${r.id}/amend`));
     if (['GIVEN', 'RENEWED', 'EXPIRED'].includes(r.status)) actions.push(link(t('Renew'), `consent/${r.id}/renew`));
-    if (USABLE.has(r.status)) actions.push(link(t('End consent'), `consent/${r.id}/end`));
+    if (ENDABLE.has(r.status)) actions.push(link(t('End consent'), `consent/${r.id}/end`));
   }
   return h('li', { class: `st-consent st-status-${r.status.toLowerCase()}` },
     h('h3', null, `${words(r.status)} — ${r.channels.map(words).join(', ') || t('no channel')}`),
