@@ -950,7 +950,7 @@ async function storytellerView(container, id) {
     container.appendChild(h('section', { 'aria-labelledby': 'st-history-title' },
       h('h2', { id: 'st-history-title' }, t('History')),
       h('ol', { class: 'st-history' }, s.consentEvents.slice().reverse().map((e) => h('li', null,
-        `${when(e.at)}: ${words(e.action)} (${e.fromStatus ? `${words(e.fromStatus)} → ` : ''}${words(e.toStatus)}), `,
+        `${when(e.at)}: ${ACTIONS[e.action] ? t(ACTIONS[e.action]) : words(e.action)} (${e.fromStatus ? `${words(e.fromStatus)} → ` : ''}${words(e.toStatus)}), `,
         t('indicated by {by} via {via}, recorded by {actor}', { by: words(e.indicatedBy), via: words(e.via), actor: who(e.actor) }))))));
   }
 }
@@ -1054,6 +1054,17 @@ async function consentFormView(container, storytellerId, record, mode) {
   });
   container.appendChild(element);
 }
+
+/** Consent event actions, as sentences (their own keys: "Recorded" alone is a column). */
+const ACTIONS = {
+  RECORDED: 'Consent recorded',
+  AMENDED: 'Consent amended',
+  RENEWED: 'Consent renewed',
+  WITHDRAWN: 'Consent withdrawn',
+  REVOKED: 'Consent revoked',
+  INVALIDATED: 'Consent invalidated',
+  EXPIRED: 'Consent expired',
+};
 
 const ENDINGS = [
   ['WITHDRAW', 'Withdraw', 'The person takes their consent back (or their guardian does for them). This is final for what it covers.'],
@@ -1318,6 +1329,10 @@ addTranslations('ar', {
   'Consent recorded': 'سُجّلت الموافقة',
   'Consent amended': 'عُدّلت الموافقة',
   'Consent renewed': 'جُدّدت الموافقة',
+  'Consent withdrawn': 'سُحبت الموافقة',
+  'Consent revoked': 'ألغت المنظمة الموافقة',
+  'Consent invalidated': 'أُبطلت الموافقة',
+  'Consent expired': 'انتهت الموافقة',
   'Edit {name}': 'تعديل {name}',
   'Opening this form read their personal details; the read is recorded in the audit log.': 'فتح هذا النموذج قرأ بياناته الشخصية؛ وقد سُجّلت القراءة في سجل التدقيق.',
   'You record their legal name, which is stored encrypted; after saving, only editors and admins can read it.': 'تسجّل اسمه القانوني، ويُحفظ مشفرًا؛ بعد الحفظ لا يقرؤه إلا المحررون والمسؤولون.',
