@@ -612,7 +612,15 @@ function showRecorded(container, storyteller, consent, code, verb) {
         h('div', { class: 'st-actions' }, printButton)));
     }
     const receipt = h('button', { type: 'button' }, t('Open receipt'));
-    receipt.addEventListener('click', () => navigate(`/storytellers/${storyteller.id}/receipt/${consent.id}`));
+    // Opened in place, so the code is still there to come back to.
+    receipt.addEventListener('click', () => busy(receipt, null, async () => {
+      const place = h('div');
+      await receiptView(place, storyteller.id, consent.id, code ? draw : null);
+      clear(container);
+      container.appendChild(place);
+      const heading = place.querySelector('h1');
+      if (heading) { heading.setAttribute('tabindex', '-1'); heading.focus(); }
+    }));
     const doneButton = h('button', { type: 'button' }, t('Back to {name}', { name: storyteller.publicName }));
     doneButton.addEventListener('click', () => navigate(`/storytellers/${storyteller.id}`));
     container.appendChild(h('div', { class: 'st-actions' }, receipt, doneButton));
@@ -1115,14 +1123,20 @@ async function endView(container, storytellerId, record) {
 }
 
 /** The receipt: the server's self-contained page in a frame that runs no script. */
-async function receiptView(container, storytellerId, consentId) {
+async function receiptView(container, storytellerId, consentId, backToCode) {
   const [teller, data] = await Promise.all([
     gql('StorytellerBasic', { id: storytellerId }),
     gql('StorytellersReceipt', { id: consentId })]);
   const s = teller.storyteller;
   const receipt = data.consentReceipt;
-  container.appendChild(h('p', { class: 'st-back st-no-print' },
-    h('a', { href: `#/storytellers/${encodeURIComponent(s.id)}` }, t('Back to {name}', { name: s.publicName }))));
+  if (backToCode) {
+    const back = h('button', { type: 'button' }, t('Back to the withdrawal code'));
+    back.addEventListener('click', backToCode);
+    container.appendChild(h('div', { class: 'st-actions st-no-print' }, back));
+  } else {
+    container.appendChild(h('p', { class: 'st-back st-no-print' },
+      h('a', { href: `#/storytellers/${encodeURIComponent(s.id)}` }, t('Back to {name}', { name: s.publicName }))));
+  }
   container.appendChild(h('h1', { class: 'st-no-print' }, t('Consent receipt of {name}', { name: s.publicName })));
   container.appendChild(h('p', { class: 'st-no-print' }, t('In their language ({language}). The receipt never holds their name or withdrawal code: write the code in its box if you print it now.', { language: receipt.language })));
   // No allow-scripts: the page is the server's escaped HTML and runs nothing;
@@ -1325,6 +1339,7 @@ addTranslations('ar', {
   'Give this code to {name}. With it they can withdraw all their consent at any time, without an account. It replaces any earlier code. Chorus keeps only a fingerprint of it and can never show it again: print it or write it on their receipt now.':
     'أعطِ هذا الرمز إلى {name}. به يستطيع سحب كل موافقاته في أي وقت، دون حساب. يحل محل أي رمز سابق. لا يحتفظ Chorus إلا ببصمته ولن يعرضه مرة أخرى: اطبعه أو اكتبه على إيصاله الآن.',
   'Open receipt': 'افتح الإيصال',
+  'Back to the withdrawal code': 'العودة إلى رمز السحب',
   'Back to {name}': 'العودة إلى {name}',
   'Consent recorded': 'سُجّلت الموافقة',
   'Consent amended': 'عُدّلت الموافقة',
