@@ -193,8 +193,8 @@ function staffSection() {
       (d) => t('{who}: {count} session(s) ended.', { who: personName(user), count: d.endUserSessions })));
     return h('tr', { 'data-user': user.id, 'data-email': user.email },
       h('th', { scope: 'row', id: whoId },
-        h('span', { class: 'people-name' }, user.displayName || user.email),
-        user.displayName ? h('span', { class: 'people-email' }, ` (${user.email})`) : null,
+        h('bdi', { class: 'people-name' }, user.displayName || user.email),
+        user.displayName ? h('span', { class: 'people-email' }, ' (', h('bdi', null, user.email), ')') : null,
         mine ? h('span', { class: 'people-you' }, ` ${t('(you)')}`) : null),
       h('td', null, h('div', { class: 'people-role-change' }, role, change), roleHelp),
       h('td', null, statusOf(user)),
@@ -243,7 +243,7 @@ function actorCell(event) {
   if (event.actorUser) {
     return [
       h('span', { class: 'people-name' }, event.actorUser.displayName || event.actorUser.email),
-      event.actorUser.displayName ? h('span', { class: 'people-email' }, ` (${event.actorUser.email})`) : null,
+      event.actorUser.displayName ? h('span', { class: 'people-email' }, ' (', h('bdi', null, event.actorUser.email), ')') : null,
     ];
   }
   if (event.actor === 'worker') return t('Chorus (background work)');
