@@ -1164,7 +1164,24 @@ async function receiptView(container, storytellerId, consentId, backToCode) {
 
 /* ------------------------------------------------------------ the panel */
 
+/*
+ * The panel's memory (partners, the last notice and jurisdiction) belongs to one
+ * signed-in person: the core has no sign-out hook for panels, so it is dropped
+ * whenever someone else is signed in.
+ */
+let memoryOwner = null;
+function forgetOtherUsers() {
+  const user = currentUser();
+  const owner = (user && (user.id || user.email)) || null;
+  if (owner === memoryOwner) return;
+  memoryOwner = owner;
+  partnersCache = null;
+  lastUsed.jurisdiction = '';
+  lastUsed.notice = null;
+}
+
 async function render(container, params) {
+  forgetOtherUsers();
   const [id, sub, third, fourth] = params;
   if (!id) return listView(container);
   if (id === 'new') return storytellerForm(container, null);
