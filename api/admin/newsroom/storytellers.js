@@ -737,7 +737,9 @@ function withdrawByCodeSection() {
         const data = await gql('StorytellersWithdrawByCode', { code });
         input.value = '';
         const n = data.withdrawConsent.consentsWithdrawn;
-        const text = t('Withdrawn: {count} consent records. Their stories are no longer shown anywhere.', { count: n });
+        const text = n === 1
+          ? t('Withdrawn: 1 consent record. Their stories are no longer shown anywhere.')
+          : t('Withdrawn: {count} consent records. Their stories are no longer shown anywhere.', { count: n });
         result.textContent = text;
         notify(text);
       } catch (err) {
@@ -1234,6 +1236,7 @@ addTranslations('ar', {
   'The code the storyteller gives you, in person or by phone. Capitals, spaces and dashes do not matter. It withdraws all of their consent at once: their stories leave every website and app at once, and the code is then used up.':
     'الرمز الذي يعطيك إياه الراوي، شخصيًا أو بالهاتف. لا تهم الأحرف الكبيرة أو المسافات أو الشرطات. يسحب كل موافقاته دفعة واحدة: تُزال قصصه من كل المواقع والتطبيقات فورًا، ثم يصبح الرمز مستخدمًا.',
   'Enter the code the storyteller gave you.': 'أدخل الرمز الذي أعطاك إياه الراوي.',
+  'Withdrawn: 1 consent record. Their stories are no longer shown anywhere.': 'تم السحب: سجل موافقة واحد. لم تعد قصصه تُعرض في أي مكان.',
   'Withdrawn: {count} consent records. Their stories are no longer shown anywhere.': 'تم السحب: {count} من سجلات الموافقة. لم تعد قصصه تُعرض في أي مكان.',
   'This code is not valid: it may be mistyped, replaced by a newer code, or used already. Nothing was changed.':
     'هذا الرمز غير صالح: ربما كُتب خطأً، أو حلّ محله رمز أحدث، أو استُخدم من قبل. لم يتغير شيء.',
