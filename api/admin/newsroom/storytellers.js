@@ -943,7 +943,21 @@ async function storytellerView(container, id) {
   container.appendChild(h('section', { 'aria-labelledby': 'st-personal-title' },
     h('h2', { id: 'st-personal-title' }, t('Personal details')),
     h('p', { class: 'nr-help' }, t('Legal name, contact, guardian and notes. Each look is recorded in the audit log.')),
-    show, personalAlert, personalBox));
+    h('div', { class: 'st-actions' }, show), personalAlert, personalBox));
+
+  // Their stories, to open in the stories panel; drawn when the list arrives.
+  const storiesStatus = h('p', { role: 'status' }, t('Loading their stories…'));
+  const storiesSection = h('section', { 'aria-labelledby': 'st-stories-title' },
+    h('h2', { id: 'st-stories-title' }, t('Their stories')), storiesStatus);
+  container.appendChild(storiesSection);
+  storiesOf(s.id).then((list) => {
+    storiesStatus.textContent = list.length ? '' : t('No story yet.');
+    if (list.length) {
+      storiesSection.appendChild(h('ul', null, list.map((story) => h('li', null,
+        h('a', { href: `#/stories/${encodeURIComponent(story.id)}`, lang: story.primaryLocale, dir: dirOf(story.primaryLocale) }, storyTitle(story)),
+        ` (${words(story.state)})`))));
+    }
+  }, (err) => { storiesStatus.textContent = describeError(err); });
 
   const current = currentConsents(s.consents).slice().reverse();
   const past = s.consents.filter((r) => r.supersededBy).reverse();
@@ -1256,6 +1270,8 @@ addTranslations('ar', {
   'Choose a partner…': 'اختر شريكًا…',
   'All their stories, now and later': 'كل قصصه، الآن ولاحقًا',
   'Loading their stories…': 'جارٍ تحميل قصصه…',
+  'Their stories': 'قصصه',
+  'No story yet.': 'لا قصة بعد.',
   'They have no story yet; the consent will cover the stories they tell later.': 'ليست له قصة بعد؛ ستشمل الموافقة القصص التي يرويها لاحقًا.',
   'Step 1: what they agree to': 'الخطوة 1: ما يوافق عليه',
   'Where their story may be shown. Anything not ticked stays closed.': 'أين يمكن عرض قصته. كل ما لم يُحدَّد يبقى مغلقًا.',
