@@ -359,7 +359,7 @@
     screen = { name: 'login', message: message || '' };
 
     var email = el('input', {
-      id: 'login-email', name: 'email', type: 'email', autocomplete: 'username',
+      id: 'login-email', name: 'email', type: 'email', autocomplete: 'username', dir: 'auto',
       required: '', spellcheck: 'false', autocapitalize: 'off'
     });
     var password = el('input', {
