@@ -477,3 +477,65 @@ async fn a_consent_already_expired_when_recorded_is_refused_and_keeps_the_code()
         "the earlier code was not replaced"
     );
 }
+
+/// The sync feed's tombstone for a story that lost its cover for a key without
+/// any consent running out: `WITHDRAWN`, whether an amendment dropped the key's
+/// channel (the takedown reads `NARROWED`) or the consent was revoked (the story
+/// itself is only held). docs/SYNC.md says so.
+#[tokio::test]
+async fn a_story_that_lost_its_cover_to_an_amendment_is_tombstoned_as_withdrawn() {
+    let w = World::new().await;
+    let teller = w.teller().await;
+    let recorded = fixtures::consent(
+        &w.app.db,
+        teller.id,
+        fixtures::terms(&[Channel::PublicWeb, Channel::MobileApp]),
+    )
+    .await;
+    let story = w.published(teller.id, "Narrowed").await;
+    let app_key = w.key(Channel::MobileApp).await;
+    let web_key = w.key(Channel::PublicWeb).await;
+    const FEED: &str = "query($since: String) { storyChanges(since: $since) {
+        changes { __typename ... on StoryTombstone { storyId reason } } endCursor } }";
+    let mut cursors = Vec::new();
+    for key in [&app_key, &web_key] {
+        let res = w.read(Some(key), FEED, json!({})).await;
+        let feed = &res.data()["storyChanges"];
+        assert_eq!(feed["changes"][0]["__typename"], "StoryUpsert");
+        cursors.push(feed["endCursor"].clone());
+    }
+
+    let res = w
+        .staff(
+            "mutation($id: ID!, $t: ConsentTermsInput!) { amendConsent(id: $id, terms: $t) { consent { id } } }",
+            json!({ "id": recorded.consent.record.id, "t": terms_input(json!({})) }),
+        )
+        .await;
+    let amended: Uuid = res.data()["amendConsent"]["consent"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let res = w.read(Some(&app_key), FEED, json!({ "since": cursors[0] })).await;
+    assert_eq!(
+        res.data()["storyChanges"]["changes"],
+        json!([{ "__typename": "StoryTombstone", "storyId": story.id, "reason": "WITHDRAWN" }])
+    );
+    let takedowns = consent::takedown::of_story(&w.app.db, &w.editor, story.id)
+        .await
+        .expect("takedowns");
+    assert_eq!(
+        takedowns.iter().map(|t| t.reason.as_str()).collect::<Vec<_>>(),
+        ["NARROWED"],
+        "the app key only"
+    );
+
+    let res = w.end(amended, "REVOKE").await;
+    assert_eq!(res.data()["endConsent"]["status"], "REVOKED");
+    let res = w.read(Some(&web_key), FEED, json!({ "since": cursors[1] })).await;
+    assert_eq!(
+        res.data()["storyChanges"]["changes"],
+        json!([{ "__typename": "StoryTombstone", "storyId": story.id, "reason": "WITHDRAWN" }])
+    );
+    assert_eq!(w.state(story.id).await, "PUBLISHED", "held, not withdrawn");
+}
