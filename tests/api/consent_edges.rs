@@ -274,7 +274,10 @@ async fn the_name_and_place_shown_follow_the_consents_for_the_readers_channel() 
     )
     .await
     .expect("details");
-    assert_eq!(w.publish(story.id).await.data()["publishStory"]["state"], "PUBLISHED");
+    assert_eq!(
+        w.publish(story.id).await.data()["publishStory"]["state"],
+        "PUBLISHED"
+    );
 
     let web_key = w.key(Channel::PublicWeb).await;
     let app_key = w.key(Channel::MobileApp).await;
@@ -297,7 +300,9 @@ async fn the_name_and_place_shown_follow_the_consents_for_the_readers_channel() 
     assert_eq!(purpose["identityLevel"], "FULL_NAME");
     assert_eq!(purpose["locationPrecision"], "CITY");
     assert!(
-        html.contains("<li>our website — name: your full name; place: the country, region and city</li>"),
+        html.contains(
+            "<li>our website — name: your full name; place: the country, region and city</li>"
+        ),
         "{html}"
     );
     assert!(html.contains("Each place your story is shown follows the terms listed with it"));
@@ -307,7 +312,9 @@ async fn the_name_and_place_shown_follow_the_consents_for_the_readers_channel() 
     assert_eq!(purpose["identityLevel"], "ANONYMOUS");
     assert_eq!(purpose["locationPrecision"], "NONE");
     assert!(
-        html.contains("<li>our mobile app — name: no name at all (anonymous); place: not shown</li>"),
+        html.contains(
+            "<li>our mobile app — name: no name at all (anonymous); place: not shown</li>"
+        ),
         "{html}"
     );
 }
@@ -329,7 +336,10 @@ async fn after_a_withdrawal_an_expired_consent_cannot_be_renewed_and_its_stories
     b.story_id = Some(also_b.id);
     let b = fixtures::consent(&w.app.db, teller.id, b).await;
     let code = b.withdrawal_code.expect("code");
-    assert_eq!(w.publish(also_b.id).await.data()["publishStory"]["state"], "PUBLISHED");
+    assert_eq!(
+        w.publish(also_b.id).await.data()["publishStory"]["state"],
+        "PUBLISHED"
+    );
     let web_key = w.key(Channel::PublicWeb).await;
     assert!(w.shown(&web_key, &only_a.slug).await.is_object());
 
@@ -342,7 +352,11 @@ async fn after_a_withdrawal_an_expired_consent_cannot_be_renewed_and_its_stories
     );
     let expired_a = w.latest_record(teller.id).await;
     assert_eq!(expired_a.record.supersedes_id, Some(a.consent.record.id));
-    assert_eq!(w.state(only_a.id).await, "PUBLISHED", "expiry holds, it does not end");
+    assert_eq!(
+        w.state(only_a.id).await,
+        "PUBLISHED",
+        "expiry holds, it does not end"
+    );
 
     let res = w.withdraw_with(&code).await;
     assert_eq!(
@@ -364,8 +378,10 @@ async fn after_a_withdrawal_an_expired_consent_cannot_be_renewed_and_its_stories
         "WITHDRAWN_SINCE"
     );
     assert_eq!(
-        w.latest_record(teller.id).await.record.id,
-        expired_a.record.id,
+        consent::records::successor(&w.app.db, expired_a.record.id)
+            .await
+            .expect("successor"),
+        None,
         "nothing recorded"
     );
 
@@ -409,7 +425,11 @@ async fn only_the_persons_own_withdrawal_ends_a_story_for_good() {
         assert_eq!(w.state(never_live.id).await, "APPROVED", "{ending}: held");
         assert_eq!(w.state(live.id).await, "PUBLISHED", "{ending}: held");
         assert_eq!(w.shown(&web_key, &live.slug).await, Value::Null, "{ending}");
-        assert_eq!(w.publish(never_live.id).await.code(), "CONSENT_MISSING", "{ending}");
+        assert_eq!(
+            w.publish(never_live.id).await.code(),
+            "CONSENT_MISSING",
+            "{ending}"
+        );
 
         // A new consent, with its own evidence, covers them again.
         let mut again = fixtures::terms(&[Channel::PublicWeb]);
@@ -425,7 +445,8 @@ async fn only_the_persons_own_withdrawal_ends_a_story_for_good() {
 
     // The person's own withdrawal is final, live or not.
     let teller = w.teller().await;
-    let only = fixtures::consent(&w.app.db, teller.id, fixtures::terms(&[Channel::PublicWeb])).await;
+    let only =
+        fixtures::consent(&w.app.db, teller.id, fixtures::terms(&[Channel::PublicWeb])).await;
     let never_live = w.approved(teller.id, "Never live WITHDRAW").await;
     let live = w.published(teller.id, "Live WITHDRAW").await;
     let res = w.end(only.consent.record.id, "WITHDRAW").await;
@@ -443,7 +464,8 @@ async fn only_the_persons_own_withdrawal_ends_a_story_for_good() {
 async fn a_consent_already_expired_when_recorded_is_refused_and_keeps_the_code() {
     let w = World::new().await;
     let teller = w.teller().await;
-    let held = fixtures::consent(&w.app.db, teller.id, fixtures::terms(&[Channel::PublicWeb])).await;
+    let held =
+        fixtures::consent(&w.app.db, teller.id, fixtures::terms(&[Channel::PublicWeb])).await;
     let code = held.withdrawal_code.expect("code");
 
     let lapsed = json!({
@@ -516,7 +538,9 @@ async fn a_story_that_lost_its_cover_to_an_amendment_is_tombstoned_as_withdrawn(
         .expect("id")
         .parse()
         .expect("uuid");
-    let res = w.read(Some(&app_key), FEED, json!({ "since": cursors[0] })).await;
+    let res = w
+        .read(Some(&app_key), FEED, json!({ "since": cursors[0] }))
+        .await;
     assert_eq!(
         res.data()["storyChanges"]["changes"],
         json!([{ "__typename": "StoryTombstone", "storyId": story.id, "reason": "WITHDRAWN" }])
@@ -525,14 +549,19 @@ async fn a_story_that_lost_its_cover_to_an_amendment_is_tombstoned_as_withdrawn(
         .await
         .expect("takedowns");
     assert_eq!(
-        takedowns.iter().map(|t| t.reason.as_str()).collect::<Vec<_>>(),
+        takedowns
+            .iter()
+            .map(|t| t.reason.as_str())
+            .collect::<Vec<_>>(),
         ["NARROWED"],
         "the app key only"
     );
 
     let res = w.end(amended, "REVOKE").await;
     assert_eq!(res.data()["endConsent"]["status"], "REVOKED");
-    let res = w.read(Some(&web_key), FEED, json!({ "since": cursors[1] })).await;
+    let res = w
+        .read(Some(&web_key), FEED, json!({ "since": cursors[1] }))
+        .await;
     assert_eq!(
         res.data()["storyChanges"]["changes"],
         json!([{ "__typename": "StoryTombstone", "storyId": story.id, "reason": "WITHDRAWN" }])
