@@ -588,9 +588,9 @@ impl ConsentMutation {
     }
 
     /// Ends a consent at once: withdrawn (by the person), revoked (by the
-    /// organisation) or invalidated. Its stories leave every consumer query that
-    /// nothing else covers on the next request, and every key that read them gets
-    /// a takedown. After `WITHDRAW`, the person's stories nothing covers any more
+    /// organisation) or invalidated. On the next request its stories leave every
+    /// consumer query that nothing else covers, and every key that read them and
+    /// may no longer see them gets a takedown. After `WITHDRAW`, the person's stories nothing covers any more
     /// become `WITHDRAWN` for good; after `REVOKE` or `INVALIDATE` they keep their
     /// state, held (hidden, not publishable) until a new consent covers them.
     /// Editors and admins.
