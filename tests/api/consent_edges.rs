@@ -498,6 +498,32 @@ async fn a_consent_already_expired_when_recorded_is_refused_and_keeps_the_code()
         json!({ "withdrawn": true, "consentsWithdrawn": 1 }),
         "the earlier code was not replaced"
     );
+
+    // A consent past its expiry, not yet marked by the worker, takes new dates
+    // only by renewal (with its own check), never by an amendment.
+    let other = w.teller().await;
+    let mut t = fixtures::terms(&[Channel::PublicWeb]);
+    t.expires_at = Some(clock::now() + Duration::seconds(1));
+    let short = fixtures::consent(&w.app.db, other.id, t).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let res = w
+        .staff(
+            "mutation($id: ID!, $t: ConsentTermsInput!) { amendConsent(id: $id, terms: $t) { consent { id } } }",
+            json!({ "id": short.consent.record.id, "t": terms_input(json!({ "expiresAt": Utc::now() + Duration::days(30) })) }),
+        )
+        .await;
+    assert_eq!(res.code(), "INVALID_TRANSITION", "{}", res.body);
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["reason"],
+        "CONSENT_ENDED"
+    );
+    let res = w
+        .renew(
+            short.consent.record.id,
+            json!({ "expiresAt": Utc::now() + Duration::days(30) }),
+        )
+        .await;
+    assert_eq!(res.data()["renewConsent"]["consent"]["status"], "RENEWED");
 }
 
 /// The sync feed's tombstone for a story that lost its cover for a key without
