@@ -10,6 +10,7 @@ mod caching;
 mod campaigns;
 mod cli;
 mod consent;
+mod consent_edges;
 mod consent_props;
 mod consumers;
 mod contract;

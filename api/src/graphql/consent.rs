@@ -343,7 +343,9 @@ pub struct ConsentTermsInput {
     pub explicit: bool,
     /// Defaults to now; never in the future.
     pub given_at: Option<Instant>,
-    /// Defaults to `givenAt` plus the configured validity; cut to a minor's 18th birthday.
+    /// Defaults to `givenAt` plus the configured validity; cut to a minor's 18th
+    /// birthday. A consent that allows use must still be in force: an expiry at
+    /// or before now is `BAD_USER_INPUT`.
     pub expires_at: Option<Instant>,
     pub method: ConsentMethod,
     /// The language of the conversation (BCP 47); the receipt is printed in it.
@@ -568,7 +570,10 @@ impl ConsentMutation {
         .into())
     }
 
-    /// Renews a given, renewed or expired consent with new dates. Editors and admins.
+    /// Renews a given, renewed or expired consent with new dates. Refused with
+    /// `INVALID_TRANSITION` (reason `WITHDRAWN_SINCE`) when the storyteller has
+    /// withdrawn any consent since this one was agreed: record a new consent, with
+    /// its own evidence, instead. Editors and admins.
     async fn renew_consent(
         &self,
         ctx: &Context<'_>,
@@ -592,9 +597,12 @@ impl ConsentMutation {
     }
 
     /// Ends a consent at once: withdrawn (by the person), revoked (by the
-    /// organisation) or invalidated. Stories nothing else covers become
-    /// `WITHDRAWN` and leave every consumer query on the next request; every key
-    /// that read them gets a takedown. Editors and admins.
+    /// organisation) or invalidated. On the next request its stories leave every
+    /// consumer query that nothing else covers, and every key that read them and
+    /// may no longer see them gets a takedown. After `WITHDRAW`, the person's stories nothing covers any more
+    /// become `WITHDRAWN` for good; after `REVOKE` or `INVALIDATE` they keep their
+    /// state, held (hidden, not publishable) until a new consent covers them.
+    /// Editors and admins.
     async fn end_consent(
         &self,
         ctx: &Context<'_>,
