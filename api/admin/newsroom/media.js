@@ -373,12 +373,12 @@ async function drawItem(state, item) {
 }
 
 function facts(asset) {
-  const parts = [t(KIND_WORDS[asset.kind] || 'Item'), asset.mime, formatBytes(asset.sizeBytes)];
-  if (asset.width && asset.height) parts.push(t('{w} × {h} pixels', { w: asset.width, h: asset.height }));
+  const parts = [t(KIND_WORDS[asset.kind] || 'Item'), h('bdi', null, asset.mime), h('bdi', null, formatBytes(asset.sizeBytes))];
+  if (asset.width && asset.height) parts.push(h('bdi', null, t('{w} × {h} pixels', { w: asset.width, h: asset.height })));
   parts.push(asset.metadataStatus === 'CLEANED'
     ? t('hidden data (location, camera) removed')
     : t('hidden data could not be removed'));
-  return parts.join(' · ');
+  return parts.map((part, i) => [i ? ' · ' : '', part]);
 }
 
 function playerFor(asset) {
@@ -417,6 +417,8 @@ async function detailsForm(state, item) {
     wrap.appendChild(h('p', { class: 'md-error', role: 'alert' }, mediaErrorText(err)));
     return wrap;
   }
+  // Descriptions may be written in any language, whatever the UI's.
+  for (const field of form.element.querySelectorAll('textarea, input[type="text"]')) field.setAttribute('dir', 'auto');
   const save = h('button', { type: 'submit' }, t('Save alt text and details'));
   const formEl = h('form', { class: 'md-details-form', novalidate: true }, form.element, save);
   formEl.addEventListener('submit', async (event) => {
@@ -718,8 +720,8 @@ function readersView(state, item) {
       ? t('{n} face box(es) painted black; location and camera data removed.', { n: asset.faceMasks.length })
       : t('No face boxes; location and camera data removed.'))));
   wrap.appendChild(h('p', { class: 'md-variants' }, t('Sizes:'), ' ',
-    ready.map((s, i) => [i ? ', ' : '', h('a', { href: localUrl(s.url), target: '_blank', rel: 'noopener noreferrer' },
-      `${s.width || '?'} px ${s.mime.replace('image/', '').toUpperCase()}`)])));
+    ready.map((s, i) => [i ? ', ' : '', h('bdi', null, h('a', { href: localUrl(s.url), target: '_blank', rel: 'noopener noreferrer' },
+      `${s.width || '?'} px ${s.mime.replace('image/', '').toUpperCase()}`))])));
   return wrap;
 }
 
