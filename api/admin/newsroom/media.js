@@ -498,10 +498,16 @@ function faceEditor(state, item, editable) {
   let refreshed = false;
   img.addEventListener('error', () => {
     // The link expired (they live minutes): fetch fresh ones once.
-    if (refreshed) return;
-    refreshed = true;
-    refreshItem(state, item);
+    if (!refreshed && !item.imageFailed) {
+      refreshed = true;
+      item.imageFailed = true;
+      refreshItem(state, item);
+      return;
+    }
+    canvas.replaceWith(h('p', { class: 'md-error', role: 'alert' },
+      t('The picture could not be shown. Reload the page to try again.')));
   });
+  img.addEventListener('load', () => { item.imageFailed = false; });
   const layer = h('div', { class: 'md-layer' });
   const canvas = h('div', {
     class: `md-canvas${editable ? ' md-canvas-edit' : ''}`, dir: 'ltr',
@@ -904,6 +910,7 @@ addTranslations('ar', {
   'Editors describe media and draw face boxes.': 'يصف المحررون الوسائط ويرسمون مربعات الوجوه.',
   'Face boxes': 'مربعات الوجوه',
   'This picture cannot be shown here.': 'لا يمكن عرض هذه الصورة هنا.',
+  'The picture could not be shown. Reload the page to try again.': 'تعذّر عرض الصورة. أعد تحميل الصفحة للمحاولة مرة أخرى.',
   'Drag over each face on the picture to cover it with a black box, or use “Add a face box” and type its position in pixels. Readers only ever get the covered versions.':
     'اسحب فوق كل وجه في الصورة لتغطيته بمربع أسود، أو استخدم «أضف مربع وجه» واكتب موضعه بالبكسل. لا يحصل القراء إلا على النسخ المغطّاة.',
   'The photo as uploaded, before faces are covered': 'الصورة كما رُفعت، قبل تغطية الوجوه',
