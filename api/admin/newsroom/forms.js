@@ -64,6 +64,12 @@ async function types() {
   return schemaTypes;
 }
 
+/** An enum's values from the schema: [{name, description}] (none if unknown). */
+export async function enumValues(enumName) {
+  const type = (await types()).get(enumName);
+  return (type && type.enumValues) || [];
+}
+
 /** Forgets the schema (sign-out; the next person fetches it again). */
 export function forgetSchema() {
   schemaTypes = null;
