@@ -14,6 +14,8 @@
  *   stored original (what setFaceMasks takes), and previews of the renditions
  *   readers get, polled while the background job makes them.
  * - What about the item still holds the story or its readers back, in words.
+ * After every change the section sends a bubbling `chorus:media-changed` event
+ * ({storyId, media}) so the story page can update what blocks publication.
  *
  * Nothing is kept outside memory; URLs from the API expire within minutes and
  * are asked for again rather than stored.
@@ -262,6 +264,7 @@ async function uploadOne(state, file, uploads) {
     const empty = state.list.querySelector('.md-empty');
     if (empty) empty.remove();
     const item = await addItem(state, asset);
+    announceChange(state);
     notify(t('{name} was added. Describe it below.', { name: file.name }));
     if (item) item.heading.focus();
   } catch (err) {
@@ -326,6 +329,19 @@ function putWithProgress(upload, file, onProgress) {
 }
 
 /* ------------------------------------------------------------ items */
+
+/*
+ * Tells the story page the media changed (an upload, a description, face boxes,
+ * new renditions, a deletion), so what it says blocks publication can follow:
+ * a bubbling `chorus:media-changed` event with {storyId, media}.
+ */
+function announceChange(state) {
+  if (!state.section.isConnected) return;
+  state.section.dispatchEvent(new CustomEvent('chorus:media-changed', {
+    bubbles: true,
+    detail: { storyId: state.story.id, media: [...state.items.values()].map((i) => i.asset) },
+  }));
+}
 
 async function addItem(state, asset) {
   const item = { asset, node: h('article', { class: 'md-item' }), heading: null, poll: null };
@@ -433,6 +449,7 @@ async function detailsForm(state, item) {
     try {
       const data = await gql('MediaDescribe', { id: asset.id, input });
       item.asset = data.updateMedia;
+      announceChange(state);
       notify(t('Saved the description of {title}.', { title: itemTitle(state, item.asset) }));
       await drawItem(state, item);
       const again = item.node.querySelector('.md-details-form button[type="submit"]');
@@ -589,6 +606,7 @@ function faceEditor(state, item, editable) {
       const masks = boxes.map((b) => clampBox(b, W, H));
       const data = await gql('MediaSetFaceMasks', { mediaId: asset.id, masks });
       item.asset = data.setFaceMasks;
+      announceChange(state);
       notify(masks.length
         ? t('Saved {n} face box(es). The covered web versions are being made.', { n: masks.length })
         : t('Removed the face boxes; the faces are no longer marked as reviewed.'));
@@ -686,6 +704,7 @@ function readersView(state, item) {
         retry.disabled = true;
         try {
           item.asset = (await gql('MediaRetryRenditions', { mediaId: asset.id })).retryMediaRenditions;
+          announceChange(state);
           notify(t('Making the web versions again.'));
           await drawItem(state, item);
         } catch (err) {
@@ -775,6 +794,7 @@ function schedulePoll(state, item) {
       }
       item.asset = next;
       item.poll = null;
+      announceChange(state);
       // Keep the editor's place: redraw, then put focus back where it was if it was inside.
       const hadFocus = item.node.contains(document.activeElement);
       await drawItem(state, item);
@@ -816,6 +836,7 @@ function deleteControl(state, item) {
         if (item.poll) clearTimeout(item.poll.timer);
         state.items.delete(item.asset.id);
         item.node.remove();
+        announceChange(state);
         notify(t('{title} was deleted.', { title }));
         state.section.querySelector('h2').focus();
       } catch (err) {
