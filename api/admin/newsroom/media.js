@@ -286,9 +286,15 @@ async function largeUpload(storyId, file, progress, status) {
   const created = (await gql('MediaCreateUpload', { input })).createMediaUpload;
   status.textContent = t('Sending {name}…', { name: file.name });
   progress.value = 0;
+  let said = -1;
   await putWithProgress(created, file, (sent, total) => {
     progress.value = total ? Math.floor((sent / total) * 100) : 0;
-    status.textContent = t('Sending {name}: {percent}%', { name: file.name, percent: progress.value });
+    // The bar moves continuously; the words (read out by screen readers) every 10%.
+    const step = Math.floor(progress.value / 10) * 10;
+    if (step !== said) {
+      said = step;
+      status.textContent = t('Sending {name}: {percent}%', { name: file.name, percent: step });
+    }
   });
   progress.removeAttribute('value');
   status.textContent = t('Checking {name} and removing hidden data…', { name: file.name });
