@@ -416,7 +416,7 @@ function playerFor(asset) {
 
 async function detailsForm(state, item) {
   const { asset } = item;
-  const wrap = h('section', { class: 'md-details', 'aria-label': t('Description') });
+  const wrap = h('div', { class: 'md-details' });
   wrap.appendChild(h('h4', null, t('Description')));
   let form;
   try {
@@ -471,7 +471,7 @@ async function detailsForm(state, item) {
 
 function detailsText(asset) {
   const row = (label, value) => [h('dt', null, label), h('dd', { dir: 'auto' }, value || t('(none)'))];
-  return h('section', { class: 'md-details', 'aria-label': t('Description') },
+  return h('div', { class: 'md-details' },
     h('h4', null, t('Description')),
     h('dl', null,
       row(t('Alt text'), asset.altText),
@@ -503,7 +503,7 @@ function faceEditor(state, item, editable) {
   let boxes = (asset.faceMasks || []).map((m) => ({ x: m.x, y: m.y, width: m.width, height: m.height }));
   let dirty = false;
 
-  const wrap = h('section', { class: 'md-faces', 'aria-labelledby': `${base}-faces` });
+  const wrap = h('div', { class: 'md-faces' });
   wrap.appendChild(h('h4', { id: `${base}-faces` }, t('Face boxes')));
   const source = original(asset);
   if (!source || !W || !H) {
@@ -690,7 +690,7 @@ function enableDrawing(canvas, layer, W, H, done) {
 function readersView(state, item) {
   const { asset } = item;
   const base = `md-${asset.id}`;
-  const wrap = h('section', { class: 'md-readers', 'aria-labelledby': `${base}-readers` });
+  const wrap = h('div', { class: 'md-readers' });
   wrap.appendChild(h('h4', { id: `${base}-readers` }, t('What readers get')));
   if (asset.private) {
     wrap.appendChild(h('p', null, t('Nothing: this file is kept private.')));
