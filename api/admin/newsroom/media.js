@@ -362,6 +362,11 @@ function itemTitle(state, asset) {
   return t(`${KIND_WORDS[asset.kind] || 'Item'} {n}`, { n: index });
 }
 
+/*
+ * An item is drawn in parts that are redrawn on their own: new renditions or a
+ * saved description must not wipe face boxes drawn but not saved yet, nor alt
+ * text being typed while the background job finishes.
+ */
 async function drawItem(state, item) {
   const { asset } = item;
   const base = `md-${asset.id}`;
@@ -369,28 +374,48 @@ async function drawItem(state, item) {
   clear(item.node);
   item.node.setAttribute('aria-labelledby', headingId);
   item.heading = h('h3', { id: headingId, tabindex: '-1' }, itemTitle(state, asset));
+  item.parts = {
+    status: h('div', { class: 'md-status' }),
+    main: h('div', { class: 'md-item-main' }),
+    details: h('div', { class: 'md-details-host' }),
+    readers: h('div', { class: 'md-readers-host' }),
+  };
+  const side = h('div', { class: 'md-item-side' },
+    item.parts.details, item.parts.readers, deleteControl(state, item));
   item.node.appendChild(item.heading);
-  item.node.appendChild(h('p', { class: 'md-facts' }, facts(asset)));
+  item.node.appendChild(item.parts.status);
+  item.node.appendChild(h('div', { class: 'md-item-body' }, item.parts.main, side));
+  drawMain(state, item);
+  await drawDetails(state, item);
+  drawStatus(state, item);
+}
 
+/** The picture with its face boxes, or the player. */
+function drawMain(state, item) {
+  const editor = hasRole('EDITOR', 'ADMIN');
+  clear(item.parts.main).appendChild(item.asset.kind === 'IMAGE'
+    ? faceEditor(state, item, editor)
+    : playerFor(item.asset));
+}
+
+async function drawDetails(state, item) {
+  const editor = hasRole('EDITOR', 'ADMIN');
+  const part = editor ? await detailsForm(state, item) : detailsText(item.asset);
+  clear(item.parts.details).appendChild(part);
+}
+
+/** Facts, what holds the item back, and what readers get; polls while renditions are made. */
+function drawStatus(state, item) {
+  const { asset } = item;
+  const status = clear(item.parts.status);
+  status.appendChild(h('p', { class: 'md-facts' }, facts(asset)));
   const blockers = mediaBlockers(asset);
   if (blockers.length) {
-    item.node.appendChild(h('ul', { class: 'md-blockers', 'aria-label': t('What still holds this item back') },
+    status.appendChild(h('ul', { class: 'md-blockers', 'aria-label': t('What still holds this item back') },
       blockers.map((b) => h('li', { class: `md-blocker md-blocker-${b.level}` },
         h('strong', null, b.level === 'blocks' ? t('Blocks publication:') : t('Held back from readers:')), ' ', b.text))));
   }
-
-  const editor = hasRole('EDITOR', 'ADMIN');
-  const body = h('div', { class: 'md-item-body' });
-  item.node.appendChild(body);
-
-  if (asset.kind === 'IMAGE') body.appendChild(faceEditor(state, item, editor));
-  else body.appendChild(playerFor(asset));
-
-  const side = h('div', { class: 'md-item-side' });
-  body.appendChild(side);
-  side.appendChild(editor ? await detailsForm(state, item) : detailsText(asset));
-  side.appendChild(readersView(state, item));
-  side.appendChild(deleteControl(state, item));
+  clear(item.parts.readers).appendChild(readersView(state, item));
   schedulePoll(state, item);
 }
 
@@ -457,8 +482,9 @@ async function detailsForm(state, item) {
       item.asset = data.updateMedia;
       announceChange(state);
       notify(t('Saved the description of {title}.', { title: itemTitle(state, item.asset) }));
-      await drawItem(state, item);
-      const again = item.node.querySelector('.md-details-form button[type="submit"]');
+      await drawDetails(state, item);
+      drawStatus(state, item);
+      const again = item.parts.details.querySelector('button[type="submit"]');
       if (again) again.focus();
     } catch (err) {
       save.disabled = false;
@@ -524,7 +550,7 @@ function faceEditor(state, item, editable) {
     if (!refreshed && !item.imageFailed) {
       refreshed = true;
       item.imageFailed = true;
-      refreshItem(state, item);
+      refreshItem(state, item, 'main');
       return;
     }
     canvas.replaceWith(h('p', { class: 'md-error', role: 'alert' },
@@ -616,8 +642,9 @@ function faceEditor(state, item, editable) {
       notify(masks.length
         ? t('Saved {n} face box(es). The covered web versions are being made.', { n: masks.length })
         : t('Removed the face boxes; the faces are no longer marked as reviewed.'));
-      await drawItem(state, item);
-      const again = [...item.node.querySelectorAll('button')].find((b) => b.textContent === t('Save face boxes'));
+      drawMain(state, item);
+      drawStatus(state, item);
+      const again = [...item.parts.main.querySelectorAll('button')].find((b) => b.textContent === t('Save face boxes'));
       if (again) again.focus();
     } catch (err) {
       saveButton.disabled = false;
@@ -712,7 +739,9 @@ function readersView(state, item) {
           item.asset = (await gql('MediaRetryRenditions', { mediaId: asset.id })).retryMediaRenditions;
           announceChange(state);
           notify(t('Making the web versions again.'));
-          await drawItem(state, item);
+          drawStatus(state, item);
+          // The button is gone with the error; the item's heading keeps the editor's place.
+          item.heading.focus();
         } catch (err) {
           retry.disabled = false;
           error.textContent = mediaErrorText(err);
@@ -744,7 +773,7 @@ function readersView(state, item) {
   preview.addEventListener('error', () => {
     if (refreshed) return;
     refreshed = true;
-    refreshItem(state, item);
+    refreshItem(state, item, 'status');
   });
   wrap.appendChild(h('figure', { class: 'md-figure' }, preview,
     h('figcaption', null, asset.faceMasks && asset.faceMasks.length
@@ -758,12 +787,14 @@ function readersView(state, item) {
 
 /* ------------------------------------------------------------ polling */
 
-async function refreshItem(state, item) {
+/** Asks for the item again (fresh URLs, new state) and redraws `part`: 'main' or 'status'. */
+async function refreshItem(state, item, part) {
   if (!item.node.isConnected) return;
   try {
     const data = await gql('MediaItem', { id: item.asset.id });
     item.asset = data.mediaAsset;
-    await drawItem(state, item);
+    if (part === 'main') drawMain(state, item);
+    drawStatus(state, item);
   } catch (_) { /* keep what is shown; the next action will say what is wrong */ }
 }
 
@@ -783,7 +814,7 @@ function schedulePoll(state, item) {
       const check = h('button', { type: 'button' }, t('Check again'));
       check.addEventListener('click', () => {
         item.poll = null;
-        refreshItem(state, item);
+        refreshItem(state, item, 'status');
       });
       const where = item.node.querySelector('.md-preparing');
       if (where) where.after(h('p', null, t('This is taking longer than usual.'), ' ', check));
@@ -801,9 +832,9 @@ function schedulePoll(state, item) {
       item.asset = next;
       item.poll = null;
       announceChange(state);
-      // Keep the editor's place: redraw, then put focus back where it was if it was inside.
-      const hadFocus = item.node.contains(document.activeElement);
-      await drawItem(state, item);
+      // Only the status and preview change: focus and anything being typed stay put.
+      const hadFocus = item.parts.readers.contains(document.activeElement);
+      drawStatus(state, item);
       notify(next.renditionError
         ? t('The web versions of {title} could not be made.', { title: itemTitle(state, next) })
         : t('The web versions of {title} are ready.', { title: itemTitle(state, next) }));
