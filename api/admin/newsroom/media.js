@@ -450,14 +450,20 @@ async function detailsForm(state, item) {
         altText: asset.altText, caption: asset.caption, credit: asset.credit, showsFaces: asset.showsFaces,
       },
       multiline: ['altText', 'caption'],
+      // A recording has no faces; its alt text describes what can be heard.
+      hidden: asset.kind === 'AUDIO' ? ['showsFaces'] : [],
       labels: {
         altText: 'Alt text', caption: 'Caption', credit: 'Credit', showsFaces: 'Someone’s face can be seen',
       },
       help: {
-        altText: 'What the picture shows, for people who cannot see it. Required before the story is published.',
-        caption: 'Shown under the picture.',
+        altText: asset.kind === 'IMAGE'
+          ? 'What the picture shows, for people who cannot see it. Required before the story is published.'
+          : 'What can be seen or heard, in a sentence, for people who cannot see or hear it.',
+        caption: asset.kind === 'IMAGE' ? 'Shown under the picture.' : 'Shown with the file.',
         credit: 'Who took the picture or made the recording.',
-        showsFaces: 'Leave ticked unless you are sure no face can be seen. Faces are then covered with the boxes you draw.',
+        showsFaces: asset.kind === 'IMAGE'
+          ? 'Leave ticked unless you are sure no face can be seen. Faces are then covered with the boxes you draw.'
+          : 'Leave ticked unless you are sure no face can be seen. Chorus cannot cover faces in a video.',
       },
     });
   } catch (err) {
@@ -623,7 +629,9 @@ function faceEditor(state, item, editable) {
   const addButton = h('button', { type: 'button' }, t('Add a face box'));
   addButton.addEventListener('click', () => {
     const size = Math.max(1, Math.round(Math.min(W, H) / 5));
-    boxes.push(clampBox({ x: (W - size) / 2, y: (H - size) / 2, width: size, height: size }, W, H));
+    // Each new box a little further along, so boxes added one after another stay apart.
+    const shift = ((boxes.length % 4) * size) / 2;
+    boxes.push(clampBox({ x: (W - size) / 2 + shift, y: (H - size) / 2 + shift, width: size, height: size }, W, H));
     dirty = true;
     drawBoxes();
     drawFields();
@@ -957,6 +965,9 @@ addTranslations('ar', {
   'What the picture shows, for people who cannot see it. Required before the story is published.':
     'ما تُظهره الصورة، لمن لا يستطيع رؤيتها. مطلوب قبل نشر القصة.',
   'Shown under the picture.': 'يظهر تحت الصورة.',
+  'What can be seen or heard, in a sentence, for people who cannot see or hear it.': 'ما يمكن رؤيته أو سماعه، في جملة، لمن لا يستطيع الرؤية أو السمع.',
+  'Shown with the file.': 'يظهر مع الملف.',
+  'Leave ticked unless you are sure no face can be seen. Chorus cannot cover faces in a video.': 'اتركه محددًا ما لم تكن متأكدًا من عدم ظهور أي وجه. لا يستطيع كورس تغطية الوجوه في الفيديو.',
   'Who took the picture or made the recording.': 'من التقط الصورة أو سجّل التسجيل.',
   'Leave ticked unless you are sure no face can be seen. Faces are then covered with the boxes you draw.':
     'اتركه محددًا ما لم تكن متأكدًا من عدم ظهور أي وجه. تُغطّى الوجوه عندئذ بالمربعات التي ترسمها.',
