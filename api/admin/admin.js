@@ -359,7 +359,7 @@
     screen = { name: 'login', message: message || '' };
 
     var email = el('input', {
-      id: 'login-email', name: 'email', type: 'email', autocomplete: 'username',
+      id: 'login-email', name: 'email', type: 'email', autocomplete: 'username', dir: 'auto',
       required: '', spellcheck: 'false', autocapitalize: 'off'
     });
     var password = el('input', {
@@ -691,6 +691,16 @@
   var savedLanguage = null;
   try { savedLanguage = sessionStorage.getItem(LANG_KEY); } catch (_) { /* private mode */ }
   applyLanguage(savedLanguage === 'ar' ? 'ar' : 'en');
+
+  // An invitation link opened in a tab that already shows the page changes only
+  // the hash: the browser now belongs to the invited person.
+  window.addEventListener('hashchange', function () {
+    var link = /^#invite=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
+    if (!link) return;
+    history.replaceState(null, '', window.location.pathname);
+    if (loadSession()) signOut();
+    showAcceptInvite(link[1]);
+  });
 
   var invite = /^#invite=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
   var existing = loadSession();

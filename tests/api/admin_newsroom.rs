@@ -192,3 +192,60 @@ fn the_operations_check_refuses_documents_the_schema_does_not_answer() {
         assert!(stderr.contains(wanted), "{text}: {stderr}");
     }
 }
+
+/// The page's own scripts, as served: the sign-in shell and every newsroom module.
+async fn own_scripts(app: &crate::helpers::TestApp) -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("api/admin/newsroom");
+    let mut names = vec!["admin.js".to_owned()];
+    for entry in std::fs::read_dir(dir).expect("api/admin/newsroom") {
+        let name = entry.expect("a file").file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".js") {
+            names.push(format!("newsroom/{name}"));
+        }
+    }
+    let mut scripts = Vec::new();
+    for name in names {
+        let res = app
+            .client
+            .get(app.url(&format!("/admin/assets/{name}")))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(res.status(), 200, "{name}");
+        scripts.push((name, res.text().await.expect("text")));
+    }
+    scripts
+}
+
+/// GraphiQL 3 keeps tabs, history and answers in `localStorage` unless given a
+/// store; the admin hands it one over `sessionStorage`, and nothing of its own
+/// goes to `localStorage` or IndexedDB either.
+#[tokio::test]
+async fn the_admin_keeps_nothing_in_local_storage_or_indexeddb() {
+    let app = spawn_app().await;
+    let scripts = own_scripts(&app).await;
+    assert!(scripts.len() >= 6, "{:?}", scripts.iter().map(|s| &s.0));
+    for (name, text) in &scripts {
+        for forbidden in [
+            "localStorage.",
+            "localStorage[",
+            "indexedDB.",
+            "window.indexedDB",
+        ] {
+            assert!(!text.contains(forbidden), "{name} uses {forbidden}");
+        }
+    }
+    let (_, shell) = scripts
+        .iter()
+        .find(|(name, _)| name == "admin.js")
+        .expect("admin.js");
+    assert!(
+        shell.contains("storage: graphiqlStorage("),
+        "GraphiQL must be given the sessionStorage store, or it falls back to localStorage"
+    );
+    assert!(
+        shell.contains("sessionStorage.removeItem"),
+        "sign-out wipes"
+    );
+}
