@@ -3,12 +3,14 @@
 
 mod accounts;
 mod admin;
+mod admin_newsroom;
 mod auth;
 mod bench_seed;
 mod caching;
 mod campaigns;
 mod cli;
 mod consent;
+mod consent_edges;
 mod consent_props;
 mod consumers;
 mod contract;
@@ -28,6 +30,7 @@ mod login_limits;
 mod manners;
 mod media;
 mod newsroom_browser;
+mod newsroom_consent;
 mod pagination;
 mod protocol;
 mod query_limits;

@@ -7,6 +7,10 @@
 //! - a printable, self-contained HTML page in the language of the consent
 //!   conversation when a translation exists, in English otherwise.
 //!
+//! The terms that decide what a reader is shown (naming, place, faces, voice)
+//! are stated against each channel: a reader on one channel is shown what the
+//! consents for that channel allow, whatever another channel's terms say.
+//!
 //! The person appears only as an opaque id: never their name, contact or
 //! guardian. The withdrawal code is not on it either: Chorus keeps only its hash.
 
@@ -149,6 +153,11 @@ fn document(consent: &Consent, partner_names: &[String]) -> Value {
                 "primaryPurpose": true,
                 "termination": termination,
                 "thirdPartyDisclosure": disclosed,
+                // Chorus's own: what a reader on this channel is shown.
+                "identityLevel": r.identity_level.to_value(),
+                "locationPrecision": r.location_precision.to_value(),
+                "faces": r.faces.to_value(),
+                "voice": r.voice.to_value(),
             });
             if channel == Channel::PartnerSites {
                 purpose["thirdPartyName"] = if r.all_partners {
@@ -253,10 +262,23 @@ fn page(t: &Texts, consent: &Consent, partner_names: &[String], hash: &str) -> S
                 };
                 item.push_str(&format!(" ({})", escape(&partners)));
             }
+            item.push_str(&escape(&format!(
+                " — {}: {}; {}: {}",
+                t.channel_name,
+                t.identities[identity_index(r.identity_level)],
+                t.channel_place,
+                t.locations[location_index(r.location_precision)],
+            )));
             format!("<li>{item}</li>")
         })
         .collect();
-    rows.push((t.channels_label, format!("<ul>{items}</ul>")));
+    rows.push((
+        t.channels_label,
+        format!(
+            "<ul>{items}</ul><p class=\"small\">{}</p>",
+            escape(t.per_channel)
+        ),
+    ));
     rows.push((
         t.identity_label,
         escape(t.identities[identity_index(r.identity_level)]),
@@ -438,6 +460,9 @@ struct Texts {
     channels: [&'static str; 7],
     partners_all: &'static str,
     partners_named: &'static str,
+    channel_name: &'static str,
+    channel_place: &'static str,
+    per_channel: &'static str,
     identity_label: &'static str,
     identities: [&'static str; 4],
     faces_label: &'static str,
@@ -516,6 +541,9 @@ static TRANSLATIONS: [Texts; 3] = [
         ],
         partners_all: "every partner organisation, now and in the future",
         partners_named: "only these partner organisations: ",
+        channel_name: "name",
+        channel_place: "place",
+        per_channel: "Each place your story is shown follows the terms listed with it. If another of your consents also covers a story there, the more protective terms apply.",
         identity_label: "How you are named",
         identities: [
             "your full name",
@@ -597,6 +625,9 @@ static TRANSLATIONS: [Texts; 3] = [
         ],
         partners_all: "toutes les organisations partenaires, actuelles et futures",
         partners_named: "seulement ces organisations partenaires : ",
+        channel_name: "nom",
+        channel_place: "lieu",
+        per_channel: "Chaque endroit où votre histoire est montrée suit les conditions indiquées à côté. Si un autre de vos consentements couvre aussi une histoire à cet endroit, les conditions les plus protectrices s'appliquent.",
         identity_label: "Comment vous êtes nommé·e",
         identities: [
             "votre nom complet",
@@ -682,6 +713,9 @@ static TRANSLATIONS: [Texts; 3] = [
         ],
         partners_all: "جميع المنظمات الشريكة، الحالية والمستقبلية",
         partners_named: "هذه المنظمات الشريكة فقط: ",
+        channel_name: "الاسم",
+        channel_place: "المكان",
+        per_channel: "يخضع كل مكان تُعرض فيه قصتك للشروط المذكورة بجانبه. وإذا كانت موافقة أخرى لك تشمل قصةً في المكان نفسه، تُطبَّق الشروط الأكثر حماية.",
         identity_label: "كيف يُذكر اسمك",
         identities: [
             "اسمك الكامل",

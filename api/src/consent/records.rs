@@ -23,7 +23,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{SpecialCategory, takedown, withdrawal};
+use super::{SpecialCategory, gate::USABLE, takedown, withdrawal};
 use crate::{
     audit::{self, Actor, Event},
     auth::Principal,
@@ -172,7 +172,9 @@ pub async fn amend(
 }
 
 /// Renews a consent: a new `RENEWED` record with new dates (editors and admins).
-/// Works on a given, renewed or expired consent; a withdrawn one needs a new consent.
+/// Works on a given, renewed or expired consent, unless the storyteller has
+/// withdrawn any consent since it was agreed; a withdrawn, revoked or invalidated
+/// one, or one older than a withdrawal, needs a new consent with its own evidence.
 pub async fn renew(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -195,6 +197,83 @@ struct Change<'a> {
     next: &'a (dyn Fn(Status) -> Result<Status> + Send + Sync),
 }
 
+impl Change<'_> {
+    /// The status the change leads to from `current`, or why it may not be made.
+    async fn check(
+        &self,
+        txn: &DatabaseTransaction,
+        current: &consent_record::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Status> {
+        let status = (self.next)(current.status)?;
+        if self.action == "AMENDED" && USABLE.contains(&current.status) && current.expires_at <= now
+        {
+            // New dates on an expired consent are a renewal, with its own check.
+            return Err(Error::transition(
+                "CONSENT_ENDED",
+                "this consent has expired; renew it or record a new one",
+            ));
+        }
+        if self.action == "RENEWED" && withdrawn_since_agreed(txn, current).await? {
+            return Err(Error::transition(
+                "WITHDRAWN_SINCE",
+                "the storyteller has withdrawn consent since this one was agreed: record a new consent, with its own evidence, instead of renewing",
+            ));
+        }
+        Ok(status)
+    }
+}
+
+/// Whether the storyteller withdrew any consent after `current`'s terms were
+/// last agreed. Renewing such a record would bring back, on the organisation's
+/// word, stories the person said no to and never agreed to anew.
+async fn withdrawn_since_agreed(
+    txn: &DatabaseTransaction,
+    current: &consent_record::Model,
+) -> Result<bool> {
+    let agreed = agreed_at(txn, current).await?;
+    let later = consent_record::Entity::find()
+        .filter(consent_record::Column::StorytellerId.eq(current.storyteller_id))
+        .filter(consent_record::Column::Status.eq(Status::Withdrawn))
+        .filter(consent_record::Column::CreatedAt.gt(agreed))
+        .count(txn)
+        .await?;
+    Ok(later > 0)
+}
+
+/// When the person last agreed to the terms of `record`'s chain: the record
+/// that gave or renewed them (or answered a request with `GIVEN`). An expiry
+/// or an editor's amendment of terms already in force is not an agreement, so
+/// the walk goes back past them.
+async fn agreed_at(
+    txn: &DatabaseTransaction,
+    record: &consent_record::Model,
+) -> Result<DateTime<Utc>> {
+    let mut record = record.clone();
+    loop {
+        let previous = match record.supersedes_id {
+            Some(id) => consent_record::Entity::find_by_id(id).one(txn).await?,
+            None => None,
+        };
+        let Some(previous) = previous else {
+            return Ok(record.created_at);
+        };
+        if USABLE.contains(&record.status) {
+            let amended_in_force = USABLE.contains(&previous.status)
+                && consent_event::Entity::find()
+                    .filter(consent_event::Column::ConsentId.eq(record.id))
+                    .filter(consent_event::Column::Action.eq("AMENDED"))
+                    .count(txn)
+                    .await?
+                    > 0;
+            if !amended_in_force {
+                return Ok(record.created_at);
+            }
+        }
+        record = previous;
+    }
+}
+
 /// Writes a record with new terms superseding the current record `id`.
 #[allow(clippy::too_many_arguments)]
 async fn supersede(
@@ -210,7 +289,7 @@ async fn supersede(
     let staff = principal.require_editor()?;
     let txn = crate::db::begin_write(db).await?;
     let current = current_record(&txn, id).await?;
-    let status = (change.next)(current.status)?;
+    let status = change.check(&txn, &current, now).await?;
     let teller = storyteller(&txn, current.storyteller_id).await?;
     let recorded = write(
         &txn,
@@ -274,8 +353,10 @@ fn renewed_status(from: Status) -> Result<Status> {
 }
 
 /// Ends a consent at once: withdrawn by the person, revoked by the organisation,
-/// or invalidated (editors and admins). Stories it alone covered are withdrawn and
-/// every key that read them gets a takedown.
+/// or invalidated (editors and admins). Every key that read a story it covered
+/// and may no longer see it gets a takedown. A withdrawal also withdraws for
+/// good the person's stories nothing covers any more; a revocation or an
+/// invalidation holds them until a new consent covers them ([`takedown`]).
 pub async fn end(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -375,7 +456,7 @@ pub(crate) async fn end_record(
     )
     .await?;
     if consequences == Consequences::TakeDown {
-        takedown::after_ending(txn, &record, status != Status::Expired, actor, now).await?;
+        takedown::after_ending(txn, &record, actor, now).await?;
     }
     Ok(Consent {
         record,
@@ -476,7 +557,7 @@ async fn write(
         // Narrower terms take effect at once, like a withdrawal, for what they drop.
         takedown::after_change(txn, previous, &record, now).await?;
     }
-    let withdrawal_code = if super::gate::USABLE.contains(&status) {
+    let withdrawal_code = if USABLE.contains(&status) {
         Some(withdrawal::issue(txn, teller.id, now).await?)
     } else {
         None
@@ -584,7 +665,7 @@ async fn validate(
         }
     }
 
-    let usable = super::gate::USABLE.contains(&status);
+    let usable = USABLE.contains(&status);
     let given_at = match (terms.given_at, usable) {
         (Some(at), _) if at > now => {
             return Err(Error::invalid(
@@ -639,6 +720,14 @@ async fn validate(
             }
             expires_at = expires_at.min(adult);
         }
+    }
+    // A record that allowed use only in the past would still issue a new
+    // withdrawal code, replacing the one the person holds, for nothing.
+    if usable && expires_at <= now {
+        return Err(Error::invalid(
+            "expiresAt",
+            "this consent would already have ended (its expiry, or a minor's 18th birthday, is not after now): record only a consent still in force",
+        ));
     }
     Ok(Checked {
         given_at,

@@ -1,6 +1,9 @@
-//! What follows when consent stops covering a story: the story leaves the live
-//! site (state `WITHDRAWN`) when nothing covers it any more, and every key that
-//! ever received it gets a takedown record for the webhook work to deliver.
+//! What follows when consent stops covering a story. Only the storyteller's own
+//! withdrawal is final: their stories nothing covers any more move to the state
+//! `WITHDRAWN` for good. A revocation, an invalidation or an expiry holds a story
+//! instead (its state stays; the gate hides it and publishing is refused) until a
+//! consent covers it again. Either way every key that ever received a story it
+//! may no longer see gets a takedown record for the webhook work to deliver.
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -20,35 +23,70 @@ use uuid::Uuid;
 use super::gate::{self, PartnerScope, Viewer};
 use crate::{audit::Actor, error::Result, queue, stories::workflow};
 
-/// After a record ended (withdrawn, revoked, invalidated, expired): withdraw the
-/// stories nothing covers any more (unless it merely expired: a renewal brings
-/// those back) and take them down from every recipient that may no longer see them.
+/// After a record ended (withdrawn, revoked, invalidated, expired): take its
+/// stories down from every recipient that may no longer see them. A withdrawal
+/// also withdraws, for good, every story of the person that any of their
+/// consents ever covered and that nothing covers any more, including stories
+/// whose own consent had already expired: after the person said no, only a
+/// story they newly agree to may appear (docs/CONSENT.md).
 pub async fn after_ending(
     txn: &DatabaseTransaction,
     ended: &consent_record::Model,
-    withdraw_stories: bool,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let stories = in_scope(txn, ended).await?;
-    for story in &stories {
-        if withdraw_stories
-            && story.state != State::Withdrawn
-            && !covered_anywhere(txn, story.id, now).await?
-        {
-            withdraw_story(txn, story, ended, actor, now).await?;
-        }
-    }
     let reason = match ended.status {
         Status::Withdrawn => "WITHDRAWN",
         Status::Revoked => "REVOKED",
         Status::Invalidated => "INVALIDATED",
         _ => "EXPIRED",
     };
+    let stories = in_scope(txn, ended).await?;
     for story in &stories {
         take_down(txn, story.id, Some(ended.id), reason, now).await?;
     }
+    if ended.status != Status::Withdrawn {
+        return Ok(());
+    }
+    let mut candidates = stories.clone();
+    for story in ever_covered(txn, ended.storyteller_id).await? {
+        if !candidates.iter().any(|s| s.id == story.id) {
+            candidates.push(story);
+        }
+    }
+    for story in &candidates {
+        if story.state == State::Withdrawn || covered_anywhere(txn, story.id, now).await? {
+            continue;
+        }
+        withdraw_story(txn, story, ended, actor, now).await?;
+        if !stories.iter().any(|s| s.id == story.id) {
+            // Its recipients had an expiry's takedown at most; now it is final.
+            take_down(txn, story.id, Some(ended.id), reason, now).await?;
+        }
+    }
     Ok(())
+}
+
+/// Every story of the storyteller that any of their consent records allowed at
+/// some point (a `GIVEN` or `RENEWED` record, superseded or not): all their
+/// stories when one was for all of them.
+async fn ever_covered(
+    db: &impl ConnectionTrait,
+    storyteller_id: Uuid,
+) -> Result<Vec<story::Model>> {
+    let allowed = consent_record::Entity::find()
+        .filter(consent_record::Column::StorytellerId.eq(storyteller_id))
+        .filter(consent_record::Column::Status.is_in(gate::USABLE))
+        .all(db)
+        .await?;
+    if allowed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut select = story::Entity::find().filter(story::Column::StorytellerId.eq(storyteller_id));
+    if allowed.iter().all(|r| r.story_id.is_some()) {
+        select = select.filter(story::Column::Id.is_in(allowed.iter().filter_map(|r| r.story_id)));
+    }
+    Ok(select.all(db).await?)
 }
 
 /// After an amendment or renewal replaced `previous`: recipients who may no longer

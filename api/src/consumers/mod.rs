@@ -83,13 +83,13 @@ pub async fn create_partner(
     Ok(created)
 }
 
-/// A page of partners (admins).
+/// A page of partners (editors and admins: editors name partners in consent terms).
 pub async fn partners(
     db: &DatabaseConnection,
     principal: &Principal,
     page: PageRequest,
 ) -> Result<Page<partner::Model>> {
-    principal.require_role(&[Role::Admin])?;
+    principal.require_role(&[Role::Admin, Role::Editor])?;
     pagination::fetch(db, partner::Entity::find(), partner::Column::Id, page).await
 }
 

@@ -187,9 +187,12 @@ impl ConsentRecord {
     async fn interpreter(&self) -> Option<&str> {
         self.0.record.interpreter.as_deref()
     }
+    /// The version of the consent notice shown, as the organisation names it.
     async fn notice_version(&self) -> &str {
         &self.0.record.notice_version
     }
+    /// Which exact notice text the person was shown or read: `sha256:` and the
+    /// lowercase hex SHA-256 of the notice file's bytes.
     async fn notice_hash(&self) -> &str {
         &self.0.record.notice_hash
     }
@@ -340,14 +343,22 @@ pub struct ConsentTermsInput {
     pub explicit: bool,
     /// Defaults to now; never in the future.
     pub given_at: Option<Instant>,
-    /// Defaults to `givenAt` plus the configured validity; cut to a minor's 18th birthday.
+    /// Defaults to `givenAt` plus the configured validity; cut to a minor's 18th
+    /// birthday. A consent that allows use must still be in force: an expiry at
+    /// or before now is `BAD_USER_INPUT`.
     pub expires_at: Option<Instant>,
     pub method: ConsentMethod,
     /// The language of the conversation (BCP 47); the receipt is printed in it.
     pub language: String,
     /// Who interpreted or explained the consent.
     pub interpreter: Option<String>,
+    /// The version of the consent notice shown, as the organisation names it
+    /// (e.g. `2026-01`); printed on the receipt.
     pub notice_version: String,
+    /// Which exact notice text the person was shown or read: `sha256:` and the
+    /// lowercase hex SHA-256 of the notice file's bytes (the admin computes it
+    /// from the file). Any non-empty text of at most 128 characters is accepted,
+    /// so records imported with another scheme stay valid.
     pub notice_hash: String,
     pub collected_by: String,
     pub jurisdiction: String,
@@ -559,7 +570,10 @@ impl ConsentMutation {
         .into())
     }
 
-    /// Renews a given, renewed or expired consent with new dates. Editors and admins.
+    /// Renews a given, renewed or expired consent with new dates. Refused with
+    /// `INVALID_TRANSITION` (reason `WITHDRAWN_SINCE`) when the storyteller has
+    /// withdrawn any consent since this one was agreed: record a new consent, with
+    /// its own evidence, instead. Editors and admins.
     async fn renew_consent(
         &self,
         ctx: &Context<'_>,
@@ -583,9 +597,12 @@ impl ConsentMutation {
     }
 
     /// Ends a consent at once: withdrawn (by the person), revoked (by the
-    /// organisation) or invalidated. Stories nothing else covers become
-    /// `WITHDRAWN` and leave every consumer query on the next request; every key
-    /// that read them gets a takedown. Editors and admins.
+    /// organisation) or invalidated. On the next request its stories leave every
+    /// consumer query that nothing else covers, and every key that read them and
+    /// may no longer see them gets a takedown. After `WITHDRAW`, the person's stories nothing covers any more
+    /// become `WITHDRAWN` for good; after `REVOKE` or `INVALIDATE` they keep their
+    /// state, held (hidden, not publishable) until a new consent covers them.
+    /// Editors and admins.
     async fn end_consent(
         &self,
         ctx: &Context<'_>,

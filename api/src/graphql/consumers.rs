@@ -118,7 +118,8 @@ pub struct ConsumerQuery;
 
 #[Object]
 impl ConsumerQuery {
-    /// Partner organisations. Admins only.
+    /// Partner organisations. Editors and admins (editors name them in consent
+    /// terms); only admins create them.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]

@@ -29,7 +29,9 @@ pub enum TombstoneReason {
     /// Taken offline, archived, out of its publication window, or out of the
     /// campaigns this key serves.
     Unpublished,
-    /// The storyteller withdrew their consent.
+    /// The storyteller withdrew their consent; or no consent covers the story
+    /// for this key any more without one having run out: a consent was revoked
+    /// or invalidated, or an amendment dropped this key's channel or partner.
     Withdrawn,
     /// The storyteller's consent ran out.
     Expired,

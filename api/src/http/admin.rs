@@ -14,15 +14,29 @@ use poem::{
     web::{Data, Path},
 };
 
-use crate::state::AppState;
+use crate::{config::StorageConfig, state::AppState};
 
 mod own {
     include!(concat!(env!("OUT_DIR"), "/admin_assets.rs"));
 }
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-                   img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// The page's Content-Security-Policy: nothing but this server, except that with
+/// media on S3 the newsroom shows previews from, plays media from and sends large
+/// uploads to the bucket (presigned URLs), so its origin is named for images,
+/// media and connections, and for nothing else.
+fn csp(storage: &StorageConfig) -> String {
+    let bucket = match storage {
+        StorageConfig::S3(s3) => crate::storage::s3::presigned_origin(s3)
+            .map(|origin| format!(" {origin}"))
+            .unwrap_or_default(),
+        StorageConfig::Local => String::new(),
+    };
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:{bucket}; media-src 'self'{bucket}; font-src 'self' data:; \
+         connect-src 'self'{bucket}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
 
 const INDEX: &[u8] = include_bytes!("../../admin/index.html");
 
@@ -37,6 +51,22 @@ const VENDORED: &[(&str, &str, &[u8])] = &[
         "graphiql.min.css",
         "text/css; charset=utf-8",
         include_bytes!(concat!(env!("OUT_DIR"), "/admin-vendor/graphiql.min.css")),
+    ),
+    (
+        "graphiql-plugin-explorer.umd.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/admin-vendor/graphiql-plugin-explorer.umd.js"
+        )),
+    ),
+    (
+        "graphiql-plugin-explorer.css",
+        "text/css; charset=utf-8",
+        include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/admin-vendor/graphiql-plugin-explorer.css"
+        )),
     ),
     (
         "react.production.min.js",
@@ -68,7 +98,7 @@ pub fn index(state: Data<&AppState>) -> Response {
     };
     Response::builder()
         .content_type("text/html; charset=utf-8")
-        .header(header::CONTENT_SECURITY_POLICY, CSP)
+        .header(header::CONTENT_SECURITY_POLICY, csp(&state.config.storage))
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(header::REFERRER_POLICY, "no-referrer")
         .header(header::CACHE_CONTROL, "no-cache")

@@ -34,6 +34,38 @@ use super::{
 };
 use crate::config::{S3Settings, StorageTimeouts};
 
+/// The endpoint requests go to: the configured one, or AWS's for the region.
+fn endpoint_of(settings: &S3Settings) -> String {
+    settings
+        .endpoint
+        .clone()
+        .unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", settings.region))
+}
+
+/// The origin (`scheme://host[:port]`) of every URL presigned for these
+/// settings, built as rust-s3 builds them (the bucket as a subdomain unless
+/// path-style), so the admin page's Content-Security-Policy can let a browser
+/// fetch previews from and send large uploads to the bucket, and nowhere else.
+/// `None` if the settings do not make a plain origin: a header must not be
+/// bent by a stray character in the configuration.
+pub fn presigned_origin(settings: &S3Settings) -> Option<String> {
+    let endpoint = endpoint_of(settings);
+    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("https", &endpoint));
+    let host = rest.split('/').next().unwrap_or_default();
+    let host = if settings.path_style {
+        host.to_owned()
+    } else {
+        format!("{}.{host}", settings.bucket)
+    };
+    let plain = |s: &str, extra: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || extra.contains(c))
+    };
+    (matches!(scheme, "http" | "https") && plain(&host, ":[]"))
+        .then(|| format!("{scheme}://{host}"))
+}
+
 /// The longest lifetime S3 allows for a presigned URL (seven days).
 const MAX_PRESIGN_SECS: u64 = 7 * 24 * 60 * 60;
 /// Multipart parts (8 MiB each) uploaded at once by one `put_file`.
@@ -70,10 +102,7 @@ impl std::fmt::Debug for S3Store {
 impl S3Store {
     /// A store over an existing bucket (operators create buckets; Chorus never does).
     pub fn new(settings: &S3Settings) -> Result<Self, StorageError> {
-        let endpoint = settings
-            .endpoint
-            .clone()
-            .unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", settings.region));
+        let endpoint = endpoint_of(settings);
         let region = Region::Custom {
             region: settings.region.clone(),
             endpoint: endpoint.clone(),
@@ -471,6 +500,66 @@ mod tests {
             StorageError::from(err),
             StorageError::Unavailable(_)
         ));
+    }
+
+    fn settings(endpoint: Option<&str>, path_style: bool) -> S3Settings {
+        S3Settings {
+            bucket: "chorus-media".into(),
+            region: "eu-west-3".into(),
+            endpoint: endpoint.map(str::to_owned),
+            access_key_id: "key".into(),
+            secret_access_key: "secret".into(),
+            path_style,
+            timeouts: StorageTimeouts::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn presigned_urls_start_with_the_origin_given_to_the_admin_page() {
+        for (endpoint, path_style, origin) in [
+            (
+                None,
+                false,
+                "https://chorus-media.s3.eu-west-3.amazonaws.com",
+            ),
+            (None, true, "https://s3.eu-west-3.amazonaws.com"),
+            (Some("http://127.0.0.1:9000"), true, "http://127.0.0.1:9000"),
+            (
+                Some("https://r2.example.net/"),
+                false,
+                "https://chorus-media.r2.example.net",
+            ),
+        ] {
+            let settings = settings(endpoint, path_style);
+            assert_eq!(presigned_origin(&settings).as_deref(), Some(origin));
+            let store = S3Store::new(&settings).expect("store");
+            for url in [
+                store
+                    .presign_get("media/a/w800.jpg", Duration::from_secs(60))
+                    .await,
+                store
+                    .presign_put("uploads/b", Duration::from_secs(60))
+                    .await,
+            ] {
+                let url = url.expect("signed").expect("S3 signs URLs").url;
+                assert!(url.starts_with(&format!("{origin}/")), "{url} vs {origin}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_endpoint_that_is_not_a_plain_origin_gives_none() {
+        for endpoint in [
+            "https://evil.example; script-src *",
+            "ftp://files.example",
+            "https:// spaced.example",
+        ] {
+            assert_eq!(
+                presigned_origin(&settings(Some(endpoint), true)),
+                None,
+                "{endpoint}"
+            );
+        }
     }
 
     #[test]

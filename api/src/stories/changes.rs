@@ -187,7 +187,9 @@ pub enum Gone {
     /// Taken offline, archived, out of its publication window, or out of the
     /// campaigns this key serves.
     Unpublished,
-    /// The storyteller withdrew (or consent was revoked or invalidated).
+    /// The storyteller withdrew; or no consent covers the story for the viewer
+    /// any more and none ran out: one was revoked or invalidated (the story is
+    /// held), or an amendment or renewal dropped the viewer's channel or partner.
     Withdrawn,
     /// The consent ran out.
     Expired,
