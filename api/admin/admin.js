@@ -201,8 +201,14 @@
     sessionStorage.removeItem(SESSION_KEY);
   }
 
+  // The namespace GraphiQL may write to: only its signed-in user's, and none
+  // once the session is over (GraphiQL saves an edit half a second later, which
+  // would otherwise bring it back after the wipe).
+  var graphiqlNamespace = null;
+
   // Sign-out, or the session ended: nothing of it may stay in this tab.
   function wipeBrowser() {
+    graphiqlNamespace = null;
     var doomed = [];
     for (var i = 0; i < sessionStorage.length; i++) {
       var key = sessionStorage.key(i);
@@ -215,6 +221,7 @@
   // per signed-in user, so one person's tabs never open in another's console.
   function graphiqlStorage(userId) {
     var prefix = GRAPHIQL_PREFIX + userId + ':';
+    graphiqlNamespace = prefix;
     function keys() {
       var out = [];
       for (var i = 0; i < sessionStorage.length; i++) {
@@ -225,7 +232,9 @@
     }
     return {
       getItem: function (key) { return sessionStorage.getItem(prefix + key); },
-      setItem: function (key, value) { sessionStorage.setItem(prefix + key, value); },
+      setItem: function (key, value) {
+        if (graphiqlNamespace === prefix) sessionStorage.setItem(prefix + key, value);
+      },
       removeItem: function (key) { sessionStorage.removeItem(prefix + key); },
       key: function (index) { return keys()[index] || null; },
       clear: function () { keys().forEach(function (key) { sessionStorage.removeItem(prefix + key); }); },
