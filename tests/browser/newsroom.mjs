@@ -459,7 +459,9 @@ async function main() {
     await page.getByLabel(/^Title/).fill(STORY.title);
     await page.getByLabel(/^Summary/).fill(STORY.summary);
     await page.getByLabel(/^Story text/).fill(STORY.body);
-    assert(await page.getByRole('checkbox', { name: /pseudonym/i }).isChecked(), 'naming the storyteller by their pseudonym is offered by default');
+    const shownAs = page.getByLabel(/^Name shown to readers/);
+    assert((await shownAs.inputValue()) === 'PSEUDONYM', 'the consented pseudonym is offered by default');
+    await shownAs.selectOption({ label: 'Pseudonym' });
     await page.getByRole('button', { name: 'Create story' }).click();
     await outcome(page, page.getByRole('heading', { level: 2, name: 'What still blocks this story' }));
     await storyTitled(page);
