@@ -423,7 +423,9 @@ registerPicker('storyteller', recordPicker(async () => (await allNodes('StoriesS
 
 function storyTitle(story) {
   const primary = (story.locales || []).find((l) => l.locale === story.primaryLocale) || (story.locales || [])[0];
-  return (primary && primary.head && primary.head.title) || story.slug;
+  if (!primary) return story.slug;
+  const head = primary.head.title ? primary.head : (story.revisions || []).find((r) => r.id === primary.head.id);
+  return (head && head.title) || story.slug;
 }
 
 function storyItem(story) {
@@ -570,7 +572,7 @@ async function renderNew(container) {
   const el = h('form', { class: 'st-form', novalidate: true },
     form.element,
     h('div', { class: 'st-check' }, showName,
-      h('label', { for: showName.id }, t('Show readers the storyteller\u2019s pseudonym when their consent allows it'))),
+      h('label', { for: showName.id }, t('Name them to readers by their pseudonym when consent allows it'))),
     h('p', { class: 'st-help' }, t('Readers never see more than the storyteller\u2019s consent allows. Leave this unticked to keep the story anonymous.')),
     box, create);
   el.addEventListener('submit', async (event) => {
