@@ -1,4 +1,4 @@
-//! Installs the admin page's front-end packages (GraphiQL, React) from the npm
+//! Installs the admin page's front-end packages (GraphiQL and its explorer plugin, React) from the npm
 //! registry at build time, so the admin never loads anything from a CDN and
 //! `cargo run` on a fresh clone still does everything.
 //!
@@ -22,6 +22,14 @@ use std::{
 const VENDORED: &[(&str, &str)] = &[
     ("graphiql/graphiql.min.js", "graphiql.min.js"),
     ("graphiql/graphiql.min.css", "graphiql.min.css"),
+    (
+        "@graphiql/plugin-explorer/dist/index.umd.js",
+        "graphiql-plugin-explorer.umd.js",
+    ),
+    (
+        "@graphiql/plugin-explorer/dist/style.css",
+        "graphiql-plugin-explorer.css",
+    ),
     (
         "react/umd/react.production.min.js",
         "react.production.min.js",

@@ -3,9 +3,16 @@
  * the mount/unmount pair it calls after sign-in and at sign-out.
  */
 import { mount, unmount } from './core.js';
+import { forgetSchema } from './forms.js';
 import './people.js';
 import './stories.js';
 import './storytellers.js';
 import './media.js';
 
-window.ChorusNewsroom = { mount, unmount };
+window.ChorusNewsroom = {
+  mount,
+  unmount() {
+    unmount();
+    forgetSchema();
+  },
+};

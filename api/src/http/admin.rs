@@ -39,6 +39,22 @@ const VENDORED: &[(&str, &str, &[u8])] = &[
         include_bytes!(concat!(env!("OUT_DIR"), "/admin-vendor/graphiql.min.css")),
     ),
     (
+        "graphiql-plugin-explorer.umd.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/admin-vendor/graphiql-plugin-explorer.umd.js"
+        )),
+    ),
+    (
+        "graphiql-plugin-explorer.css",
+        "text/css; charset=utf-8",
+        include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/admin-vendor/graphiql-plugin-explorer.css"
+        )),
+    ),
+    (
         "react.production.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!(concat!(
