@@ -73,6 +73,11 @@ function personName(user) {
   return user.displayName || user.email;
 }
 
+/** A person's name kept in its own direction inside right-to-left text. */
+function personNode(user) {
+  return h('bdi', null, personName(user));
+}
+
 function when(value) {
   if (!value) return '';
   const date = new Date(value);
@@ -483,7 +488,7 @@ async function renderList(container) {
     const shownMine = all.filter((s) => mine(s) && matches(s, q));
     const shownAll = all.filter((s) => matches(s, q));
     clear(results);
-    results.append(
+    results.appendChild(h('div', null,
       h('section', { 'aria-labelledby': 'st-queue-h' },
         h('h2', { id: 'st-queue-h' }, `${t('Review queue')} (${shownQueue.length})`),
         shownQueue.length
@@ -494,7 +499,7 @@ async function renderList(container) {
         byState(shownMine, q ? t('No story of yours matches.') : t('You have not written a story yet.'))),
       editor ? h('section', { 'aria-labelledby': 'st-all-h' },
         h('h2', { id: 'st-all-h' }, `${t('All stories')} (${shownAll.length})`),
-        byState(shownAll, t('No story matches.'))) : null);
+        byState(shownAll, t('No story matches.'))) : null));
     count.textContent = q ? t('{n} stories match.', { n: shownAll.length }) : '';
   };
   search.addEventListener('input', draw);
@@ -746,9 +751,9 @@ async function renderStory(container, id) {
       story.isLive ? ` \u00b7 ${t('live for readers')}` : ''),
     h('dt', null, t('Languages')), h('dd', null, langs),
     h('dt', null, t('Storyteller')), h('dd', null, h('bdi', null, story.storyteller.publicName)),
-    h('dt', null, t('Written by')), h('dd', null, personName(story.createdBy), ', ', timeNode(story.createdAt)),
-    story.submittedAt ? [h('dt', null, t('Submitted')), h('dd', null, personName(story.submittedBy), ', ', timeNode(story.submittedAt))] : null,
-    story.approvedAt ? [h('dt', null, t('Approved')), h('dd', null, personName(story.approvedBy), ', ', timeNode(story.approvedAt))] : null,
+    h('dt', null, t('Written by')), h('dd', null, personNode(story.createdBy), t(', '), timeNode(story.createdAt)),
+    story.submittedAt ? [h('dt', null, t('Submitted')), h('dd', null, personNode(story.submittedBy), t(', '), timeNode(story.submittedAt))] : null,
+    story.approvedAt ? [h('dt', null, t('Approved')), h('dd', null, personNode(story.approvedBy), t(', '), timeNode(story.approvedAt))] : null,
     story.publishAt ? [h('dt', null, t('Publication scheduled for')), h('dd', null, timeNode(story.publishAt))] : null,
     story.unpublishAt ? [h('dt', null, t('Unpublication scheduled for')), h('dd', null, timeNode(story.unpublishAt))] : null,
     story.publishedAt ? [h('dt', null, t('Published')), h('dd', null, timeNode(story.publishedAt))] : null,
@@ -1082,7 +1087,7 @@ function renderRevisions(story, { canWrite, editable, reload }) {
       return h('tr', null,
         h('th', { scope: 'row' }, String(rev.number)),
         h('td', { dir: dirOf(rev.locale), lang: rev.locale }, rev.title),
-        h('td', null, personName(rev.author)),
+        h('td', null, personNode(rev.author)),
         h('td', null, timeNode(rev.createdAt)),
         h('td', null, rev.note || (rev.restoredFrom ? t('restored') : '')),
         h('td', { class: 'st-row-buttons' }, buttons));
@@ -1232,7 +1237,7 @@ function renderComments(story, { reload }) {
     section.appendChild(h('ol', { class: 'st-comments' }, story.comments.map((c) => {
       const rev = revById.get(c.revisionId);
       const item = h('li', { class: c.resolvedAt ? 'st-comment st-resolved' : 'st-comment' },
-        h('p', { class: 'st-meta' }, personName(c.author), ', ', timeNode(c.createdAt),
+        h('p', { class: 'st-meta' }, personNode(c.author), t(', '), timeNode(c.createdAt),
           rev ? ` \u00b7 ${languageName(rev.locale)} ${t('revision {n}', { n: rev.number })}` : '',
           c.resolvedAt ? ` \u00b7 ${t('resolved by {name}', { name: personName(c.resolvedBy) })}` : ''),
         h('p', { class: 'st-comment-body', dir: 'auto' }, c.body));
@@ -1288,6 +1293,7 @@ registerPanel({
 
 addTranslations('ar', {
   'Stories': 'القصص',
+  ', ': '، ',
   'New story': 'قصة جديدة',
   'Search stories': 'البحث في القصص',
   'Review queue': 'قائمة المراجعة',
