@@ -27,6 +27,7 @@ mod lifecycle;
 mod login_limits;
 mod manners;
 mod media;
+mod newsroom_stories;
 mod pagination;
 mod protocol;
 mod query_limits;
