@@ -192,8 +192,13 @@ async function act(button, box, work, success) {
 
 /* --------------------------------------------------------- Markdown */
 
-/** Renders `source` (Markdown) into a DocumentFragment of safe nodes. */
-export function renderMarkdown(source) {
+/**
+ * Renders `source` (Markdown) into a DocumentFragment of safe nodes. Headings move
+ * down by `headingOffset` levels (at most h6) so a story's `# Title` does not
+ * become a second h1 of the admin page; their class keeps the written level.
+ */
+export function renderMarkdown(source, headingOffset) {
+  const offset = headingOffset || 0;
   const out = document.createDocumentFragment();
   const lines = String(source || '').replace(/\r\n?/g, '\n').split('\n');
   let i = 0;
@@ -202,7 +207,8 @@ export function renderMarkdown(source) {
     if (!line.trim()) { i += 1; continue; }
     const heading = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
     if (heading) {
-      out.appendChild(h(`h${heading[1].length}`, null, inline(heading[2])));
+      const level = heading[1].length;
+      out.appendChild(h(`h${Math.min(6, level + offset)}`, { class: `st-md-h${level}` }, inline(heading[2])));
       i += 1;
       continue;
     }
@@ -217,7 +223,7 @@ export function renderMarkdown(source) {
         quoted.push(lines[i].replace(/^\s{0,3}>\s?/, ''));
         i += 1;
       }
-      out.appendChild(h('blockquote', null, renderMarkdown(quoted.join('\n'))));
+      out.appendChild(h('blockquote', null, renderMarkdown(quoted.join('\n'), offset)));
       continue;
     }
     const bullet = /^\s{0,3}[-*+]\s+/;
@@ -255,7 +261,7 @@ const SAFE_URL = /^https?:\/\/[^\s]+$/i;
 /** Inline Markdown → nodes: code, links, strong, emphasis, hard breaks. */
 function inline(text) {
   const nodes = [];
-  const re = /`([^`]+)`|\[([^\]]+)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)|\*\*([^*]+?)\*\*|__([^_]+?)__|\*([^*\s][^*]*?)\*|(?<![\w])_([^_\s][^_]*?)_(?![\w])| {2,}\n|\\\n/g;
+  const re = /`([^`]+)`|\[([^\]]+)\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))*)>?(?:\s+"[^"]*")?\s*\)|\*\*([^*]+?)\*\*|__([^_]+?)__|\*([^*\s][^*]*?)\*|(?<![\w])_([^_\s][^_]*?)_(?![\w])| {2,}\n|\\\n/g;
   let last = 0;
   let m;
   while ((m = re.exec(text))) {
@@ -529,7 +535,7 @@ function enhanceTextForm(formElement, localeOf, headingLevel) {
     }
     preview.setAttribute('dir', dir);
     if (locale) preview.setAttribute('lang', locale);
-    clear(preview).appendChild(renderMarkdown(body ? body.value : ''));
+    clear(preview).appendChild(renderMarkdown(body ? body.value : '', Number((headingLevel || 'h3').slice(1))));
     if (!preview.childNodes.length) preview.appendChild(h('p', { class: 'st-empty' }, t('Nothing written yet.')));
   };
   if (body) {
@@ -972,7 +978,7 @@ function textView(rev) {
   return h('div', { class: 'st-text', dir: dirOf(rev.locale), lang: rev.locale },
     h('p', { class: 'st-text-title' }, h('strong', null, rev.title)),
     rev.summary ? h('p', { class: 'st-text-summary' }, rev.summary) : null,
-    h('div', { class: 'st-preview-body' }, renderMarkdown(rev.body)));
+    h('div', { class: 'st-preview-body' }, renderMarkdown(rev.body, 3)));
 }
 
 function renderTexts(story, { canWrite, editable, reload }) {
