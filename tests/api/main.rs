@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod admin_newsroom;
 mod auth;
 mod bench_seed;
 mod caching;

@@ -70,11 +70,17 @@ export function uiLanguage() {
   return document.documentElement.lang || 'en';
 }
 
-/** Sets the UI language and direction, then redraws the current view. */
+/**
+ * Sets the UI language and direction, then redraws the page (admin.js owns the
+ * switch in the top bar and keeps the choice for the tab until sign-out).
+ */
 export function setUiLanguage(lang) {
+  if (window.ChorusAdmin && window.ChorusAdmin.setLanguage) {
+    window.ChorusAdmin.setLanguage(lang);
+    return;
+  }
   document.documentElement.lang = lang;
   document.documentElement.dir = dirOf(lang);
-  sessionStorage.setItem('chorus.admin.lang', lang);
   route();
 }
 
@@ -83,6 +89,20 @@ export function t(text, vars) {
   const dict = translations[uiLanguage()] || {};
   const out = dict[text] || text;
   return vars ? out.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : out;
+}
+
+/** A date and time from the API (RFC 3339), in the reader's zone and UI language. */
+export function formatDateTime(value) {
+  if (!value) return '';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  try {
+    return new Intl.DateTimeFormat(uiLanguage() === 'ar' ? 'ar' : 'en-GB', {
+      dateStyle: 'medium', timeStyle: 'short',
+    }).format(date);
+  } catch (_) {
+    return date.toLocaleString();
+  }
 }
 
 /* --------------------------------------------------------------- GraphQL */
@@ -229,13 +249,19 @@ function visiblePanels() {
   return panels.filter((p) => !p.roles || hasRole(...p.roles));
 }
 
+let routedOnce = false;
+
 async function route() {
   if (!outlet) return;
   const path = window.location.hash.replace(/^#\/?/, '');
   const [id, ...params] = path.split('/').map(decodeURIComponent);
   const available = visiblePanels();
   const panel = available.find((p) => p.id === id) || available[0];
-  if (!panel) return;
+  if (!panel) {
+    clear(outlet).appendChild(h('h1', null, t('Newsroom')));
+    outlet.appendChild(h('p', null, t('Your role has no newsroom sections. The GraphQL console is in the top bar.')));
+    return;
+  }
   for (const link of navList.querySelectorAll('a')) {
     if (link.dataset.panel === panel.id) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -248,25 +274,26 @@ async function route() {
   } catch (err) {
     container.appendChild(h('p', { class: 'nr-error', role: 'alert' }, describeError(err)));
   }
+  if (!visiblePanels().length) return;
   const heading = container.querySelector('h1, h2');
+  // Focus follows the reader to the new page, except on the first draw after
+  // sign-in or a change of language, where it stays where the person is.
   if (heading) {
     heading.setAttribute('tabindex', '-1');
-    heading.focus({ preventScroll: false });
+    if (routedOnce) heading.focus({ preventScroll: false });
   }
+  routedOnce = true;
 }
 
 /** Draws the newsroom into `root`; called by admin.js after sign-in. */
 export function mount(root) {
   clear(root);
-  const lang = sessionStorage.getItem('chorus.admin.lang') || 'en';
-  document.documentElement.lang = lang;
-  document.documentElement.dir = dirOf(lang);
   navList = h('ul', { class: 'nr-nav-list' },
     visiblePanels().map((p) => h('li', null, h('a', { href: `#/${p.id}`, 'data-panel': p.id }, t(p.title)))));
   live = h('div', { class: 'nr-live', 'aria-live': 'polite' });
   outlet = h('div', { class: 'nr-outlet' });
   root.appendChild(h('div', { class: 'nr-layout' },
-    h('nav', { class: 'nr-nav', 'aria-label': t('Newsroom') }, navList),
+    h('nav', { class: 'nr-nav', 'aria-label': t('Newsroom sections') }, navList),
     h('main', { class: 'nr-main', id: 'newsroom-main' }, live, outlet)));
   window.addEventListener('hashchange', route);
   route();
@@ -275,8 +302,25 @@ export function mount(root) {
 /** Forgets everything the newsroom holds in memory (sign-out). */
 export function unmount() {
   window.removeEventListener('hashchange', route);
+  routedOnce = false;
   outlet = null;
   live = null;
   navList = null;
   operationsText = null;
 }
+
+addTranslations('ar', {
+  Newsroom: 'غرفة الأخبار',
+  'Newsroom sections': 'أقسام غرفة الأخبار',
+  'Your role has no newsroom sections. The GraphQL console is in the top bar.':
+    'لا أقسام لدورك في غرفة الأخبار. وحدة GraphQL في الشريط العلوي.',
+  'Your session has ended; please sign in again.': 'انتهت جلستك؛ يرجى تسجيل الدخول مجددًا.',
+  'Your role does not allow this.': 'دورك لا يسمح بهذا.',
+  'It no longer exists, or you may not see it.': 'لم يعد موجودًا، أو لا يحق لك رؤيته.',
+  'Too many attempts; please wait a little and try again.': 'محاولات كثيرة؛ يرجى الانتظار قليلًا ثم المحاولة مجددًا.',
+  'The file is too large.': 'الملف كبير جدًا.',
+  'Media storage is not answering; please try again in a minute.': 'تخزين الوسائط لا يستجيب؛ يرجى المحاولة بعد دقيقة.',
+  'The server took too long; please try again.': 'استغرق الخادم وقتًا طويلًا؛ يرجى المحاولة مجددًا.',
+  'Could not reach the server. Check your connection and try again.': 'تعذّر الوصول إلى الخادم. تحقّق من الاتصال وحاول مجددًا.',
+  'Something went wrong.': 'حدث خطأ ما.',
+});

@@ -64,6 +64,12 @@ async function types() {
   return schemaTypes;
 }
 
+/** An enum's values from the schema: [{name, description}] (none if unknown). */
+export async function enumValues(enumName) {
+  const type = (await types()).get(enumName);
+  return (type && type.enumValues) || [];
+}
+
 /** Forgets the schema (sign-out; the next person fetches it again). */
 export function forgetSchema() {
   schemaTypes = null;
@@ -168,10 +174,12 @@ function errorNode(id) {
   return h('p', { class: 'nr-field-error', id, hidden: true });
 }
 
+// The * sits beside the label, not in it, so the label is the field's name alone
+// (the control's `required` tells assistive technology).
 function labelNode(forId, text, required) {
-  return h('label', { for: forId },
-    text,
-    required ? h('span', { class: 'nr-required', 'aria-hidden': 'true' }, ' *') : null);
+  const label = h('label', { for: forId }, text);
+  if (!required) return label;
+  return h('span', { class: 'nr-label-row' }, label, h('span', { class: 'nr-required', 'aria-hidden': 'true' }, ' *'));
 }
 
 function markControl(input, errorEl, message) {
@@ -364,9 +372,12 @@ function enumControl(ctx, enumType) {
     id, name: path, required: required || null, 'aria-required': required ? 'true' : null,
     'aria-describedby': describedBy(helpId, valueHelpId, errId),
   },
-  h('option', { value: '' }, required ? t('Choose…') : t('(none)')),
+  // A field with a default always has a value: no empty choice for it.
+  type.nonNull && !required ? null : h('option', { value: '' }, required ? t('Choose…') : t('(none)')),
   values.map((v) => h('option', { value: v.name, title: v.description || null }, enumLabel(v.name))));
-  select.value = initial !== undefined && initial !== null ? initial : '';
+  if (initial !== undefined && initial !== null) select.value = initial;
+  else if (!select.querySelector('option[value=""]')) select.selectedIndex = 0;
+  else select.value = '';
   const showValueHelp = () => {
     const v = values.find((x) => x.name === select.value);
     valueHelp.textContent = (v && v.description) || '';
@@ -381,7 +392,7 @@ function enumControl(ctx, enumType) {
     read() {
       if (!select.value) {
         if (required) return { problem: t('Please choose one.') };
-        return initial !== undefined && initial !== null ? { value: null } : {};
+        return initial !== undefined && initial !== null && !type.nonNull ? { value: null } : {};
       }
       return { value: select.value };
     },
@@ -404,7 +415,7 @@ function pickerControl(ctx, pick) {
     multiple: type.list,
     value: current,
     onChange(v) { current = v; },
-    label: required ? `${label} *` : label,
+    label,
     id,
     required,
     describedBy: describedBy(helpId, errId),
@@ -418,7 +429,7 @@ function pickerControl(ctx, pick) {
       if (empty) {
         if (required) return { problem: t('Please choose one.') };
         if (type.list && type.nonNull) return { value: [] };
-        return initial !== undefined && initial !== null ? { value: null } : {};
+        return initial !== undefined && initial !== null && !type.nonNull ? { value: null } : {};
       }
       return { value: current };
     },

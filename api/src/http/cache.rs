@@ -8,14 +8,16 @@
 //! inside (see [`crate::consumers::response_cache`]); `If-None-Match` with that tag
 //! answers `304` with no body. Everything else (staff answers, `POST`, errors) is
 //! `no-store`. What an answer varies on is listed in one `Vary` header, which the
-//! CORS and gzip layers add to rather than repeat.
+//! CORS and gzip layers add to rather than repeat. [`staff_no_store`] makes sure of
+//! `no-store` for every answer to a request carrying a staff session token,
+//! whichever layer made it.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use poem::{
-    Request, Response,
+    Endpoint, IntoResponse, Request, Response,
     http::{HeaderMap, HeaderValue, StatusCode, header},
 };
 use sha2::{Digest, Sha256};
@@ -76,6 +78,25 @@ pub fn consumer_get(req: &Request, body: Bytes, etag: &str, max_age: u64) -> Res
     headers.insert(header::CACHE_CONTROL, cache_control);
     vary(headers, "X-Api-Key");
     response
+}
+
+/// Wraps `/graphql` so that the answer to any request carrying a session token
+/// (`Authorization`: only staff have one) is `no-store`, whoever made it: the
+/// handler, or a layer that refused the request before it (a method `/graphql`
+/// does not take). A staff answer may hold a storyteller's legal name, and no
+/// browser or proxy may keep it for the next person at that machine.
+pub async fn staff_no_store<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let staff = req.headers().contains_key(header::AUTHORIZATION);
+    let mut response = match ep.call(req).await {
+        Ok(output) => output.into_response(),
+        Err(err) => err.into_response(),
+    };
+    if staff {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
 }
 
 /// An answer nothing may keep: staff answers, `POST`, errors.

@@ -41,7 +41,8 @@ pub fn routes(state: AppState, schema: ChorusSchema) -> impl Endpoint + 'static 
                 .post(graphql::handle)
                 .around(media_type::negotiate)
                 .around(compression::gzip)
-                .around(cors::apply),
+                .around(cors::apply)
+                .around(cache::staff_no_store),
         )
         .at("/admin", get(admin::index))
         .at("/admin/", get(admin::index))
