@@ -376,7 +376,7 @@ function recordPicker(load) {
     if (multiple) {
       const chosen = new Set(Array.isArray(value) ? value : []);
       const group = h('fieldset', { class: 'st-picker-group', id, 'aria-describedby': describedBy || null },
-        h('legend', null, label), status);
+        h('legend', null, label, required ? h('span', { class: 'nr-required', 'aria-hidden': 'true' }, ' *') : null), status);
       container.appendChild(group);
       load().then((items) => {
         status.remove();
@@ -396,7 +396,9 @@ function recordPicker(load) {
     }
     const select = h('select', { id, required: Boolean(required), 'aria-describedby': describedBy || null },
       h('option', { value: '' }, t('Choose\u2026')));
-    container.append(h('label', { for: id }, label), select, status);
+    // The * beside the label, not in it, so the label is the field's name (as forms.js does).
+    container.append(h('span', { class: 'nr-label-row' }, h('label', { for: id }, label),
+      required ? h('span', { class: 'nr-required', 'aria-hidden': 'true' }, ' *') : null), select, status);
     select.addEventListener('change', () => onChange(select.value || null));
     load().then((items) => {
       status.remove();
