@@ -117,7 +117,7 @@ function dateToLocal(date) {
 let uid = 0;
 function nextId(prefix) {
   uid += 1;
-  return `st-${prefix}-${uid}`;
+  return `sto-${prefix}-${uid}`;
 }
 
 /** A labelled control: {wrap, control}. */
@@ -126,15 +126,15 @@ function field(labelText, control, helpText) {
   control.id = id;
   let help = null;
   if (helpText) {
-    help = h('p', { class: 'st-help', id: `${id}-help` }, helpText);
+    help = h('p', { class: 'sto-help', id: `${id}-help` }, helpText);
     control.setAttribute('aria-describedby', `${id}-help`);
   }
-  return h('div', { class: 'st-field' }, h('label', { for: id }, labelText), control, help);
+  return h('div', { class: 'sto-field' }, h('label', { for: id }, labelText), control, help);
 }
 
 /** A place for an action's answer: errors in words (role=alert). */
 function alertBox() {
-  return h('div', { class: 'st-alert', role: 'alert' });
+  return h('div', { class: 'sto-alert', role: 'alert' });
 }
 
 /** An error from the API, in words, with the reasons it gave (and per channel for consent). */
@@ -145,7 +145,7 @@ function explainError(err) {
     const ext = first.extensions || {};
     if (err.code === 'INVALID_TRANSITION') {
       nodes.push(h('p', null, REASON_WORDS[ext.reason] ? t(REASON_WORDS[ext.reason]) : t('This step is not possible yet.')));
-      nodes.push(h('p', { class: 'st-api-words' }, err.message));
+      nodes.push(h('p', { class: 'sto-api-words' }, err.message));
     } else if (err.code === 'CONSENT_MISSING') {
       nodes.push(h('p', null, t('No valid consent of the storyteller covers this story on any channel: record or renew their consent first.')));
       if (Array.isArray(ext.missing) && ext.missing.length) {
@@ -153,7 +153,7 @@ function explainError(err) {
       }
     } else if (err.code === 'CONFLICT') {
       nodes.push(h('p', null, t('Someone else changed this story since this page was drawn. Reload the page to see their changes, then try again.')));
-      nodes.push(h('p', { class: 'st-api-words' }, err.message));
+      nodes.push(h('p', { class: 'sto-api-words' }, err.message));
     } else if (err.code === 'FORBIDDEN') {
       nodes.push(h('p', null, err.message.includes('four-eyes')
         ? t('You wrote part of this story: another editor must review and approve it (four-eyes rule).')
@@ -208,7 +208,7 @@ export function renderMarkdown(source, headingOffset) {
     const heading = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
     if (heading) {
       const level = heading[1].length;
-      out.appendChild(h(`h${Math.min(6, level + offset)}`, { class: `st-md-h${level}` }, inline(heading[2])));
+      out.appendChild(h(`h${Math.min(6, level + offset)}`, { class: `sto-md-h${level}` }, inline(heading[2])));
       i += 1;
       continue;
     }
@@ -322,9 +322,9 @@ function tokenDiff(a, b) {
 function diffLine(kind, parts, dir) {
   const sign = kind === 'del' ? '\u2212 ' : '+ ';
   const label = kind === 'del' ? t('Removed:') : t('Added:');
-  return h('div', { class: `st-diff-line st-diff-${kind}`, dir },
-    h('span', { class: 'st-diff-sign', 'aria-hidden': 'true' }, sign),
-    h('span', { class: 'st-visually-hidden' }, `${label} `),
+  return h('div', { class: `sto-diff-line sto-diff-${kind}`, dir },
+    h('span', { class: 'sto-diff-sign', 'aria-hidden': 'true' }, sign),
+    h('span', { class: 'sto-visually-hidden' }, `${label} `),
     parts.map((p) => (p.mark ? h(kind === 'del' ? 'del' : 'ins', null, p.text) : p.text)));
 }
 
@@ -333,7 +333,7 @@ function diffLine(kind, parts, dir) {
  * removed and added lines marked, and within a changed line the words that changed.
  */
 function renderUnifiedDiff(text, dir) {
-  const box = h('div', { class: 'st-diff' });
+  const box = h('div', { class: 'sto-diff' });
   const lines = String(text || '').split('\n');
   let removed = [];
   let added = [];
@@ -351,12 +351,12 @@ function renderUnifiedDiff(text, dir) {
   };
   for (const line of lines) {
     if (line.startsWith('---') || line.startsWith('+++')) continue;
-    if (line.startsWith('@@')) { flush(); box.appendChild(h('div', { class: 'st-diff-hunk' }, '\u2026')); continue; }
+    if (line.startsWith('@@')) { flush(); box.appendChild(h('div', { class: 'sto-diff-hunk' }, '\u2026')); continue; }
     if (line.startsWith('-')) { removed.push(line.slice(1)); continue; }
     if (line.startsWith('+')) { added.push(line.slice(1)); continue; }
     if (line.startsWith('\\')) continue;
     flush();
-    if (line.length) box.appendChild(h('div', { class: 'st-diff-line st-diff-same', dir }, line.slice(1)));
+    if (line.length) box.appendChild(h('div', { class: 'sto-diff-line sto-diff-same', dir }, line.slice(1)));
   }
   flush();
   if (!box.childNodes.length) box.appendChild(h('p', null, t('No difference.')));
@@ -372,15 +372,15 @@ function renderUnifiedDiff(text, dir) {
 function recordPicker(load) {
   return (container, opts) => {
     const { multiple, value, onChange, label, id, required, describedBy } = opts;
-    const status = h('p', { class: 'st-help' }, t('Loading\u2026'));
+    const status = h('p', { class: 'sto-help' }, t('Loading\u2026'));
     if (multiple) {
       const chosen = new Set(Array.isArray(value) ? value : []);
-      const group = h('fieldset', { class: 'st-picker-group', id, 'aria-describedby': describedBy || null },
+      const group = h('fieldset', { class: 'sto-picker-group', id, 'aria-describedby': describedBy || null },
         h('legend', null, label, required ? h('span', { class: 'nr-required', 'aria-hidden': 'true' }, ' *') : null), status);
       container.appendChild(group);
       load().then((items) => {
         status.remove();
-        if (!items.length) group.appendChild(h('p', { class: 'st-help' }, t('None yet.')));
+        if (!items.length) group.appendChild(h('p', { class: 'sto-help' }, t('None yet.')));
         for (const item of items) {
           const boxId = nextId('pick');
           const box = h('input', { type: 'checkbox', id: boxId, value: item.id, checked: chosen.has(item.id) });
@@ -389,7 +389,7 @@ function recordPicker(load) {
             else chosen.delete(item.id);
             onChange([...chosen]);
           });
-          group.appendChild(h('div', { class: 'st-check' }, box, h('label', { for: boxId }, item.name)));
+          group.appendChild(h('div', { class: 'sto-check' }, box, h('label', { for: boxId }, item.name)));
         }
       }, (err) => { status.textContent = describeError(err); });
       return { focus() { const first = group.querySelector('input'); if (first) first.focus(); } };
@@ -444,11 +444,11 @@ function storyTitle(story) {
 function storyItem(story) {
   const title = storyTitle(story);
   const langs = (story.locales || []).map((l) => l.locale).join(', ');
-  return h('li', { class: 'st-item' },
+  return h('li', { class: 'sto-item' },
     h('a', { href: `#/stories/${encodeURIComponent(story.id)}`, dir: dirOf(story.primaryLocale), lang: story.primaryLocale }, title),
     ' ',
-    h('span', { class: `st-state st-state-${story.state.toLowerCase()}` }, stateWord(story.state)),
-    h('span', { class: 'st-meta' },
+    h('span', { class: `sto-state sto-state-${story.state.toLowerCase()}` }, stateWord(story.state)),
+    h('span', { class: 'sto-meta' },
       ` \u00b7 ${t('Storyteller')}: `, h('bdi', null, story.storyteller.publicName),
       ` \u00b7 ${t('Languages')}: ${langs}`,
       ` \u00b7 ${t('Changed')} `, timeNode(story.updatedAt)));
@@ -463,22 +463,22 @@ function matches(story, query) {
 
 /** Stories grouped by state under h3 headings, in workflow order. */
 function byState(stories, emptyText) {
-  if (!stories.length) return h('p', { class: 'st-empty' }, emptyText);
+  if (!stories.length) return h('p', { class: 'sto-empty' }, emptyText);
   const groups = STATE_ORDER.map((state) => [state, stories.filter((s) => s.state === state)]).filter(([, list]) => list.length);
-  return h('div', null, groups.map(([state, list]) => h('div', { class: 'st-group' },
+  return h('div', null, groups.map(([state, list]) => h('div', { class: 'sto-group' },
     h('h3', null, `${stateWord(state)} (${list.length})`),
-    h('ul', { class: 'st-list' }, list.map(storyItem)))));
+    h('ul', { class: 'sto-list' }, list.map(storyItem)))));
 }
 
 async function renderList(container) {
   container.appendChild(h('h1', null, t('Stories')));
-  const newButton = h('button', { type: 'button', class: 'st-primary' }, t('New story'));
+  const newButton = h('button', { type: 'button', class: 'sto-primary' }, t('New story'));
   newButton.addEventListener('click', () => navigate('/stories/new'));
   const search = h('input', { type: 'search', id: nextId('search'), autocomplete: 'off' });
-  container.appendChild(h('div', { class: 'st-toolbar' }, newButton,
-    h('div', { class: 'st-search' }, h('label', { for: search.id }, t('Search stories')), search)));
-  const results = h('div', { class: 'st-results' }, h('p', null, t('Loading\u2026')));
-  const count = h('p', { class: 'st-visually-hidden', role: 'status' });
+  container.appendChild(h('div', { class: 'sto-toolbar' }, newButton,
+    h('div', { class: 'sto-search' }, h('label', { for: search.id }, t('Search stories')), search)));
+  const results = h('div', { class: 'sto-results' }, h('p', null, t('Loading\u2026')));
+  const count = h('p', { class: 'sto-visually-hidden', role: 'status' });
   container.append(count, results);
 
   const [all, queue] = await Promise.all([
@@ -497,16 +497,16 @@ async function renderList(container) {
     const shownAll = all.filter((s) => matches(s, q));
     clear(results);
     results.appendChild(h('div', null,
-      h('section', { 'aria-labelledby': 'st-queue-h' },
-        h('h2', { id: 'st-queue-h' }, `${t('Review queue')} (${shownQueue.length})`),
+      h('section', { 'aria-labelledby': 'sto-queue-h' },
+        h('h2', { id: 'sto-queue-h' }, `${t('Review queue')} (${shownQueue.length})`),
         shownQueue.length
-          ? h('ol', { class: 'st-list' }, shownQueue.map(storyItem))
-          : h('p', { class: 'st-empty' }, t('Nothing is waiting for review.'))),
-      h('section', { 'aria-labelledby': 'st-mine-h' },
-        h('h2', { id: 'st-mine-h' }, `${t('My stories')} (${shownMine.length})`),
+          ? h('ol', { class: 'sto-list' }, shownQueue.map(storyItem))
+          : h('p', { class: 'sto-empty' }, t('Nothing is waiting for review.'))),
+      h('section', { 'aria-labelledby': 'sto-mine-h' },
+        h('h2', { id: 'sto-mine-h' }, `${t('My stories')} (${shownMine.length})`),
         byState(shownMine, q ? t('No story of yours matches.') : t('You have not written a story yet.'))),
-      editor ? h('section', { 'aria-labelledby': 'st-all-h' },
-        h('h2', { id: 'st-all-h' }, `${t('All stories')} (${shownAll.length})`),
+      editor ? h('section', { 'aria-labelledby': 'sto-all-h' },
+        h('h2', { id: 'sto-all-h' }, `${t('All stories')} (${shownAll.length})`),
         byState(shownAll, t('No story matches.'))) : null));
     count.textContent = q ? t('{n} stories match.', { n: shownAll.length }) : '';
   };
@@ -524,9 +524,9 @@ async function renderList(container) {
 function enhanceTextForm(formElement, localeOf, headingLevel) {
   const textFields = [...formElement.querySelectorAll('[data-field="title"] input, [data-field="summary"] textarea, [data-field="summary"] input, [data-field="body"] textarea, [data-field="body"] input')];
   const body = formElement.querySelector('[data-field="body"] textarea, [data-field="body"] input');
-  const preview = h('div', { class: 'st-preview-body' });
+  const preview = h('div', { class: 'sto-preview-body' });
   const previewId = nextId('preview');
-  const section = h('section', { class: 'st-preview', 'aria-labelledby': previewId },
+  const section = h('section', { class: 'sto-preview', 'aria-labelledby': previewId },
     h(headingLevel || 'h3', { id: previewId }, t('Preview')), preview);
   const update = () => {
     const locale = localeOf() || '';
@@ -538,7 +538,7 @@ function enhanceTextForm(formElement, localeOf, headingLevel) {
     preview.setAttribute('dir', dir);
     if (locale) preview.setAttribute('lang', locale);
     clear(preview).appendChild(renderMarkdown(body ? body.value : '', Number((headingLevel || 'h3').slice(1))));
-    if (!preview.childNodes.length) preview.appendChild(h('p', { class: 'st-empty' }, t('Nothing written yet.')));
+    if (!preview.childNodes.length) preview.appendChild(h('p', { class: 'sto-empty' }, t('Nothing written yet.')));
   };
   if (body) {
     body.addEventListener('input', update);
@@ -584,8 +584,8 @@ async function renderNew(container) {
   if (localeInput) localeInput.addEventListener('input', refresh);
 
   const box = alertBox();
-  const create = h('button', { type: 'submit', class: 'st-primary' }, t('Create story'));
-  const el = h('form', { class: 'st-form', novalidate: true }, form.element, box, create);
+  const create = h('button', { type: 'submit', class: 'sto-primary' }, t('Create story'));
+  const el = h('form', { class: 'sto-form', novalidate: true }, form.element, box, create);
   el.addEventListener('submit', async (event) => {
     event.preventDefault();
     let created = null;
@@ -719,9 +719,34 @@ function blockers(story) {
 }
 
 function blockerList(items) {
-  return h('ul', { class: 'st-blockers' }, items.map((b) => h('li', { 'data-reason': b.reason || null },
+  return h('ul', { class: 'sto-blockers' }, items.map((b) => h('li', { 'data-reason': b.reason || null },
     b.text,
     b.details && b.details.length ? h('ul', null, b.details.map((d) => h('li', null, d))) : null)));
+}
+
+/** The "What still blocks this story" section. */
+function renderBlocks(story, reload) {
+  const { approval, publication } = blockers(story);
+  const checkAgain = h('button', { type: 'button', class: 'sto-secondary' }, t('Check again'));
+  checkAgain.addEventListener('click', reload);
+  const section = h('section', { class: 'sto-section sto-blocks', 'aria-labelledby': 'sto-blocks-h' },
+    h('h2', { id: 'sto-blocks-h' }, t('What still blocks this story')));
+  if (['DRAFT', 'CHANGES_REQUESTED', 'IN_REVIEW'].includes(story.state)) {
+    section.append(h('h3', null, t('Before approval')),
+      approval.length ? blockerList(approval) : h('p', { class: 'sto-ok' }, t('Nothing: it can be approved.')));
+  }
+  if (!['ARCHIVED'].includes(story.state)) {
+    section.append(h('h3', null, t('Before publication')),
+      publication.length ? blockerList(publication)
+        : h('p', { class: 'sto-ok' }, story.isLive && story.state === 'PUBLISHED' ? t('Nothing: it is published.') : t('Nothing: it can be published.')));
+  }
+  if (Array.isArray(story.visibility)) {
+    const visible = story.visibility.filter((v) => v.visible).map((v) => enumWords(v.channel));
+    section.appendChild(h('p', null, `${t('Readers can see it now on')}: `,
+      visible.length ? visible.join(', ') : t('no channel')));
+  }
+  section.appendChild(checkAgain);
+  return section;
 }
 
 async function renderStory(container, id) {
@@ -742,13 +767,13 @@ async function renderStory(container, id) {
   const ownWork = isOwnWork(story, me);
 
   container.append(
-    h('p', { class: 'st-crumbs' }, h('a', { href: '#/stories' }, t('Stories'))),
+    h('p', { class: 'sto-crumbs' }, h('a', { href: '#/stories' }, t('Stories'))),
     h('h1', { dir: dirOf(story.primaryLocale), lang: story.primaryLocale }, title));
 
   /* summary */
   const langs = story.locales.map((l) => languageName(l.locale)).join(', ');
-  container.appendChild(h('dl', { class: 'st-summary' },
-    h('dt', null, t('State')), h('dd', null, h('span', { class: `st-state st-state-${story.state.toLowerCase()}` }, stateWord(story.state)),
+  container.appendChild(h('dl', { class: 'sto-summary' },
+    h('dt', null, t('State')), h('dd', null, h('span', { class: `sto-state sto-state-${story.state.toLowerCase()}` }, stateWord(story.state)),
       story.isLive ? ` \u00b7 ${t('live for readers')}` : ''),
     h('dt', null, t('Languages')), h('dd', null, langs),
     h('dt', null, t('Storyteller')), h('dd', null, h('bdi', null, story.storyteller.publicName)),
@@ -761,27 +786,18 @@ async function renderStory(container, id) {
     h('dt', null, t('Address (slug)')), h('dd', { dir: 'auto' }, story.slug)));
 
   /* what blocks */
-  const { approval, publication } = blockers(story);
-  const checkAgain = h('button', { type: 'button', class: 'st-secondary' }, t('Check again'));
-  checkAgain.addEventListener('click', reload);
-  const blocksSection = h('section', { class: 'st-section st-blocks', 'aria-labelledby': 'st-blocks-h' },
-    h('h2', { id: 'st-blocks-h' }, t('What still blocks this story')));
-  if (['DRAFT', 'CHANGES_REQUESTED', 'IN_REVIEW'].includes(story.state)) {
-    blocksSection.append(h('h3', null, t('Before approval')),
-      approval.length ? blockerList(approval) : h('p', { class: 'st-ok' }, t('Nothing: it can be approved.')));
-  }
-  if (!['ARCHIVED'].includes(story.state)) {
-    blocksSection.append(h('h3', null, t('Before publication')),
-      publication.length ? blockerList(publication)
-        : h('p', { class: 'st-ok' }, story.isLive && story.state === 'PUBLISHED' ? t('Nothing: it is published.') : t('Nothing: it can be published.')));
-  }
-  if (Array.isArray(story.visibility)) {
-    const visible = story.visibility.filter((v) => v.visible).map((v) => enumWords(v.channel));
-    blocksSection.appendChild(h('p', null, `${t('Readers can see it now on')}: `,
-      visible.length ? visible.join(', ') : t('no channel')));
-  }
-  blocksSection.appendChild(checkAgain);
+  let blocksSection = renderBlocks(story, reload);
   container.appendChild(blocksSection);
+  // media.js says when pictures change (an upload, alt text saved, a deletion): the
+  // alt-text blocker follows at once, without redrawing the page over a form.
+  container.addEventListener('chorus:media-changed', (event) => {
+    const media = event.detail && event.detail.media;
+    if (!Array.isArray(media) || (event.detail.storyId && event.detail.storyId !== story.id)) return;
+    story.media = media.map((m) => ({ id: m.id, kind: m.kind, private: m.private, altText: m.altText }));
+    const fresh = renderBlocks(story, reload);
+    blocksSection.replaceWith(fresh);
+    blocksSection = fresh;
+  });
 
   /* steps */
   container.appendChild(renderSteps(story, { editor, canWrite, ownWork, reload }));
@@ -803,7 +819,7 @@ async function renderStory(container, id) {
   container.appendChild(renderComments(story, { reload }));
 
   /* media (media.js) */
-  const media = h('section', { class: 'st-section st-media', id: 'story-media' });
+  const media = h('section', { class: 'sto-section sto-media', id: 'story-media' });
   container.appendChild(media);
   try {
     await renderStoryMedia(media, story);
@@ -814,7 +830,7 @@ async function renderStory(container, id) {
 
 /** A button that runs a workflow step and redraws the page. */
 function stepButton(label, box, work, success, reload, extraClass) {
-  const button = h('button', { type: 'button', class: extraClass || 'st-primary' }, label);
+  const button = h('button', { type: 'button', class: extraClass || 'sto-primary' }, label);
   button.addEventListener('click', async () => {
     if (await act(button, box, work, success)) reload();
   });
@@ -823,9 +839,9 @@ function stepButton(label, box, work, success, reload, extraClass) {
 
 function renderSteps(story, { editor, canWrite, ownWork, reload }) {
   const box = alertBox();
-  const section = h('section', { class: 'st-section st-steps', 'aria-labelledby': 'st-steps-h' },
-    h('h2', { id: 'st-steps-h' }, t('Next steps')));
-  const row = h('div', { class: 'st-buttons' });
+  const section = h('section', { class: 'sto-section sto-steps', 'aria-labelledby': 'sto-steps-h' },
+    h('h2', { id: 'sto-steps-h' }, t('Next steps')));
+  const row = h('div', { class: 'sto-buttons' });
   const v = { id: story.id, expectedVersion: story.version };
   const state = story.state;
 
@@ -840,12 +856,12 @@ function renderSteps(story, { editor, canWrite, ownWork, reload }) {
   if (editor && state === 'IN_REVIEW') {
     const why = h('textarea', { rows: 3 });
     const send = stepButton(t('Request changes'), box, () => gql('StoriesRequestChanges', { ...v, comment: why.value.trim() || null }),
-      t('The story is sent back to its author.'), reload, 'st-secondary');
-    extra.push(h('div', { class: 'st-subform' },
+      t('The story is sent back to its author.'), reload, 'sto-secondary');
+    extra.push(h('div', { class: 'sto-subform' },
       field(t('What should change (sent to the author with the request)'), why), send));
   }
   if (editor && ['IN_REVIEW'].includes(state) && ownWork) {
-    section.appendChild(h('p', { class: 'st-note' },
+    section.appendChild(h('p', { class: 'sto-note' },
       t('You wrote part of this story: with the four-eyes rule, another editor must request changes or approve it.')));
   }
   if (editor && state === 'APPROVED') {
@@ -855,13 +871,13 @@ function renderSteps(story, { editor, canWrite, ownWork, reload }) {
     if (warnNoName) {
       const pseudo = names.pseudonymAllowed ? story.storyteller.publicName : names.consentAllowsName;
       const level = names.pseudonymAllowed ? 'PSEUDONYM' : names.consentLevel;
-      section.appendChild(h('div', { class: 'st-warning', role: 'note' },
+      section.appendChild(h('div', { class: 'sto-warning', role: 'note' },
         h('p', null, t('Readers will see no name, although the storyteller\u2019s consent allows \u201c{name}\u201d.', { name: pseudo }))));
       row.appendChild(stepButton(t('Show \u201c{name}\u201d and publish now', { name: pseudo }), box, async () => {
         const updated = (await gql('StoriesUpdateDetails', { storyId: story.id, expectedVersion: story.version, input: { identityLevel: level } })).updateStoryDetails;
         await gql('StoriesPublish', { id: story.id, expectedVersion: updated.version });
       }, t('The story is published.'), reload));
-      row.appendChild(stepButton(t('Publish now without a name'), box, publish, t('The story is published.'), reload, 'st-secondary'));
+      row.appendChild(stepButton(t('Publish now without a name'), box, publish, t('The story is published.'), reload, 'sto-secondary'));
     } else {
       row.appendChild(stepButton(t('Publish now'), box, publish, t('The story is published.'), reload));
     }
@@ -870,22 +886,22 @@ function renderSteps(story, { editor, canWrite, ownWork, reload }) {
       const publishAt = localToRfc3339(at.value);
       if (!publishAt) { at.focus(); throw new Error(t('Please choose the date and time of publication.')); }
       await gql('StoriesPublish', { ...v, publishAt });
-    }, t('The publication is scheduled.'), reload, 'st-secondary');
-    extra.push(h('div', { class: 'st-subform' }, field(t('Publication date and time'), at,
+    }, t('The publication is scheduled.'), reload, 'sto-secondary');
+    extra.push(h('div', { class: 'sto-subform' }, field(t('Publication date and time'), at,
       t('In your own time zone. The story goes live within a minute of this time.')), schedule));
   }
   if (editor && story.isLive) {
-    row.appendChild(stepButton(t('Unpublish'), box, () => gql('StoriesUnpublish', v), t('The story is offline.'), reload, 'st-secondary'));
+    row.appendChild(stepButton(t('Unpublish'), box, () => gql('StoriesUnpublish', v), t('The story is offline.'), reload, 'sto-secondary'));
     const at = h('input', { type: 'datetime-local', min: dateToLocal(new Date()) });
     const schedule = stepButton(t('Schedule unpublication'), box, async () => {
       const unpublishAt = localToRfc3339(at.value);
       if (!unpublishAt) { at.focus(); throw new Error(t('Please choose the date and time.')); }
       await gql('StoriesUnpublish', { ...v, unpublishAt });
-    }, t('The unpublication is scheduled.'), reload, 'st-secondary');
-    extra.push(h('div', { class: 'st-subform' }, field(t('Unpublication date and time'), at), schedule));
+    }, t('The unpublication is scheduled.'), reload, 'sto-secondary');
+    extra.push(h('div', { class: 'sto-subform' }, field(t('Unpublication date and time'), at), schedule));
   }
   if (editor && ['DRAFT', 'IN_REVIEW', 'CHANGES_REQUESTED', 'APPROVED', 'PUBLISHED', 'UNPUBLISHED'].includes(state)) {
-    row.appendChild(stepButton(t('Archive'), box, () => gql('StoriesArchive', v), t('The story is archived.'), reload, 'st-danger'));
+    row.appendChild(stepButton(t('Archive'), box, () => gql('StoriesArchive', v), t('The story is archived.'), reload, 'sto-danger'));
   }
   if (editor && state === 'ARCHIVED') {
     row.appendChild(stepButton(t('Bring back as a draft'), box, () => gql('StoriesUnarchive', v), t('The story is a draft again.'), reload));
@@ -900,13 +916,13 @@ function renderSteps(story, { editor, canWrite, ownWork, reload }) {
 }
 
 async function renderShownAs(story, { editor, canWrite, reload }) {
-  const section = h('section', { class: 'st-section', 'aria-labelledby': 'st-shown-h' },
-    h('h2', { id: 'st-shown-h' }, t('How readers see the storyteller')));
+  const section = h('section', { class: 'sto-section', 'aria-labelledby': 'sto-shown-h' },
+    h('h2', { id: 'sto-shown-h' }, t('How readers see the storyteller')));
   const names = readerName(story);
   if (names.known) {
-    section.appendChild(h('p', { class: 'st-shown-as' }, `${t('Shown to readers as')}: `,
+    section.appendChild(h('p', { class: 'sto-shown-as' }, `${t('Shown to readers as')}: `,
       names.shown ? h('strong', null, h('bdi', null, names.shown)) : h('strong', null, t('no name (anonymous)'))));
-    section.appendChild(h('p', { class: 'st-help' },
+    section.appendChild(h('p', { class: 'sto-help' },
       names.consentLevel
         ? t('The storyteller\u2019s consent allows: {level}. This story: {story}. Readers get the more protective of the two.', {
           level: t(IDENTITY_WORDS[names.consentLevel]), story: t(IDENTITY_WORDS[story.identityLevel]),
@@ -916,7 +932,7 @@ async function renderShownAs(story, { editor, canWrite, reload }) {
       const box = alertBox();
       section.append(stepButton(t('Show the pseudonym \u201c{name}\u201d', { name: story.storyteller.publicName }), box,
         () => gql('StoriesUpdateDetails', { storyId: story.id, expectedVersion: story.version, input: { identityLevel: 'PSEUDONYM' } }),
-        t('Readers will see the pseudonym.'), reload, 'st-secondary'), box);
+        t('Readers will see the pseudonym.'), reload, 'sto-secondary'), box);
     }
   } else {
     section.appendChild(h('p', null, `${t('This story names the storyteller as')}: `, h('strong', null, t(IDENTITY_WORDS[story.identityLevel])),
@@ -925,7 +941,7 @@ async function renderShownAs(story, { editor, canWrite, reload }) {
   if (!canWrite || story.state === 'WITHDRAWN') return section;
 
   const detailsId = nextId('details');
-  const details = h('details', { class: 'st-details' }, h('summary', { id: detailsId }, t('Change the story\u2019s details')));
+  const details = h('details', { class: 'sto-details' }, h('summary', { id: detailsId }, t('Change the story\u2019s details')));
   section.appendChild(details);
   let loaded = false;
   details.addEventListener('toggle', async () => {
@@ -955,8 +971,8 @@ async function renderShownAs(story, { editor, canWrite, reload }) {
       },
     });
     const box = alertBox();
-    const save = h('button', { type: 'submit', class: 'st-primary' }, t('Save details'));
-    const el = h('form', { class: 'st-form', novalidate: true }, form.element, box, save);
+    const save = h('button', { type: 'submit', class: 'sto-primary' }, t('Save details'));
+    const el = h('form', { class: 'sto-form', novalidate: true }, form.element, box, save);
     el.addEventListener('submit', async (event) => {
       event.preventDefault();
       const ok = await act(save, box, async () => {
@@ -977,17 +993,17 @@ async function renderShownAs(story, { editor, canWrite, reload }) {
 
 /** The body of a revision as the preview shows it, in its language and direction. */
 function textView(rev) {
-  return h('div', { class: 'st-text', dir: dirOf(rev.locale), lang: rev.locale },
-    h('p', { class: 'st-text-title' }, h('strong', null, rev.title)),
-    rev.summary ? h('p', { class: 'st-text-summary' }, rev.summary) : null,
-    h('div', { class: 'st-preview-body' }, renderMarkdown(rev.body, 3)));
+  return h('div', { class: 'sto-text', dir: dirOf(rev.locale), lang: rev.locale },
+    h('p', { class: 'sto-text-title' }, h('strong', null, rev.title)),
+    rev.summary ? h('p', { class: 'sto-text-summary' }, rev.summary) : null,
+    h('div', { class: 'sto-preview-body' }, renderMarkdown(rev.body, 3)));
 }
 
 function renderTexts(story, { canWrite, editable, reload }) {
-  const section = h('section', { class: 'st-section', 'aria-labelledby': 'st-texts-h' },
-    h('h2', { id: 'st-texts-h' }, t('Text')));
+  const section = h('section', { class: 'sto-section', 'aria-labelledby': 'sto-texts-h' },
+    h('h2', { id: 'sto-texts-h' }, t('Text')));
   const revById = new Map(story.revisions.map((r) => [r.id, r]));
-  const editorHost = h('div', { class: 'st-editor-host' });
+  const editorHost = h('div', { class: 'sto-editor-host' });
   let openEditor = null;
 
   const openForm = async (locale, isNew) => {
@@ -1010,12 +1026,12 @@ function renderTexts(story, { canWrite, editable, reload }) {
     const refresh = enhanceTextForm(form.element, () => locale || (localeInput ? localeInput.value.trim() : ''), 'h4');
     if (localeInput) localeInput.addEventListener('input', refresh);
     const box = alertBox();
-    const save = h('button', { type: 'submit', class: 'st-primary' }, isNew ? t('Save translation') : t('Save text'));
-    const cancel = h('button', { type: 'button', class: 'st-secondary' }, t('Cancel'));
+    const save = h('button', { type: 'submit', class: 'sto-primary' }, isNew ? t('Save translation') : t('Save text'));
+    const cancel = h('button', { type: 'button', class: 'sto-secondary' }, t('Cancel'));
     const headingId = nextId('edit-h');
-    const el = h('form', { class: 'st-form st-editor', novalidate: true, 'aria-labelledby': headingId },
+    const el = h('form', { class: 'sto-form sto-editor', novalidate: true, 'aria-labelledby': headingId },
       h('h3', { id: headingId }, isNew ? t('Add a translation') : t('Edit the {language} text', { language: languageName(locale) })),
-      form.element, box, h('div', { class: 'st-buttons' }, save, cancel));
+      form.element, box, h('div', { class: 'sto-buttons' }, save, cancel));
     cancel.addEventListener('click', () => { el.remove(); openEditor = null; });
     el.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -1042,33 +1058,33 @@ function renderTexts(story, { canWrite, editable, reload }) {
     const status = [];
     if (loc.published) status.push(t('revision {n} is published', { n: loc.published.number }));
     if (loc.approved) status.push(t('revision {n} is approved', { n: loc.approved.number }));
-    const sub = h('div', { class: 'st-locale' },
+    const sub = h('div', { class: 'sto-locale' },
       h('h3', null, languageName(loc.locale), ' \u00b7 ', t('revision {n}', { n: head ? head.number : loc.head.number }),
         status.length ? ` (${status.join(', ')})` : ''),
       head ? textView(head) : null);
     if (canWrite && editable) {
-      const edit = h('button', { type: 'button', class: 'st-secondary' }, t('Edit the {language} text', { language: languageName(loc.locale) }));
+      const edit = h('button', { type: 'button', class: 'sto-secondary' }, t('Edit the {language} text', { language: languageName(loc.locale) }));
       edit.addEventListener('click', () => openForm(loc.locale, false));
       sub.appendChild(edit);
     }
     section.appendChild(sub);
   }
   if (canWrite && editable) {
-    const add = h('button', { type: 'button', class: 'st-secondary' }, t('Add a translation'));
+    const add = h('button', { type: 'button', class: 'sto-secondary' }, t('Add a translation'));
     add.addEventListener('click', () => openForm(null, true));
     section.appendChild(add);
   } else if (canWrite && story.state === 'IN_REVIEW') {
-    section.appendChild(h('p', { class: 'st-help' }, t('The text cannot change while it is in review; an editor can request changes.')));
+    section.appendChild(h('p', { class: 'sto-help' }, t('The text cannot change while it is in review; an editor can request changes.')));
   }
   section.appendChild(editorHost);
   return section;
 }
 
 function renderRevisions(story, { canWrite, editable, reload }) {
-  const section = h('section', { class: 'st-section', 'aria-labelledby': 'st-revs-h' },
-    h('h2', { id: 'st-revs-h' }, t('Revisions')));
+  const section = h('section', { class: 'sto-section', 'aria-labelledby': 'sto-revs-h' },
+    h('h2', { id: 'sto-revs-h' }, t('Revisions')));
   const box = alertBox();
-  const diffHost = h('div', { class: 'st-diff-host', 'aria-live': 'polite' });
+  const diffHost = h('div', { class: 'sto-diff-host', 'aria-live': 'polite' });
   const heads = new Set(story.locales.map((l) => l.head.id));
   for (const loc of story.locales) {
     const revs = story.revisions.filter((r) => r.locale === loc.locale).sort((a, b) => b.number - a.number);
@@ -1076,14 +1092,14 @@ function renderRevisions(story, { canWrite, editable, reload }) {
       const prev = story.revisions.find((r) => r.locale === rev.locale && r.number === rev.number - 1);
       const buttons = [];
       if (prev) {
-        const compare = h('button', { type: 'button', class: 'st-link-button' }, t('Compare with revision {n}', { n: prev.number }));
+        const compare = h('button', { type: 'button', class: 'sto-link-button' }, t('Compare with revision {n}', { n: prev.number }));
         compare.addEventListener('click', () => showDiff(prev, rev));
         buttons.push(compare);
       }
       if (canWrite && editable && !heads.has(rev.id)) {
         buttons.push(stepButton(t('Restore this revision'), box,
           () => gql('StoriesRestoreRevision', { revisionId: rev.id, expectedVersion: story.version }),
-          t('Revision {n} is restored as the newest revision.', { n: rev.number }), reload, 'st-secondary'));
+          t('Revision {n} is restored as the newest revision.', { n: rev.number }), reload, 'sto-secondary'));
       }
       return h('tr', null,
         h('th', { scope: 'row' }, String(rev.number)),
@@ -1091,9 +1107,9 @@ function renderRevisions(story, { canWrite, editable, reload }) {
         h('td', null, personNode(rev.author)),
         h('td', null, timeNode(rev.createdAt)),
         h('td', null, rev.note || (rev.restoredFrom ? t('restored') : '')),
-        h('td', { class: 'st-row-buttons' }, buttons));
+        h('td', { class: 'sto-row-buttons' }, buttons));
     });
-    section.appendChild(h('table', { class: 'st-table' },
+    section.appendChild(h('table', { class: 'sto-table' },
       h('caption', null, languageName(loc.locale)),
       h('thead', null, h('tr', null,
         h('th', { scope: 'col' }, t('Revision')), h('th', { scope: 'col' }, t('Title')), h('th', { scope: 'col' }, t('Author')),
@@ -1108,7 +1124,7 @@ function renderRevisions(story, { canWrite, editable, reload }) {
       const diff = (await gql('StoriesRevisionDiff', { from: from.id, to: to.id })).revisionDiff;
       const dir = dirOf(to.locale);
       const headingId = nextId('diff-h');
-      clear(diffHost).appendChild(h('section', { class: 'st-diff-view', 'aria-labelledby': headingId, tabindex: '-1' },
+      clear(diffHost).appendChild(h('section', { class: 'sto-diff-view', 'aria-labelledby': headingId, tabindex: '-1' },
         h('h3', { id: headingId }, t('Changes from revision {a} to revision {b} ({language})', { a: from.number, b: to.number, language: languageName(to.locale) })),
         h('h4', null, t('Title')), renderUnifiedDiff(diff.title, dir),
         h('h4', null, t('Summary')), renderUnifiedDiff(diff.summary, dir),
@@ -1134,8 +1150,8 @@ async function enumValues(name) {
 }
 
 async function renderSignOff(story, { reload }) {
-  const section = h('section', { class: 'st-section', 'aria-labelledby': 'st-signoff-h' },
-    h('h2', { id: 'st-signoff-h' }, t('Storyteller sign-off')));
+  const section = h('section', { class: 'sto-section', 'aria-labelledby': 'sto-signoff-h' },
+    h('h2', { id: 'sto-signoff-h' }, t('Storyteller sign-off')));
   const revById = new Map(story.revisions.map((r) => [r.id, r]));
   if (story.storytellerReviews.length) {
     section.appendChild(h('ul', null, story.storytellerReviews.map((r) => {
@@ -1152,7 +1168,7 @@ async function renderSignOff(story, { reload }) {
   const unsigned = story.locales.filter((l) => !signed.has(l.head.id));
   if (!unsigned.length || ['ARCHIVED', 'WITHDRAWN'].includes(story.state)) return section;
 
-  section.appendChild(h('p', { class: 'st-help' },
+  section.appendChild(h('p', { class: 'sto-help' },
     t('Read the exact current text to the storyteller (or send it), then record that they agreed to it. A later edit needs a new sign-off.')));
   const revision = h('select', null, unsigned.map((l) => h('option', { value: l.head.id },
     `${languageName(l.locale)} \u00b7 ${t('revision {n}', { n: l.head.number })}`)));
@@ -1164,10 +1180,10 @@ async function renderSignOff(story, { reload }) {
   const notes = h('textarea', { rows: 2 });
   const box = alertBox();
   const recordAll = unsigned.length > 1 ? h('input', { type: 'checkbox', id: nextId('all'), checked: true }) : null;
-  const button = h('button', { type: 'submit', class: 'st-primary' }, t('Record storyteller sign-off'));
-  const form = h('form', { class: 'st-form st-subform', novalidate: true },
+  const button = h('button', { type: 'submit', class: 'sto-primary' }, t('Record storyteller sign-off'));
+  const form = h('form', { class: 'sto-form sto-subform', novalidate: true },
     field(t('Which text they reviewed'), revision),
-    recordAll ? h('div', { class: 'st-check' }, recordAll, h('label', { for: recordAll.id }, t('They reviewed every language listed'))) : null,
+    recordAll ? h('div', { class: 'sto-check' }, recordAll, h('label', { for: recordAll.id }, t('They reviewed every language listed'))) : null,
     field(t('How they reviewed it'), method),
     field(t('When they reviewed it'), at),
     field(t('Notes (optional)'), notes),
@@ -1190,8 +1206,8 @@ async function renderSignOff(story, { reload }) {
 
 async function renderRisk(story, { reload }) {
   const groups = story.storyteller.riskGroups || [];
-  const section = h('section', { class: 'st-section', 'aria-labelledby': 'st-risk-h' },
-    h('h2', { id: 'st-risk-h' }, t('Risk assessment')));
+  const section = h('section', { class: 'sto-section', 'aria-labelledby': 'sto-risk-h' },
+    h('h2', { id: 'sto-risk-h' }, t('Risk assessment')));
   section.appendChild(h('p', null, groups.length
     ? t('The storyteller belongs to a group at risk ({groups}): a risk assessment is needed before approval.', { groups: groups.map(enumWords).join(', ') })
     : t('The storyteller is in no group at risk; a risk assessment is optional.')));
@@ -1201,7 +1217,7 @@ async function renderRisk(story, { reload }) {
       h('span', { dir: 'auto' }, ` \u2014 ${r.mitigations}`)))));
   }
   if (['ARCHIVED', 'WITHDRAWN'].includes(story.state)) return section;
-  const details = h('details', { class: 'st-details', open: groups.length > 0 && !story.riskAssessments.length },
+  const details = h('details', { class: 'sto-details', open: groups.length > 0 && !story.riskAssessments.length },
     h('summary', null, t('Record a risk assessment')));
   section.appendChild(details);
   const form = await inputForm('RiskAssessmentInput', {
@@ -1210,8 +1226,8 @@ async function renderRisk(story, { reload }) {
     values: { assessedOn: new Date().toISOString().slice(0, 10) },
   });
   const box = alertBox();
-  const button = h('button', { type: 'submit', class: 'st-primary' }, t('Record risk assessment'));
-  const el = h('form', { class: 'st-form', novalidate: true }, form.element, box, button);
+  const button = h('button', { type: 'submit', class: 'sto-primary' }, t('Record risk assessment'));
+  const el = h('form', { class: 'sto-form', novalidate: true }, form.element, box, button);
   el.addEventListener('submit', async (event) => {
     event.preventDefault();
     const ok = await act(button, box, async () => {
@@ -1230,21 +1246,21 @@ async function renderRisk(story, { reload }) {
 }
 
 function renderComments(story, { reload }) {
-  const section = h('section', { class: 'st-section', 'aria-labelledby': 'st-comments-h' },
-    h('h2', { id: 'st-comments-h' }, t('Comments')));
+  const section = h('section', { class: 'sto-section', 'aria-labelledby': 'sto-comments-h' },
+    h('h2', { id: 'sto-comments-h' }, t('Comments')));
   const revById = new Map(story.revisions.map((r) => [r.id, r]));
   const box = alertBox();
   if (story.comments.length) {
-    section.appendChild(h('ol', { class: 'st-comments' }, story.comments.map((c) => {
+    section.appendChild(h('ol', { class: 'sto-comments' }, story.comments.map((c) => {
       const rev = revById.get(c.revisionId);
-      const item = h('li', { class: c.resolvedAt ? 'st-comment st-resolved' : 'st-comment' },
-        h('p', { class: 'st-meta' }, personNode(c.author), t(', '), timeNode(c.createdAt),
+      const item = h('li', { class: c.resolvedAt ? 'sto-comment sto-resolved' : 'sto-comment' },
+        h('p', { class: 'sto-meta' }, personNode(c.author), t(', '), timeNode(c.createdAt),
           rev ? ` \u00b7 ${languageName(rev.locale)} ${t('revision {n}', { n: rev.number })}` : '',
           c.resolvedAt ? ` \u00b7 ${t('resolved by {name}', { name: personName(c.resolvedBy) })}` : ''),
-        h('p', { class: 'st-comment-body', dir: 'auto' }, c.body));
+        h('p', { class: 'sto-comment-body', dir: 'auto' }, c.body));
       if (!c.resolvedAt && story.state !== 'WITHDRAWN') {
         item.appendChild(stepButton(t('Mark resolved'), box, () => gql('StoriesResolveComment', { id: c.id }),
-          t('The comment is resolved.'), reload, 'st-link-button'));
+          t('The comment is resolved.'), reload, 'sto-link-button'));
       }
       return item;
     })));
@@ -1257,8 +1273,8 @@ function renderComments(story, { reload }) {
   const primary = story.locales.find((l) => l.locale === story.primaryLocale);
   if (primary) revision.value = primary.head.id;
   const body = h('textarea', { rows: 3, dir: 'auto' });
-  const button = h('button', { type: 'submit', class: 'st-primary' }, t('Comment'));
-  const form = h('form', { class: 'st-form st-subform', novalidate: true },
+  const button = h('button', { type: 'submit', class: 'sto-primary' }, t('Comment'));
+  const form = h('form', { class: 'sto-form sto-subform', novalidate: true },
     story.locales.length > 1 ? field(t('On the text'), revision) : null,
     field(t('Your comment'), body), box, button);
   form.addEventListener('submit', async (event) => {
@@ -1282,7 +1298,7 @@ registerPanel({
   roles: ['ADMIN', 'EDITOR', 'CONTRIBUTOR'],
   async render(container, params) {
     enumCache = new Map();
-    container.classList.add('st-panel');
+    container.classList.add('sto-panel');
     const [id] = params || [];
     if (!id) return renderList(container);
     if (id === 'new') return renderNew(container);
