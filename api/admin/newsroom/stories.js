@@ -744,6 +744,12 @@ function renderBlocks(story, reload) {
     const visible = story.visibility.filter((v) => v.visible).map((v) => enumWords(v.channel));
     section.appendChild(h('p', null, `${t('Readers can see it now on')}: `,
       visible.length ? visible.join(', ') : t('no channel')));
+    section.appendChild(h('details', { class: 'sto-details' },
+      h('summary', null, t('Each channel, and why not')),
+      h('ul', null, story.visibility.map((v) => h('li', null,
+        h('strong', null, enumWords(v.channel)), ': ',
+        v.visible ? t('visible now') : (v.reasons.length ? v.reasons.join('; ') : t('not visible')),
+        v.consented ? '' : ` (${t('no consent')})`)))));
   }
   section.appendChild(checkAgain);
   return section;
@@ -783,6 +789,8 @@ async function renderStory(container, id) {
     story.publishAt ? [h('dt', null, t('Publication scheduled for')), h('dd', null, timeNode(story.publishAt))] : null,
     story.unpublishAt ? [h('dt', null, t('Unpublication scheduled for')), h('dd', null, timeNode(story.unpublishAt))] : null,
     story.publishedAt ? [h('dt', null, t('Published')), h('dd', null, timeNode(story.publishedAt))] : null,
+    story.campaigns.length ? [h('dt', null, t('Campaigns')), h('dd', null, story.campaigns.map((c) => c.name).join(', '))] : null,
+    story.tags.length ? [h('dt', null, t('Tags')), h('dd', null, story.tags.map((c) => c.name).join(', '))] : null,
     h('dt', null, t('Address (slug)')), h('dd', { dir: 'auto' }, story.slug)));
 
   /* what blocks */
@@ -1398,6 +1406,10 @@ addTranslations('ar', {
   'Nothing: it can be published.': 'لا شيء: يمكن نشرها.',
   'Readers can see it now on': 'يمكن للقرّاء رؤيتها الآن على',
   'no channel': 'لا قناة',
+  'Each channel, and why not': 'كل قناة، ولماذا لا',
+  'visible now': 'ظاهرة الآن',
+  'not visible': 'غير ظاهرة',
+  'no consent': 'لا موافقة',
   'Next steps': 'الخطوات التالية',
   'Submit for review': 'إرسال للمراجعة',
   'The story is submitted for review.': 'أُرسلت القصة للمراجعة.',
