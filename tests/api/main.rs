@@ -30,6 +30,7 @@ mod login_limits;
 mod manners;
 mod media;
 mod newsroom_consent;
+mod newsroom_stories;
 mod pagination;
 mod protocol;
 mod query_limits;
