@@ -451,6 +451,9 @@ pub struct CreateStoryInput {
     #[graphql(default)]
     pub tag_ids: Vec<ID>,
     pub note: Option<String>,
+    /// How readers see the storyteller's name: never more than their consent
+    /// allows, whatever is chosen here. `ANONYMOUS` when left out.
+    pub identity_level: Option<IdentityLevel>,
 }
 
 #[derive(InputObject)]
@@ -602,8 +605,9 @@ pub struct StoryMutation;
 
 #[Object]
 impl StoryMutation {
-    /// Starts a story as a draft: anonymous, faces obscured, location coarse,
-    /// unpublished. Any staff member.
+    /// Starts a story as a draft: anonymous unless `identityLevel` says how to
+    /// name the storyteller (never more than consent allows), faces obscured,
+    /// location coarse, unpublished. Any staff member.
     async fn create_story(&self, ctx: &Context<'_>, input: CreateStoryInput) -> Result<Story> {
         let new = NewStory {
             storyteller_id: parse_id("storytellerId", &input.storyteller_id)?,
@@ -620,7 +624,14 @@ impl StoryMutation {
             note: input.note,
         };
         Ok(Story(
-            stories::create(&ctx.state().db, ctx.principal(), new, clock::now()).await?,
+            stories::create_named(
+                &ctx.state().db,
+                ctx.principal(),
+                new,
+                input.identity_level.map(Into::into),
+                clock::now(),
+            )
+            .await?,
         ))
     }
 

@@ -84,6 +84,20 @@ pub async fn create(
     input: NewStory,
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
+    create_named(db, principal, input, None, now).await
+}
+
+/// [`create`], naming the storyteller to readers at `identity` from the start
+/// (anonymous when `None`). The newsroom offers the consented pseudonym here, so a
+/// story is not published nameless because nobody remembered `updateStoryDetails`;
+/// readers still get the more protective of this and the consent.
+pub async fn create_named(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    input: NewStory,
+    identity: Option<story::IdentityLevel>,
+    now: DateTime<Utc>,
+) -> Result<story::Model> {
     let staff = principal.staff()?;
     locale::validate("primaryLocale", &input.primary_locale)?;
     validate_text(&input.text)?;
@@ -121,7 +135,7 @@ pub async fn create(
             .filter(|r| !r.is_empty())),
         state: Set(story::State::Draft),
         version: Set(1),
-        identity_level: Set(story::IdentityLevel::Anonymous),
+        identity_level: Set(identity.unwrap_or(story::IdentityLevel::Anonymous)),
         faces: Set(story::Faces::Obscured),
         location_precision: Set(story::LocationPrecision::Country),
         created_by: Set(staff.user_id),
