@@ -61,6 +61,15 @@ impl User {
     async fn pending_invite(&self) -> bool {
         auth::accounts::is_pending(&self.0)
     }
+    /// The organisation the person works for.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<super::organisations::Organisation> {
+        let found = crate::organisations::find(&ctx.state().db, self.0.organisation_id)
+            .await?
+            .ok_or_else(|| {
+                crate::error::Error::NotFound("this account's organisation no longer exists".into())
+            })?;
+        Ok(found.into())
+    }
     /// When the person last signed in. Shown to admins only (null for others).
     async fn last_login_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
         ctx.principal()
