@@ -31,6 +31,7 @@ mod manners;
 mod media;
 mod newsroom_consent;
 mod newsroom_stories;
+mod organisations;
 mod pagination;
 mod protocol;
 mod query_limits;
