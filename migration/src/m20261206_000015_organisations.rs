@@ -72,7 +72,7 @@ impl MigrationTrait for Migration {
                             .table(table.clone())
                             .add_foreign_key(
                                 TableForeignKey::new()
-                                    .name(format!("fk_{}_organisation", table.to_string()))
+                                    .name(format!("fk_{}_organisation", table))
                                     .from_tbl(table.clone())
                                     .from_col(Alias::new("organisation_id"))
                                     .to_tbl(Organisations::Table)
@@ -85,7 +85,7 @@ impl MigrationTrait for Migration {
             manager
                 .create_index(
                     Index::create()
-                        .name(format!("idx_{}_organisation_id", table.to_string()))
+                        .name(format!("idx_{}_organisation_id", table))
                         .table(table)
                         .col(Alias::new("organisation_id"))
                         .to_owned(),
@@ -148,7 +148,7 @@ impl MigrationTrait for Migration {
             manager
                 .drop_index(
                     Index::drop()
-                        .name(format!("idx_{}_organisation_id", table.to_string()))
+                        .name(format!("idx_{}_organisation_id", table))
                         .table(table.clone())
                         .to_owned(),
                 )
@@ -158,10 +158,7 @@ impl MigrationTrait for Migration {
                     .alter_table(
                         Table::alter()
                             .table(table.clone())
-                            .drop_foreign_key(Alias::new(format!(
-                                "fk_{}_organisation",
-                                table.to_string()
-                            )))
+                            .drop_foreign_key(Alias::new(format!("fk_{}_organisation", table)))
                             .to_owned(),
                     )
                     .await?;

@@ -613,14 +613,13 @@ async fn the_last_platform_admin_cannot_leave_the_platform() {
             .await
             .expect_err("refused");
     assert_eq!(err.code(), "CONFLICT");
+    let login = app.login(ADMIN, PASSWORD).await;
+    let token = login.data()["login"]["accessToken"]
+        .as_str()
+        .expect("token");
     let res = app
         .gql(
-            Some(
-                &app.login(ADMIN, PASSWORD).await.data()["login"]["accessToken"]
-                    .as_str()
-                    .expect("token")
-                    .to_owned(),
-            ),
+            Some(token),
             "mutation($id: ID!) { disableUser(id: $id) { id } }",
             json!({ "id": admin.id.to_string() }),
         )
