@@ -13,7 +13,9 @@ use crate::{
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(name = "Role")]
 pub enum RoleGql {
-    /// Manages accounts, partners and keys, and everything editors do.
+    /// In the platform organisation: manages accounts, organisations, partners
+    /// and keys, and everything editors do. In a member organisation: invites its
+    /// people and shares its campaigns, and works as an editor.
     Admin,
     /// Reviews, approves and publishes stories; manages campaigns and tags.
     Editor,

@@ -22,7 +22,7 @@ pub enum OrganisationKind {
     Member,
 }
 
-/// An organisation of the coalition: it employs staff and owns campaigns.
+/// An organisation (its GraphQL description is on the `#[Object]` impl).
 pub struct Organisation(entity::organisation::Model);
 
 impl From<entity::organisation::Model> for Organisation {
@@ -31,6 +31,7 @@ impl From<entity::organisation::Model> for Organisation {
     }
 }
 
+/// An organisation of the coalition: it employs staff and owns campaigns.
 #[Object]
 impl Organisation {
     async fn id(&self) -> ID {
