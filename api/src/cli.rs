@@ -270,7 +270,7 @@ async fn serve(config: Config) -> Result<(), Failure> {
     let base = app.base_url();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\nChorus is running at {base}");
-    let _ = writeln!(out, "  Admin (GraphiQL): {base}/admin");
+    let _ = writeln!(out, "  Admin (newsroom and GraphiQL): {base}/admin");
     if let Some(admin) = demo_admin {
         let _ = writeln!(out, "  Demo admin, shown only this once:");
         let _ = writeln!(out, "    email:    {}", admin.email);
