@@ -1,5 +1,5 @@
 //! The `chorus` command line: serve (the default), migrate, schema, demo, user,
-//! keys, bench.
+//! org, keys, bench.
 //!
 //! Exit codes: 0 success, 1 a runtime failure (database unreachable, port taken),
 //! 2 a usage or configuration error, printed as one line naming what to fix.
@@ -22,7 +22,7 @@ use crate::{
     },
     clock,
     config::Config,
-    db, demo, graphql, telemetry,
+    db, demo, graphql, organisations, telemetry,
 };
 
 #[derive(Parser)]
@@ -50,6 +50,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage organisations (the platform's own and member organisations).
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
     },
     /// Manage the key that encrypts personal data at rest.
     Keys {
@@ -84,6 +89,20 @@ enum KeysCommand {
 }
 
 #[derive(Subcommand)]
+enum OrgCommand {
+    /// Create a member organisation.
+    Create {
+        /// Lower-case words joined by hyphens, e.g. `imix`.
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List the organisations: slug, kind, name.
+    List,
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Create an account; the password is read from stdin or a prompt, never from argv.
     Create {
@@ -109,6 +128,9 @@ enum UserCommand {
         /// How colleagues see the person in the admin.
         #[arg(long)]
         display_name: Option<String>,
+        /// The slug of the organisation they join (default: the platform's own).
+        #[arg(long)]
+        organisation: Option<String>,
     },
     /// Change an account's role (the last enabled admin keeps theirs).
     SetRole {
@@ -189,6 +211,7 @@ pub fn run() -> ExitCode {
             Command::Migrate => migrate(config).await,
             Command::Demo => load_demo(config).await,
             Command::User { command } => user(config, command).await,
+            Command::Org { command } => org(config, command).await,
             Command::Keys { .. } => rotate_keys(config).await,
             Command::Bench {
                 command: BenchCommand::Seed { stories },
@@ -365,13 +388,19 @@ async fn user(config: Config, command: UserCommand) -> Result<(), Failure> {
             email,
             role,
             display_name,
+            organisation,
         } => {
-            let invitation = accounts::invite(
+            let organisation_id = match organisation {
+                Some(slug) => Some(find_organisation(&conn, &slug).await?.id),
+                None => None,
+            };
+            let invitation = accounts::invite_into(
                 &conn,
                 By::Cli,
                 &email,
                 role,
                 display_name.as_deref(),
+                organisation_id,
                 config.auth.invite_ttl,
                 now,
             )
@@ -440,6 +469,50 @@ async fn user(config: Config, command: UserCommand) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+async fn org(config: Config, command: OrgCommand) -> Result<(), Failure> {
+    let conn = connect_and_migrate(&config).await?;
+    match command {
+        OrgCommand::Create { slug, name } => {
+            let created = organisations::create(
+                &conn,
+                By::Cli,
+                organisations::NewOrganisation {
+                    slug,
+                    name,
+                    partner_id: None,
+                },
+                clock::now(),
+            )
+            .await
+            .map_err(|e| match e {
+                crate::Error::Internal(_) => runtime(e),
+                other => Failure::Usage(other.to_string()),
+            })?;
+            println!("created {} ({})", created.slug, created.name);
+        }
+        OrgCommand::List => {
+            for o in organisations::all(&conn).await.map_err(runtime)? {
+                let kind = match o.kind {
+                    entity::organisation::Kind::Platform => "PLATFORM",
+                    entity::organisation::Kind::Member => "MEMBER",
+                };
+                println!("{}\t{kind}\t{}", o.slug, o.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn find_organisation(
+    conn: &sea_orm::DatabaseConnection,
+    slug: &str,
+) -> Result<entity::organisation::Model, Failure> {
+    organisations::find_by_slug(conn, slug)
+        .await
+        .map_err(runtime)?
+        .ok_or_else(|| Failure::Usage(format!("no organisation with the slug {slug}")))
 }
 
 async fn find_user(

@@ -27,6 +27,7 @@ pub mod http;
 pub mod jobs;
 pub mod locale;
 pub mod media;
+pub mod organisations;
 pub mod owner_only;
 pub mod pagination;
 pub mod patch;

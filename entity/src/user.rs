@@ -31,6 +31,8 @@ pub struct Model {
     /// How colleagues see the person in the admin; optional.
     pub display_name: Option<String>,
     pub last_login_at: Option<DateTimeUtc>,
+    /// The organisation the person works for (the platform's own by default).
+    pub organisation_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

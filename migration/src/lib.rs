@@ -20,6 +20,7 @@ mod m20261123_000011_story_changes;
 mod m20261124_000012_api_key_changes;
 mod m20261206_000013_account_admin;
 mod m20261206_000014_job_failures;
+mod m20261206_000015_organisations;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000012_api_key_changes::Migration),
             Box::new(m20261206_000013_account_admin::Migration),
             Box::new(m20261206_000014_job_failures::Migration),
+            Box::new(m20261206_000015_organisations::Migration),
         ]
     }
 }

@@ -991,6 +991,7 @@ async fn insert_world(
             description: Set(String::new()),
             created_at: Set(now),
             updated_at: Set(now),
+            organisation_id: Set(entity::organisation::PLATFORM_ID),
         }
         .insert(txn)
         .await?;

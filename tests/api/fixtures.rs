@@ -36,6 +36,7 @@ pub async fn staff(db: &DatabaseConnection, email: &str, role: Role) -> Principa
         role,
         // Services never look at the session; the HTTP layer checked it.
         session_id: Uuid::now_v7(),
+        organisation_id: user.organisation_id,
     })
 }
 
@@ -57,6 +58,7 @@ fn fixture_editor() -> Principal {
         email: "fixtures@chorus.test".into(),
         role: Role::Editor,
         session_id: Uuid::now_v7(),
+        organisation_id: entity::organisation::PLATFORM_ID,
     })
 }
 

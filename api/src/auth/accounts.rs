@@ -2,7 +2,10 @@
 //! end sessions, list. Every action is audited, and each is open to an admin
 //! (over GraphQL) or to an operator at the command line ([`By::Cli`]).
 //!
-//! The archive never loses its last enabled admin: disabling or demoting one
+//! Admins here are platform admins (see [`super::principal`]); an organisation
+//! admin may only invite people into their own organisation ([`invite_into`]).
+//!
+//! The archive never loses its last enabled platform admin: disabling or demoting one
 //! first locks every enabled admin's row (PostgreSQL `FOR UPDATE`; SQLite's
 //! write transaction holds the whole database), so two admins disabling each
 //! other at the same moment cannot both succeed.
@@ -80,10 +83,50 @@ pub async fn invite(
     ttl: std::time::Duration,
     now: DateTime<Utc>,
 ) -> Result<Invitation> {
-    let actor = by.authorise()?;
+    invite_into(db, by, email, role, display_name, None, ttl, now).await
+}
+
+/// [`invite`] into an organisation: by default the inviter's (the platform's from
+/// the command line). Platform admins invite into any organisation, organisation
+/// admins only into their own; an unknown organisation is `NotFound`.
+#[allow(clippy::too_many_arguments)]
+pub async fn invite_into(
+    db: &DatabaseConnection,
+    by: By<'_>,
+    email: &str,
+    role: Role,
+    display_name: Option<&str>,
+    organisation_id: Option<Uuid>,
+    ttl: std::time::Duration,
+    now: DateTime<Utc>,
+) -> Result<Invitation> {
+    let (actor, organisation_id) = match by {
+        By::Cli => (
+            Actor::Cli,
+            organisation_id.unwrap_or(entity::organisation::PLATFORM_ID),
+        ),
+        By::Staff(principal) => {
+            let staff = principal.staff()?;
+            let target = organisation_id.unwrap_or(staff.organisation_id);
+            if !staff.manages_people_of(target) {
+                return Err(Error::Forbidden(
+                    "only platform admins, and an organisation's own admins, invite people into it"
+                        .into(),
+                ));
+            }
+            (Actor::User(staff.user_id), target)
+        }
+    };
     let email = users::normalize_email(email)?;
     let display_name = display_name.map(clean_display_name).transpose()?;
     let txn = crate::db::begin_write(db).await?;
+    if entity::organisation::Entity::find_by_id(organisation_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound("no organisation with this id".into()));
+    }
     let user = match users::find_by_email(&txn, &email).await? {
         Some(existing) if !is_pending(&existing) => {
             return Err(Error::Conflict(
@@ -91,10 +134,22 @@ pub async fn invite(
             ));
         }
         Some(pending) => {
+            // Re-inviting must not pull a pending account out of an organisation the
+            // inviter does not manage.
+            if let By::Staff(principal) = by
+                && !principal
+                    .staff()?
+                    .manages_people_of(pending.organisation_id)
+            {
+                return Err(Error::Forbidden(
+                    "this address is invited by another organisation".into(),
+                ));
+            }
             retire_invites(&txn, pending.id, now).await?;
             let mut active: user::ActiveModel = pending.into();
             active.role = Set(role);
             active.display_name = Set(display_name);
+            active.organisation_id = Set(organisation_id);
             active.updated_at = Set(now);
             active.update(&txn).await?
         }
@@ -110,6 +165,7 @@ pub async fn invite(
                 disabled_at: Set(None),
                 display_name: Set(display_name),
                 last_login_at: Set(None),
+                organisation_id: Set(organisation_id),
             }
             .insert(&txn)
             .await?
@@ -138,8 +194,11 @@ pub async fn invite(
     audit::record(
         &txn,
         actor,
-        audit::Event::new("user.invited", "user", user.id)
-            .detail(json!({ "role": role_name(role), "expiresAt": expires_at })),
+        audit::Event::new("user.invited", "user", user.id).detail(json!({
+            "role": role_name(role),
+            "expiresAt": expires_at,
+            "organisationId": organisation_id,
+        })),
         now,
     )
     .await?;
@@ -327,17 +386,26 @@ async fn find(db: &impl ConnectionTrait, user_id: Uuid) -> Result<user::Model> {
         .ok_or_else(|| Error::NotFound("no user with this id".into()))
 }
 
-/// `Conflict` when `user` is the only enabled admin. Locks every enabled
-/// admin's row first, so a concurrent disabling or demotion waits and then
-/// counts what this one left.
-async fn keep_an_admin(db: &impl ConnectionTrait, user: &user::Model, what: &str) -> Result<()> {
-    if user.role != Role::Admin || user.disabled_at.is_some() {
+/// `Conflict` when `user` is the only enabled platform admin (organisation
+/// admins cannot run the archive). Locks every enabled platform admin's row
+/// first, so a concurrent disabling, demotion or move waits and then counts what
+/// this one left. Also used when a person leaves the platform organisation.
+pub(crate) async fn keep_an_admin(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    what: &str,
+) -> Result<()> {
+    if user.role != Role::Admin
+        || user.disabled_at.is_some()
+        || user.organisation_id != entity::organisation::PLATFORM_ID
+    {
         return Ok(());
     }
     let admins: Vec<Uuid> = user::Entity::find()
         .select_only()
         .column(user::Column::Id)
         .filter(user::Column::Role.eq(Role::Admin))
+        .filter(user::Column::OrganisationId.eq(entity::organisation::PLATFORM_ID))
         .filter(user::Column::DisabledAt.is_null())
         .lock_exclusive()
         .into_tuple()

@@ -1,4 +1,10 @@
 //! The caller of one request, resolved once in the HTTP layer.
+//!
+//! A staff member's powers come from their role *and* their organisation: the
+//! `ADMIN` role within the platform organisation makes a platform admin (every
+//! admin-only operation), while `ADMIN` within a member organisation makes an
+//! organisation admin, who manages that organisation's people and otherwise works
+//! as an editor. [`Staff::effective_role`] is that one rule.
 
 use uuid::Uuid;
 
@@ -12,6 +18,36 @@ pub struct Staff {
     pub email: String,
     pub role: Role,
     pub session_id: Uuid,
+    /// The organisation the person works for.
+    pub organisation_id: Uuid,
+}
+
+impl Staff {
+    /// True for staff of the platform's own organisation.
+    pub fn is_platform(&self) -> bool {
+        self.organisation_id == entity::organisation::PLATFORM_ID
+    }
+
+    /// An admin of the platform organisation.
+    pub fn is_platform_admin(&self) -> bool {
+        self.role == Role::Admin && self.is_platform()
+    }
+
+    /// The role role checks see: an organisation admin counts as an editor, so
+    /// every operation that needs `ADMIN` stays a platform admin's.
+    pub fn effective_role(&self) -> Role {
+        if self.role == Role::Admin && !self.is_platform() {
+            Role::Editor
+        } else {
+            self.role
+        }
+    }
+
+    /// May invite, move and manage the accounts of `organisation_id`: platform
+    /// admins for every organisation, organisation admins for their own.
+    pub fn manages_people_of(&self, organisation_id: Uuid) -> bool {
+        self.role == Role::Admin && (self.is_platform() || self.organisation_id == organisation_id)
+    }
 }
 
 /// A partner site or app reading with an API key.
@@ -51,9 +87,10 @@ impl Principal {
     }
 
     /// The staff member if their role is one of `roles`; `Forbidden` otherwise.
+    /// `ADMIN` means a platform admin (see [`Staff::effective_role`]).
     pub fn require_role(&self, roles: &[Role]) -> Result<&Staff> {
         let staff = self.staff()?;
-        if roles.contains(&staff.role) {
+        if roles.contains(&staff.effective_role()) {
             Ok(staff)
         } else {
             Err(Error::Forbidden(format!(
@@ -102,12 +139,44 @@ mod tests {
     use super::*;
 
     fn staff(role: Role) -> Principal {
+        staff_of(role, entity::organisation::PLATFORM_ID)
+    }
+
+    fn staff_of(role: Role, organisation_id: Uuid) -> Principal {
         Principal::Staff(Staff {
             user_id: Uuid::now_v7(),
             email: "e@example.org".into(),
             role,
             session_id: Uuid::now_v7(),
+            organisation_id,
         })
+    }
+
+    #[test]
+    fn an_organisation_admin_works_as_an_editor_and_manages_only_their_people() {
+        let member = Uuid::now_v7();
+        let org_admin = staff_of(Role::Admin, member);
+        assert!(org_admin.require_editor().is_ok());
+        assert_eq!(
+            org_admin.require_role(&[Role::Admin]).unwrap_err().code(),
+            "FORBIDDEN"
+        );
+        let Principal::Staff(s) = &org_admin else {
+            unreachable!()
+        };
+        assert!(s.manages_people_of(member));
+        assert!(!s.manages_people_of(entity::organisation::PLATFORM_ID));
+        assert!(!s.is_platform_admin());
+
+        let Principal::Staff(platform) = staff(Role::Admin) else {
+            unreachable!()
+        };
+        assert!(platform.is_platform_admin());
+        assert!(platform.manages_people_of(member));
+        let Principal::Staff(editor) = staff_of(Role::Editor, member) else {
+            unreachable!()
+        };
+        assert!(!editor.manages_people_of(member));
     }
 
     #[test]

@@ -249,6 +249,7 @@ pub async fn resume(
                 email: user.email,
                 role: user.role,
                 session_id: session.id,
+                organisation_id: user.organisation_id,
             }))
         }
         _ => Err(Error::Unauthenticated(

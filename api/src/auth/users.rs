@@ -57,6 +57,9 @@ pub async fn create(
         disabled_at: Set(None),
         display_name: Set(None),
         last_login_at: Set(None),
+        // Accounts made outside an invitation are the platform's own (the command
+        // line, the demo); `accounts::invite_into` places people elsewhere.
+        organisation_id: Set(entity::organisation::PLATFORM_ID),
     }
     .insert(db)
     .await

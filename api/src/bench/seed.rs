@@ -131,6 +131,7 @@ pub async fn seed(
         role: Role::Admin,
         // Services do not look at the session; no request is being served.
         session_id: Uuid::now_v7(),
+        organisation_id: entity::organisation::PLATFORM_ID,
     });
 
     let campaign_ids = seed_campaigns(db, shape.campaigns, now).await?;
@@ -202,6 +203,7 @@ async fn seed_campaigns(
                 description: format!("Description of campaign {g}"),
                 created_at: now,
                 updated_at: now,
+                organisation_id: entity::organisation::PLATFORM_ID,
             })
         })
         .collect();

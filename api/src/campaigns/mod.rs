@@ -1,6 +1,8 @@
 //! Campaigns (International Migrants Day, #WeAreAllMigrants…) and tags (themes).
 //!
-//! Anyone may read them; only editors and admins create or change them.
+//! Anyone may read them; only editors and admins create or change them. A new
+//! campaign is owned by its creator's organisation; who owns and shares it
+//! afterwards is `crate::organisations`'s business.
 
 pub mod tags;
 
@@ -66,7 +68,7 @@ pub async fn create(
     input: NewCampaign,
     now: DateTime<Utc>,
 ) -> Result<campaign::Model> {
-    principal.require_editor()?;
+    let staff = principal.require_editor()?;
     let model = campaign::Model {
         id: Uuid::now_v7(),
         slug: input.slug,
@@ -77,6 +79,8 @@ pub async fn create(
         description: input.description,
         created_at: now,
         updated_at: now,
+        // A campaign belongs to whoever runs it: the creator's organisation.
+        organisation_id: staff.organisation_id,
     };
     validate(&model)?;
     let active: campaign::ActiveModel = model.into();

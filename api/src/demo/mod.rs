@@ -156,6 +156,7 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Optio
             description: c.description.into(),
             created_at: now,
             updated_at: now,
+            organisation_id: entity::organisation::PLATFORM_ID,
         })
         .insert(db)
         .await?;

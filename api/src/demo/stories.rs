@@ -278,6 +278,7 @@ fn staff(user_id: Uuid, email: &str, role: Role) -> Principal {
         role,
         // Services do not look at the session; no request is being served.
         session_id: Uuid::now_v7(),
+        organisation_id: entity::organisation::PLATFORM_ID,
     })
 }
 

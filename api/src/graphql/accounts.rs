@@ -61,21 +61,29 @@ pub struct AccountMutation;
 impl AccountMutation {
     /// Invites a staff member: the account is made without a password, and the
     /// returned one-time link (valid for `CHORUS_INVITE_TTL`) lets them set one.
-    /// Inviting a pending address again replaces its link. Admins only.
+    /// Inviting a pending address again replaces its link. The person joins
+    /// `organisationId` (default: the inviter's). Platform admins invite into any
+    /// organisation, an organisation's admins into their own.
     async fn invite_user(
         &self,
         ctx: &Context<'_>,
         email: String,
         role: RoleGql,
         display_name: Option<String>,
+        organisation_id: Option<ID>,
     ) -> Result<UserInvitation> {
         let state = ctx.state();
-        let invitation = accounts::invite(
+        let organisation_id = organisation_id
+            .as_ref()
+            .map(|id| parse_id("organisationId", id))
+            .transpose()?;
+        let invitation = accounts::invite_into(
             &state.db,
             By::Staff(ctx.principal()),
             &email,
             role.into(),
             display_name.as_deref(),
+            organisation_id,
             state.config.auth.invite_ttl,
             clock::now(),
         )

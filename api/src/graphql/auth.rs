@@ -13,7 +13,9 @@ use crate::{
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(name = "Role")]
 pub enum RoleGql {
-    /// Manages accounts, partners and keys, and everything editors do.
+    /// In the platform organisation: manages accounts, organisations, partners
+    /// and keys, and everything editors do. In a member organisation: invites its
+    /// people and shares its campaigns, and works as an editor.
     Admin,
     /// Reviews, approves and publishes stories; manages campaigns and tags.
     Editor,
@@ -60,6 +62,15 @@ impl User {
     /// Invited, and the invitation not yet accepted (no password set).
     async fn pending_invite(&self) -> bool {
         auth::accounts::is_pending(&self.0)
+    }
+    /// The organisation the person works for.
+    async fn organisation(&self, ctx: &Context<'_>) -> Result<super::organisations::Organisation> {
+        let found = crate::organisations::find(&ctx.state().db, self.0.organisation_id)
+            .await?
+            .ok_or_else(|| {
+                crate::error::Error::NotFound("this account's organisation no longer exists".into())
+            })?;
+        Ok(found.into())
     }
     /// When the person last signed in. Shown to admins only (null for others).
     async fn last_login_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {

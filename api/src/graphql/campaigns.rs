@@ -1,22 +1,26 @@
 //! Campaigns and tags: public reads, editor writes.
 
 use async_graphql::{
-    Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, connection::Connection,
+    ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
+    connection::Connection,
 };
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::{
     connection::{connection, page_request},
     context::ContextExt,
+    organisations::Organisation,
     scalars::{Date, parse_id, patch},
 };
 use crate::{
     campaigns::{self, CampaignChanges, NewCampaign, tags},
-    clock,
+    clock, organisations,
 };
 
 /// A story campaign, such as International Migrants Day 2023, "I Am A Migrant".
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Campaign {
     pub id: ID,
     pub slug: String,
@@ -28,6 +32,38 @@ pub struct Campaign {
     pub description: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub campaign_id: Uuid,
+    #[graphql(skip)]
+    pub organisation_id: Uuid,
+}
+
+#[ComplexObject]
+impl Campaign {
+    /// The organisation that runs the campaign. Staff only (null for others).
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        if !ctx.principal().is_staff() {
+            return Ok(None);
+        }
+        Ok(organisations::find(&ctx.state().db, self.organisation_id)
+            .await?
+            .map(Organisation::from))
+    }
+
+    /// The organisations the campaign is shared with, by name. Staff only (null
+    /// for others).
+    async fn shared_with(&self, ctx: &Context<'_>) -> Result<Option<Vec<Organisation>>> {
+        if !ctx.principal().is_staff() {
+            return Ok(None);
+        }
+        Ok(Some(
+            organisations::grants::shared_with(&ctx.state().db, self.campaign_id)
+                .await?
+                .into_iter()
+                .map(Organisation::from)
+                .collect(),
+        ))
+    }
 }
 
 impl From<entity::campaign::Model> for Campaign {
@@ -42,6 +78,8 @@ impl From<entity::campaign::Model> for Campaign {
             description: c.description,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            campaign_id: c.id,
+            organisation_id: c.organisation_id,
         }
     }
 }

@@ -19,6 +19,7 @@ mod limits;
 mod media;
 mod media_faces;
 mod media_uploads;
+mod organisations;
 mod partner_origins;
 mod published;
 mod rights;
@@ -53,6 +54,7 @@ pub struct Query(
     audit::AuditQuery,
     rights::RightsQuery,
     media::MediaQuery,
+    organisations::OrganisationQuery,
 );
 
 /// Every mutation, by domain.
@@ -70,6 +72,7 @@ pub struct Mutation(
     media::MediaMutation,
     media_faces::MediaFacesMutation,
     media_uploads::MediaUploadMutation,
+    organisations::OrganisationMutation,
 );
 
 /// The schema type served at `/graphql`.

@@ -583,10 +583,11 @@ pub async fn links_of(
             Hashtag,
             StartsOn,
             EndsOn,
+            OrganisationId,
         ]
     };
     let campaign_columns = names.map(|c| Some(c.into_iden()));
-    let tag_columns: [Option<DynIden>; 9] = {
+    let tag_columns: [Option<DynIden>; 10] = {
         use tag::Column::*;
         [
             Some(Id.into_iden()),
@@ -598,6 +599,7 @@ pub async fn links_of(
             None,
             None,
             None,
+            None,
         ]
     };
     let ids = crate::db::in_list(story_ids.iter().copied());
@@ -606,7 +608,7 @@ pub async fn links_of(
                   link: DynIden,
                   (story_id, target_id): (DynIden, DynIden),
                   (table, table_id): (DynIden, DynIden),
-                  columns: [Option<DynIden>; 9]|
+                  columns: [Option<DynIden>; 10]|
      -> SelectStatement {
         let mut select = Query::select();
         select

@@ -1,0 +1,224 @@
+//! Organisations: who runs which campaigns, and who works for whom.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use sea_orm::EntityTrait;
+
+use super::{
+    auth::User, campaigns::Campaign, consumers::Partner, context::ContextExt, scalars::parse_id,
+};
+use crate::{
+    auth::accounts::By,
+    clock,
+    organisations::{self, NewOrganisation, grants},
+};
+
+/// The platform's own organisation, or a member of the coalition.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OrganisationKind {
+    /// Runs the archive; its admins are platform admins, its staff see every campaign.
+    Platform,
+    /// A member organisation: its admins manage its own people.
+    Member,
+}
+
+/// An organisation (its GraphQL description is on the `#[Object]` impl).
+pub struct Organisation(entity::organisation::Model);
+
+impl From<entity::organisation::Model> for Organisation {
+    fn from(o: entity::organisation::Model) -> Self {
+        Self(o)
+    }
+}
+
+/// An organisation of the coalition: it employs staff and owns campaigns.
+#[Object]
+impl Organisation {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> OrganisationKind {
+        match self.0.kind {
+            entity::organisation::Kind::Platform => OrganisationKind::Platform,
+            entity::organisation::Kind::Member => OrganisationKind::Member,
+        }
+    }
+    /// The partner (API-key holder) this organisation also is. Platform admins
+    /// only (null for others).
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        let Some(partner_id) = self.0.partner_id else {
+            return Ok(None);
+        };
+        let Ok(staff) = ctx.principal().staff() else {
+            return Ok(None);
+        };
+        if !staff.is_platform_admin() {
+            return Ok(None);
+        }
+        Ok(entity::partner::Entity::find_by_id(partner_id)
+            .one(&ctx.state().db)
+            .await
+            .map_err(crate::error::Error::from)?
+            .map(Partner::from))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateOrganisationInput {
+    /// Lower-case words joined by hyphens, e.g. `imix`.
+    pub slug: String,
+    pub name: String,
+    /// The partner this organisation also is, if it holds API keys.
+    pub partner_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct OrganisationQuery;
+
+#[Object]
+impl OrganisationQuery {
+    /// Organisations by name: every one for platform admins, the caller's own for
+    /// other staff.
+    async fn organisations(&self, ctx: &Context<'_>) -> Result<Vec<Organisation>> {
+        Ok(organisations::list(&ctx.state().db, ctx.principal())
+            .await?
+            .into_iter()
+            .map(Organisation::from)
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct OrganisationMutation;
+
+#[Object]
+impl OrganisationMutation {
+    /// Creates a member organisation. A taken slug, or a partner that is an
+    /// organisation already, is `CONFLICT`. Platform admins only.
+    async fn create_organisation(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganisationInput,
+    ) -> Result<Organisation> {
+        let partner_id = input
+            .partner_id
+            .as_ref()
+            .map(|id| parse_id("partnerId", id))
+            .transpose()?;
+        let created = organisations::create(
+            &ctx.state().db,
+            By::Staff(ctx.principal()),
+            NewOrganisation {
+                slug: input.slug,
+                name: input.name,
+                partner_id,
+            },
+            clock::now(),
+        )
+        .await?;
+        Ok(created.into())
+    }
+
+    /// Renames an organisation. Platform admins only.
+    async fn rename_organisation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: String,
+    ) -> Result<Organisation> {
+        Ok(organisations::rename(
+            &ctx.state().db,
+            By::Staff(ctx.principal()),
+            parse_id("id", &id)?,
+            &name,
+            clock::now(),
+        )
+        .await?
+        .into())
+    }
+
+    /// Moves a staff member to another organisation; it applies to their next
+    /// request. The caller must manage the people of both organisations
+    /// (platform admins do); moving the last platform admin away is `CONFLICT`.
+    async fn set_user_organisation(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        organisation_id: ID,
+    ) -> Result<User> {
+        Ok(organisations::set_user_organisation(
+            &ctx.state().db,
+            By::Staff(ctx.principal()),
+            parse_id("userId", &user_id)?,
+            parse_id("organisationId", &organisation_id)?,
+            clock::now(),
+        )
+        .await?
+        .into())
+    }
+
+    /// Gives a campaign to another organisation. Platform admins only.
+    async fn set_campaign_owner(
+        &self,
+        ctx: &Context<'_>,
+        campaign_id: ID,
+        organisation_id: ID,
+    ) -> Result<Campaign> {
+        Ok(grants::set_owner(
+            &ctx.state().db,
+            By::Staff(ctx.principal()),
+            parse_id("campaignId", &campaign_id)?,
+            parse_id("organisationId", &organisation_id)?,
+            clock::now(),
+        )
+        .await?
+        .into())
+    }
+
+    /// Shares a campaign with another organisation, whose staff may then work on
+    /// it. Admins of the owning organisation and platform admins only.
+    async fn share_campaign(
+        &self,
+        ctx: &Context<'_>,
+        campaign_id: ID,
+        organisation_id: ID,
+    ) -> Result<Campaign> {
+        Ok(grants::share(
+            &ctx.state().db,
+            By::Staff(ctx.principal()),
+            parse_id("campaignId", &campaign_id)?,
+            parse_id("organisationId", &organisation_id)?,
+            clock::now(),
+        )
+        .await?
+        .into())
+    }
+
+    /// Takes a shared campaign back from an organisation. Admins of the owning
+    /// organisation and platform admins only.
+    async fn unshare_campaign(
+        &self,
+        ctx: &Context<'_>,
+        campaign_id: ID,
+        organisation_id: ID,
+    ) -> Result<Campaign> {
+        Ok(grants::unshare(
+            &ctx.state().db,
+            By::Staff(ctx.principal()),
+            parse_id("campaignId", &campaign_id)?,
+            parse_id("organisationId", &organisation_id)?,
+            clock::now(),
+        )
+        .await?
+        .into())
+    }
+}
