@@ -50,6 +50,11 @@ pub enum Error {
     /// The object store did not answer in time (or refused); the cause is logged.
     #[error("media storage is not answering; try again in a moment")]
     StorageUnavailable { cause: String },
+    /// PostgreSQL stopped a statement at its `statement_timeout`, which is the
+    /// request deadline: the same answer as a query stopped by the deadline itself,
+    /// whichever of the two clocks fired first.
+    #[error("the request ran past the deadline and was stopped")]
+    DeadlineExceeded,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -69,6 +74,7 @@ impl Error {
             Error::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Error::RateLimited { .. } => "RATE_LIMITED",
             Error::StorageUnavailable { .. } => "STORAGE_UNAVAILABLE",
+            Error::DeadlineExceeded => "DEADLINE_EXCEEDED",
             Error::Internal(_) => "INTERNAL",
         }
     }
@@ -118,7 +124,28 @@ impl Error {
 
 impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
+        if is_statement_timeout(&err) {
+            tracing::warn!("PostgreSQL stopped a statement at the request deadline");
+            return Error::DeadlineExceeded;
+        }
         Error::internal(err)
+    }
+}
+
+/// True when PostgreSQL cancelled a statement (SQLSTATE 57014, `query_canceled`):
+/// Chorus sets `statement_timeout` and never cancels statements otherwise.
+fn is_statement_timeout(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    let runtime = match err {
+        DbErr::Query(r) | DbErr::Exec(r) | DbErr::Conn(r) => r,
+        _ => return false,
+    };
+    match runtime {
+        RuntimeErr::SqlxError(e) => match &**e {
+            sqlx::Error::Database(db) => db.code().as_deref() == Some("57014"),
+            _ => false,
+        },
+        _ => false,
     }
 }
 

@@ -385,3 +385,23 @@ async fn the_deadline_stops_a_query_whose_client_has_gone() {
     }
     drop(held);
 }
+
+#[tokio::test]
+async fn a_statement_the_database_stops_at_the_deadline_is_deadline_exceeded_not_internal() {
+    if !on_postgres() {
+        // SQLite has no statement_timeout; the deadline alone stops its queries.
+        return;
+    }
+    use sea_orm::ConnectionTrait;
+    let app = holdable_app(&[]).await;
+    // The server's own pool carries `statement_timeout` = the 1 s deadline. When
+    // that clock fires before the request's own (a loaded machine), the
+    // resolver's error must still read as the deadline, never as INTERNAL.
+    let err = app
+        .db
+        .execute_unprepared("SELECT pg_sleep(3)")
+        .await
+        .expect_err("statement_timeout stops the statement");
+    let err = api::error::Error::from(err);
+    assert_eq!(err.code(), "DEADLINE_EXCEEDED", "{err:?}");
+}

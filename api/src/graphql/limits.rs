@@ -367,6 +367,9 @@ pub async fn execute(
     let budget = config.max_statements;
     let run = db::with_statement_budget(budget, schema.execute(request));
     let stopped = match tokio::time::timeout(config.deadline, run).await {
+        // PostgreSQL's `statement_timeout` is the same deadline on the database's
+        // clock and may fire first: the same answer either way.
+        Ok(Ok(response)) if stopped_by_database(&response) => Stopped::Deadline,
         Ok(Ok(response)) => return response,
         Ok(Err(spent)) => Stopped::Statements(spent.0),
         Err(_) => Stopped::Deadline,
@@ -406,6 +409,17 @@ pub async fn execute(
         }
     };
     Response::from_errors(vec![error])
+}
+
+/// True when a resolver failed because the database stopped its statement at the
+/// deadline (`Error::DeadlineExceeded`).
+fn stopped_by_database(response: &Response) -> bool {
+    response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|ext| ext.get("code"))
+            .is_some_and(|code| *code == async_graphql::Value::from("DEADLINE_EXCEEDED"))
+    })
 }
 
 /// `d` in words, such as `5 s` or `1.5 s`.
