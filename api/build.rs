@@ -128,42 +128,44 @@ fn own_assets(admin_dir: &Path, out_dir: &Path) {
     println!("cargo:rerun-if-changed=admin/newsroom");
     println!("cargo:rerun-if-changed=admin/operations");
 
-    let mut files: Vec<(String, PathBuf)> = ["admin.js", "admin.css"]
+    // Paths are written relative to CARGO_MANIFEST_DIR, not as this checkout's
+    // absolute paths: a target directory shared by several checkouts (CI's clean
+    // clones) reuses this script's output, and must still embed the files of the
+    // checkout being compiled.
+    let mut files: Vec<(String, String)> = ["admin.js", "admin.css"]
         .iter()
-        .map(|n| (n.to_string(), admin_dir.join(n)))
+        .map(|n| (n.to_string(), format!("admin/{n}")))
         .collect();
-    let newsroom = admin_dir.join("newsroom");
-    for entry in sorted_dir(&newsroom) {
+    for entry in sorted_dir(&admin_dir.join("newsroom")) {
         let name = entry
             .file_name()
             .and_then(|n| n.to_str())
             .map(str::to_owned);
         if let Some(name) = name.filter(|n| content_type(n).is_some()) {
-            files.push((format!("newsroom/{name}"), entry));
+            files.push((format!("newsroom/{name}"), format!("admin/newsroom/{name}")));
         }
     }
+    let operations: Vec<String> = sorted_dir(&admin_dir.join("operations"))
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "graphql"))
+        .filter_map(|p| p.file_name().and_then(|n| n.to_str()))
+        .map(|name| format!("admin/operations/{name}"))
+        .collect();
 
-    let mut operations = String::new();
-    for entry in sorted_dir(&admin_dir.join("operations")) {
-        if entry.extension().is_some_and(|e| e == "graphql") {
-            let text = fs::read_to_string(&entry)
-                .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", entry.display())));
-            operations.push_str(&text);
-            operations.push('\n');
-        }
-    }
-    let joined = out_dir.join("admin-operations.graphql");
-    fs::write(&joined, operations).expect("write the joined operations");
-    files.push(("operations.graphql".to_owned(), joined));
-
+    let include =
+        |path: &str| format!("include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{path}\"))");
     let mut table = String::from("/// Chorus's own admin files: (name, content type, bytes).\n");
     table.push_str("pub const OWN_ASSETS: &[(&str, &str, &[u8])] = &[\n");
     for (name, path) in &files {
         let kind = content_type(name).expect("filtered above");
-        table.push_str(&format!(
-            "    ({name:?}, {kind:?}, include_bytes!({:?})),\n",
-            path.display().to_string()
-        ));
+        table.push_str(&format!("    ({name:?}, {kind:?}, {}),\n", include(path)));
+    }
+    table.push_str("];\n");
+    table
+        .push_str("/// The newsroom's GraphQL documents, served joined as `operations.graphql`.\n");
+    table.push_str("pub const OPERATIONS: &[&[u8]] = &[\n");
+    for path in &operations {
+        table.push_str(&format!("    {},\n", include(path)));
     }
     table.push_str("];\n");
     fs::write(out_dir.join("admin_assets.rs"), table).expect("write admin_assets.rs");

@@ -108,29 +108,43 @@ pub fn index(state: Data<&AppState>) -> Response {
 /// One of the page's scripts, stylesheets or documents.
 #[handler]
 pub fn asset(state: Data<&AppState>, Path(name): Path<String>) -> Response {
-    let (content_type, body, cache) = if let Some(&(_, kind, bytes)) =
-        VENDORED.iter().find(|(n, _, _)| *n == name)
-    {
-        (kind, bytes.to_vec(), "public, max-age=3600")
-    } else if let Some(&(_, kind, bytes)) = own::OWN_ASSETS.iter().find(|(n, _, _)| *n == name) {
-        // Only names built in are served, from disk too: the directory is never browsed.
-        let body = match &state.config.admin_assets_dir {
-            Some(dir) => match from_checkout(dir, &name) {
-                Some(bytes) => bytes,
-                None => return not_found(),
-            },
-            None => bytes.to_vec(),
+    let (content_type, body, cache) =
+        if let Some(&(_, kind, bytes)) = VENDORED.iter().find(|(n, _, _)| *n == name) {
+            (kind, bytes.to_vec(), "public, max-age=3600")
+        } else if let Some((kind, built_in)) = own_asset(&name) {
+            // Only names built in are served, from disk too: the directory is never browsed.
+            let body = match &state.config.admin_assets_dir {
+                Some(dir) => match from_checkout(dir, &name) {
+                    Some(bytes) => bytes,
+                    None => return not_found(),
+                },
+                None => built_in,
+            };
+            // Revalidated on every load, so an upgrade never mixes old and new modules.
+            (kind, body, "no-cache")
+        } else {
+            return not_found();
         };
-        // Revalidated on every load, so an upgrade never mixes old and new modules.
-        (kind, body, "no-cache")
-    } else {
-        return not_found();
-    };
     Response::builder()
         .content_type(content_type)
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(header::CACHE_CONTROL, cache)
         .body(body)
+}
+
+/// One of Chorus's own files as built in: its content type and bytes.
+fn own_asset(name: &str) -> Option<(&'static str, Vec<u8>)> {
+    if name == "operations.graphql" {
+        let joined = own::OPERATIONS
+            .iter()
+            .flat_map(|doc| doc.iter().copied().chain([b'\n']))
+            .collect();
+        return Some(("application/graphql; charset=utf-8", joined));
+    }
+    own::OWN_ASSETS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|&(_, kind, bytes)| (kind, bytes.to_vec()))
 }
 
 /// A built-in file's current text in the checkout (`CHORUS_ADMIN_ASSETS_DIR`).
