@@ -686,3 +686,60 @@ fn chorus_org_create_and_list_and_user_invite_into_an_organisation() {
         db.close().await.ok();
     });
 }
+
+#[tokio::test]
+async fn owners_and_shares_cost_the_same_statements_for_two_campaigns_as_for_twelve() {
+    let app = spawn_app().await;
+    let admin = app.token_for(ADMIN, api::auth::Role::Admin).await;
+    let imix = id_of(
+        &create_org(&app, &admin, "imix", "IMIX").await,
+        "createOrganisation",
+    );
+    let lawrs = id_of(
+        &create_org(&app, &admin, "lawrs", "LAWRS").await,
+        "createOrganisation",
+    );
+    let share =
+        "mutation($c: ID!, $o: ID!) { shareCampaign(campaignId: $c, organisationId: $o) { id } }";
+    for n in 0..12 {
+        let campaign = create_campaign(&app, &admin, &format!("campaign-{n}")).await;
+        let with = if n % 2 == 0 { &imix } else { &lawrs };
+        let res = app
+            .gql(Some(&admin), share, json!({ "c": campaign, "o": with }))
+            .await;
+        assert!(res.body["errors"].is_null(), "{}", res.body);
+    }
+
+    // Read each page twice: the first read of a kind may warm caches (the
+    // session check), the second is the steady cost.
+    let cost = |n: usize| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let query = format!(
+                "{{ me {{ organisation {{ slug }} }} campaigns(first: {n}) {{ nodes {{ owner {{ slug }} sharedWith {{ slug }} }} }} }}"
+            );
+            let mut spent = 0;
+            for _ in 0..2 {
+                let before = app.state.statements.get();
+                let res = app.gql(Some(admin), &query, json!({})).await;
+                spent = app.state.statements.get() - before;
+                let nodes = res.data()["campaigns"]["nodes"].as_array().cloned();
+                assert_eq!(nodes.as_ref().map(Vec::len), Some(n), "{:?}", res.data());
+                for node in nodes.unwrap_or_default() {
+                    assert_eq!(
+                        node["sharedWith"].as_array().map(Vec::len),
+                        Some(1),
+                        "{node}"
+                    );
+                }
+            }
+            spent
+        }
+    };
+    let (two, twelve) = (cost(2).await, cost(12).await);
+    assert_eq!(
+        two, twelve,
+        "owner, sharedWith and me.organisation are read once per request, not per campaign"
+    );
+}

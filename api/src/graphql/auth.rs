@@ -65,7 +65,10 @@ impl User {
     }
     /// The organisation the person works for.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<super::organisations::Organisation> {
-        let found = crate::organisations::find(&ctx.state().db, self.0.organisation_id)
+        let found = ctx
+            .request()
+            .organisations
+            .organisation(&ctx.state().db, self.0.organisation_id)
             .await?
             .ok_or_else(|| {
                 crate::error::Error::NotFound("this account's organisation no longer exists".into())

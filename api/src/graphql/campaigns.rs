@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     campaigns::{self, CampaignChanges, NewCampaign, tags},
-    clock, organisations,
+    clock,
 };
 
 /// A story campaign, such as International Migrants Day 2023, "I Am A Migrant".
@@ -45,7 +45,10 @@ impl Campaign {
         if !ctx.principal().is_staff() {
             return Ok(None);
         }
-        Ok(organisations::find(&ctx.state().db, self.organisation_id)
+        Ok(ctx
+            .request()
+            .organisations
+            .organisation(&ctx.state().db, self.organisation_id)
             .await?
             .map(Organisation::from))
     }
@@ -57,7 +60,9 @@ impl Campaign {
             return Ok(None);
         }
         Ok(Some(
-            organisations::grants::shared_with(&ctx.state().db, self.campaign_id)
+            ctx.request()
+                .organisations
+                .shared_with(&ctx.state().db, self.campaign_id)
                 .await?
                 .into_iter()
                 .map(Organisation::from)

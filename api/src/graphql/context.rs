@@ -10,6 +10,8 @@ pub struct RequestContext {
     pub principal: Principal,
     pub client_address: String,
     pub request_id: String,
+    /// Organisations and grants, read once for the whole request.
+    pub organisations: std::sync::Arc<crate::organisations::Directory>,
 }
 
 /// Short access to the shared state and the request's context.

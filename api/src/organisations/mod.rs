@@ -11,6 +11,7 @@
 //! This slice records the model and answers the scope question; applying
 //! [`Scope`] to every staff query and mutation is the next step (issue 16).
 
+mod directory;
 pub mod grants;
 pub mod scope;
 
@@ -23,6 +24,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+pub use directory::Directory;
 pub use entity::organisation::PLATFORM_ID;
 pub use scope::Scope;
 
