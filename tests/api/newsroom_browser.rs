@@ -4,7 +4,8 @@
 //! request leaving loopback, no console error and no serious accessibility
 //! violation. This file starts Chorus and makes only what the journey itself
 //! does not: the first admin, editor A, a `PUBLIC_WEB` key to read as readers
-//! do, and a photo carrying GPS.
+//! do, a photo carrying GPS, and for the organisations part (issue 16) a
+//! campaign the platform runs and the partner a new member organisation is.
 //!
 //! It runs on both backends, as the suite does: on SQLite with media on local
 //! disk, and on PostgreSQL with media in a real S3 server (`spawn_media_app`),
@@ -27,6 +28,10 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const ADMIN: &str = "admin@newsroom.test";
 const EDITOR_A: &str = "amira@newsroom.test";
 const EDITOR_B: &str = "bashir@newsroom.test";
+const ORG_EDITOR: &str = "chidi@imix.test";
+const CAMPAIGN_SLUG: &str = "it-takes-a-community";
+const CAMPAIGN_NAME: &str = "It Takes A Community";
+const ORG_PARTNER: &str = "IMIX (partner site)";
 
 fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -142,6 +147,27 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
         .as_str()
         .expect("key secret")
         .to_owned();
+    // What the organisations part of the journey starts from (issue 16): a
+    // campaign the platform runs, to share, and the partner the new member
+    // organisation also is, to hold its keys.
+    let res = app
+        .gql(
+            Some(&admin),
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { owner { name } } }",
+            json!({ "input": { "slug": CAMPAIGN_SLUG, "name": CAMPAIGN_NAME } }),
+        )
+        .await;
+    let platform_name = res.data()["createCampaign"]["owner"]["name"]
+        .as_str()
+        .expect("the platform runs the campaign")
+        .to_owned();
+    app.gql(
+        Some(&admin),
+        "mutation($slug: String!, $name: String!) { createPartner(slug: $slug, name: $name) { id } }",
+        json!({ "slug": "imix-partner", "name": ORG_PARTNER }),
+    )
+    .await
+    .data();
 
     let scratch = tempfile::tempdir().expect("temp dir");
     let photo = scratch.path().join("IMG_0042.jpg");
@@ -162,6 +188,10 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
         "admin": { "email": ADMIN, "password": PASSWORD },
         "editorA": { "email": EDITOR_A, "password": PASSWORD },
         "editorB": { "email": EDITOR_B, "password": "bashir's own long passphrase" },
+        "orgEditor": { "email": ORG_EDITOR },
+        "organisation": { "slug": "imix", "name": "IMIX", "partner": ORG_PARTNER },
+        "platformName": platform_name,
+        "campaign": { "slug": CAMPAIGN_SLUG, "name": CAMPAIGN_NAME },
         "publicKey": public_key,
         "photo": photo,
         "gpsHex": hex(&fixtures::rational_bytes(fixtures::GPS_LATITUDE)),

@@ -7,7 +7,9 @@
  * journey does not (the first admin, editor A, a PUBLIC_WEB key, a photo
  * carrying GPS) and passes them in CHORUS_BROWSER_TEST (JSON):
  *   {admin: {email, password}, editorA: {email, password},
- *    editorB: {email, password}, publicKey, photo, gpsHex, screenshots, chromium}
+ *    editorB: {email, password}, orgEditor: {email}, publicKey, photo, gpsHex,
+ *    organisation: {slug, name, partner}, platformName, campaign: {slug, name},
+ *    screenshots, chromium}
  *
  * Only the newsroom is used, as an editor would: no GraphQL is typed (the one
  * query typed into the GraphQL console is there to prove it leaves nothing in
@@ -353,8 +355,94 @@ async function main() {
     inviteLink = `${baseUrl}/admin#invite=${found[1]}`;
     await noAlert(page, 'after inviting');
   });
+  /* ---- the admin brings a member organisation in (issue 16): create, invite, share, keys */
+  const ORG = settings.organisation;
+  await step('platform admin creates an organisation', page, async () => {
+    await panel(page, 'Organisations');
+    await page.getByRole('heading', { level: 2, name: 'New organisation' }).waitFor();
+    await page.getByLabel(/^Short name for addresses/).fill(ORG.slug);
+    await page.getByLabel(/^Name/).first().fill(ORG.name);
+    const partner = page.getByLabel(/^Partner it also is/);
+    await page.waitForFunction((name) => Array.from(document.querySelectorAll('#newsroom select option'))
+      .some((o) => o.textContent.includes(name)), ORG.partner);
+    await partner.selectOption({ label: ORG.partner });
+    await page.getByRole('button', { name: 'Create organisation' }).click();
+    await announced(page, `${ORG.name} is created.`);
+    await page.getByRole('table').locator(`tr[data-organisation="${ORG.slug}"]`).waitFor();
+    await noAlert(page, 'after creating the organisation');
+    // Each redraw fetches the list again: axe waits for the table, not the heading.
+    await axeBoth(page, 'Organisations', `#newsroom tr[data-organisation="${ORG.slug}"]`);
+  });
+
+  /** Chooses the organisation the newsroom shows, in the bar above the sections. */
+  async function showOrganisation(name) {
+    const picker = page.getByLabel('Organisation in view');
+    // The platform is listed as "<name> (runs the archive)".
+    const label = name === settings.platformName ? `${name} (runs the archive)` : name;
+    await picker.selectOption({ label });
+    await page.getByRole('button', { name: 'Show organisation' }).click();
+    await announced(page, `The newsroom now shows ${name}.`);
+  }
+
+  let orgInviteToken = null;
+  let keySecret = null;
+  await step('platform admin invites an editor into it', page, async () => {
+    await showOrganisation(ORG.name);
+    await panel(page, 'People');
+    await page.getByRole('heading', { level: 2, name: `Invite someone into ${ORG.name}` }).waitFor();
+    await page.getByRole('heading', { level: 2, name: `Staff of ${ORG.name}` }).waitFor();
+    // Nobody works there yet: the platform's people are not listed under it.
+    assert(!(await page.locator(`#newsroom tr[data-email="${settings.admin.email}"]`).count()),
+      'the staff list shows only the organisation in view');
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Invite', exact: true }) });
+    await form.getByLabel(/^Email/).fill(settings.orgEditor.email);
+    await form.getByLabel(/^Role/).selectOption({ label: 'Editor' });
+    await form.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByText(`They join ${ORG.name}.`).waitFor();
+    orgInviteToken = /#invite=([A-Za-z0-9_-]+)/.exec(await page.getByLabel('Invitation link').inputValue())[1];
+    await page.locator(`#newsroom tr[data-email="${settings.orgEditor.email}"]`).waitFor();
+    await noAlert(page, 'after inviting into the organisation');
+  });
+
+  await step('platform admin shares a campaign with it, reflected at once', page, async () => {
+    await showOrganisation(settings.platformName);
+    await panel(page, 'Campaigns');
+    const card = page.locator(`#newsroom [data-campaign="${settings.campaign.slug}"]`);
+    await card.waitFor();
+    await card.getByLabel('Share with').selectOption({ label: ORG.name });
+    await card.getByRole('button', { name: 'Share', exact: true }).click();
+    await announced(page, `${settings.campaign.name} is shared with ${ORG.name}.`);
+    // The card is drawn from the server's answer: the organisation is listed, with a way back.
+    await card.getByRole('button', { name: `Take back from ${ORG.name}` }).waitFor();
+    await noAlert(page, 'after sharing');
+    await axeBoth(page, 'Campaigns', `#newsroom [data-campaign="${settings.campaign.slug}"] .cmp-shared`);
+    // And the organisation sees it among the campaigns shared with it.
+    await showOrganisation(ORG.name);
+    await page.getByRole('heading', { level: 2, name: `Campaigns shared with ${ORG.name}` }).waitFor();
+    await page.locator(`#newsroom [data-campaign="${settings.campaign.slug}"]`).waitFor();
+  });
+
+  await step('platform admin makes the organisation a key, then revokes it', page, async () => {
+    await panel(page, 'Keys');
+    await page.getByRole('heading', { level: 2, name: `Keys of ${ORG.name}` }).waitFor();
+    await page.getByLabel(/^What the key is for/).fill(`${ORG.name} website`);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    keySecret = await page.getByLabel('Secret key').inputValue();
+    assert(keySecret.length > 20, 'the secret is shown once');
+    await page.getByText('Shown only this once.').waitFor();
+    await h.screenshot(page, 'the new key, shown once');
+    const row = page.locator('#newsroom .keys-table tbody tr').filter({ hasText: `${ORG.name} website` });
+    await row.getByRole('button', { name: 'Revoke key' }).click();
+    await row.getByRole('button', { name: `Yes, revoke ${ORG.name} website` }).click();
+    await announced(page, `${ORG.name} website is revoked.`);
+    await row.getByText(/^Revoked/).waitFor();
+    await noAlert(page, 'after revoking the key');
+    // Back to the platform for the rest of the day.
+    await showOrganisation(settings.platformName);
+  });
+
   await step('admin signs out and the browser holds nothing', page, async () => {
-    await signOutLeavesNothing(page, [settings.admin.email, inviteLink.split('#invite=')[1]]);
+    await signOutLeavesNothing(page, [settings.admin.email, inviteLink.split('#invite=')[1], orgInviteToken, keySecret]);
   });
   await admin.context.close();
 

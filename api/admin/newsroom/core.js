@@ -216,6 +216,23 @@ export function notify(message, kind) {
 const panels = [];
 let outlet = null;
 let navList = null;
+const banners = [];
+let bannerSlot = null;
+
+/**
+ * Registers what the newsroom draws above its sections on every page (the
+ * organisation bar): `load()` runs once after sign-in, before the first page;
+ * `draw(slot)` then fills the slot. A banner that fails to load is left out,
+ * the newsroom still opens.
+ */
+export function registerBanner(banner) {
+  banners.push(banner);
+}
+
+/** Draws the current page again (e.g. after the organisation in view changed). */
+export function redraw() {
+  route();
+}
 
 /**
  * Registers a panel: {id, title (English), roles: ['ADMIN','EDITOR','CONTRIBUTOR'],
@@ -286,16 +303,29 @@ async function route() {
 }
 
 /** Draws the newsroom into `root`; called by admin.js after sign-in. */
-export function mount(root) {
+export async function mount(root) {
   clear(root);
   navList = h('ul', { class: 'nr-nav-list' },
     visiblePanels().map((p) => h('li', null, h('a', { href: `#/${p.id}`, 'data-panel': p.id }, t(p.title)))));
   live = h('div', { class: 'nr-live', 'aria-live': 'polite' });
   outlet = h('div', { class: 'nr-outlet' });
+  bannerSlot = h('div', { class: 'nr-banner' });
+  root.appendChild(bannerSlot);
   root.appendChild(h('div', { class: 'nr-layout' },
     h('nav', { class: 'nr-nav', 'aria-label': t('Newsroom sections') }, navList),
     h('main', { class: 'nr-main', id: 'newsroom-main' }, live, outlet)));
   window.addEventListener('hashchange', route);
+  // Panels read the banners' state (which organisation is in view): load it first.
+  const slot = bannerSlot;
+  await Promise.all(banners.map((b) => Promise.resolve().then(() => b.load()).catch(() => null)));
+  if (slot !== bannerSlot) return; // signed out meanwhile
+  for (const banner of banners) {
+    try {
+      banner.draw(slot);
+    } catch (_) {
+      // A banner is a convenience: the sections work without it.
+    }
+  }
   route();
 }
 
@@ -306,7 +336,9 @@ export function unmount() {
   outlet = null;
   live = null;
   navList = null;
+  bannerSlot = null;
   operationsText = null;
+  for (const banner of banners) if (banner.forget) banner.forget();
 }
 
 addTranslations('ar', {

@@ -4,7 +4,11 @@
  */
 import { mount, unmount } from './core.js';
 import { forgetSchema } from './forms.js';
+import './organisation.js';
 import './people.js';
+import './organisations.js';
+import './campaigns.js';
+import './keys.js';
 import './stories.js';
 import './storytellers.js';
 import './media.js';

@@ -1,10 +1,13 @@
 /*
  * Newsroom panel: People (admins only).
  *
- * Owns the staff accounts as an admin sees them: invite someone (the one-time
- * link is shown once, to copy and hand over; Chorus sends no e-mail), change a
- * role, disable and enable an account, end a person's sessions, and the audit
- * log with people's names and e-mails instead of ids. Also registers the 'user'
+ * Owns the staff accounts as an admin sees them, for the organisation in view
+ * (organisation.js): invite someone into it (the one-time link is shown once,
+ * to copy and hand over; Chorus sends no e-mail), change a role, disable and
+ * enable an account, end a person's sessions, move a person to another
+ * organisation (platform admins), and the audit log with people's names and
+ * e-mails instead of ids (platform admins). What the server refuses a role
+ * (FORBIDDEN) is left out, not shown as a failure. Also registers the 'user'
  * picker for forms (an ID field of a staff member).
  */
 import {
@@ -12,6 +15,7 @@ import {
   registerPanel,
 } from './core.js';
 import { inputForm, registerPicker, enumValues, enumLabel, FormInvalid } from './forms.js';
+import { chosenOrganisation, organisations, platformAdmin, organisationLabel } from './organisation.js';
 
 /** The person's name for colleagues: "Name <email>", or the e-mail alone. */
 function personName(user) {
@@ -83,10 +87,12 @@ async function inviteSection(onInvited) {
     }
     button.disabled = true;
     try {
+      const org = chosenOrganisation();
       const data = await gql('PeopleInvite', {
         email: email.value.trim(),
         role: role.value,
         displayName: name.value.trim() || null,
+        organisationId: org ? org.id : null,
       });
       const invitation = data.inviteUser;
       showInvitation(result, invitation);
@@ -103,7 +109,9 @@ async function inviteSection(onInvited) {
   });
 
   return h('section', { class: 'people-section', 'aria-labelledby': 'people-invite-title' },
-    h('h2', { id: 'people-invite-title' }, t('Invite someone')),
+    h('h2', { id: 'people-invite-title' }, chosenOrganisation()
+      ? t('Invite someone into {org}', { org: chosenOrganisation().name })
+      : t('Invite someone')),
     h('p', { class: 'nr-intro' }, t('Chorus sends no e-mail: copy the link it gives you and hand it to the person yourself. They open it to choose their password; it works once.')),
     form, result);
 }
@@ -127,6 +135,9 @@ function showInvitation(container, invitation) {
   });
   clear(container).appendChild(h('div', { class: 'people-invitation-box' },
     h('h3', null, t('Invitation for {who}', { who: personName(invitation.user) })),
+    invitation.user.organisation
+      ? h('p', { class: 'nr-help' }, t('They join {org}.', { org: invitation.user.organisation.name }))
+      : null,
     h('label', { for: 'people-invite-link' }, t('Invitation link')),
     h('div', { class: 'people-link-row' }, link, copy),
     h('p', { class: 'nr-help', id: 'people-invite-link-help' },
@@ -143,10 +154,15 @@ function staffSection() {
   const table = h('table', { class: 'nr-table people-table' },
     h('caption', { class: 'nr-visually-hidden' }, t('Staff accounts')),
     h('thead', null, h('tr', null,
-      [t('Person'), t('Role'), t('Status'), t('Last sign-in'), t('Actions')].map((c) => h('th', { scope: 'col' }, c)))),
+      [t('Person'), t('Role'), t('Status'), t('Last sign-in'), platformAdmin() ? t('Organisation') : null, t('Actions')]
+        .filter(Boolean).map((c) => h('th', { scope: 'col' }, c)))),
     body);
+  const org = chosenOrganisation();
+  const empty = h('p', { class: 'nr-help', hidden: true }, t('No one works for this organisation yet.'));
+  const wrap = h('div', { class: 'nr-table-wrap' }, table);
   const section = h('section', { class: 'people-section', 'aria-labelledby': 'people-staff-title' },
-    h('h2', { id: 'people-staff-title' }, t('Staff')), error, h('div', { class: 'nr-table-wrap' }, table));
+    h('h2', { id: 'people-staff-title' }, org ? t('Staff of {org}', { org: org.name }) : t('Staff')),
+    error, empty, wrap);
 
   async function act(button, operation, user, done) {
     clear(error);
@@ -201,16 +217,55 @@ function staffSection() {
       h('td', null, h('div', { class: 'people-role-change' }, role, change), roleHelp),
       h('td', null, statusOf(user)),
       h('td', null, user.lastLoginAt ? formatDateTime(user.lastLoginAt) : t('Never')),
+      platformAdmin() ? h('td', null, moveControl(user, whoId)) : null,
       h('td', { class: 'people-actions' }, toggle, end));
   }
 
+  /** Moving a person to another organisation (platform admins): a select and a button. */
+  function moveControl(user, whoId) {
+    const id = `people-org-${user.id}`;
+    const select = h('select', { id, name: 'organisation', 'aria-labelledby': `${id}-label ${whoId}` },
+      organisations().map((o) => h('option', { value: o.id }, organisationLabel(o))));
+    select.value = user.organisation.id;
+    const move = h('button', { type: 'button', class: 'nr-button' }, t('Move'));
+    move.addEventListener('click', () => {
+      if (select.value === user.organisation.id) {
+        notify(t('{who} already works for this organisation.', { who: personName(user) }));
+        return;
+      }
+      act(move, { name: 'PeopleSetOrganisation', variables: { userId: user.id, organisationId: select.value } }, user,
+        (d) => t('{who} now works for {org}.', { who: personName(user), org: d.setUserOrganisation.organisation.name }));
+    });
+    return h('div', { class: 'people-role-change' },
+      h('span', { id: `${id}-label`, class: 'nr-visually-hidden' }, t('Organisation of')),
+      select, move);
+  }
+
   async function load() {
-    const data = await gql('PeopleUsers');
-    const users = [...data.users].sort((a, b) => a.email.localeCompare(b.email));
+    let data;
+    try {
+      data = await gql('PeopleUsers');
+    } catch (err) {
+      // Not every admin may list accounts (an organisation's admins, for now):
+      // they still invite; the list is simply not theirs to see.
+      if (err && err.code === 'FORBIDDEN') {
+        wrap.hidden = true;
+        empty.hidden = false;
+        empty.textContent = t('Your role may invite people into your organisation, but not list its accounts.');
+        return;
+      }
+      throw err;
+    }
+    knownUsers = [...data.users];
+    const current = chosenOrganisation();
+    const users = data.users
+      .filter((u) => !current || !u.organisation || u.organisation.id === current.id)
+      .sort((a, b) => a.email.localeCompare(b.email));
     const rows = await Promise.all(users.map(row));
     clear(body);
     rows.forEach((r) => body.appendChild(r));
-    knownUsers = users;
+    wrap.hidden = !users.length;
+    empty.hidden = users.length > 0;
   }
 
   return { section, load };
@@ -340,13 +395,20 @@ registerPanel({
   roles: ['ADMIN'],
   async render(container) {
     container.appendChild(h('h1', null, t('People')));
+    const org = chosenOrganisation();
+    if (org) {
+      container.appendChild(h('p', { class: 'nr-intro' },
+        t('The people of {org}: who works there, their roles, and invitations into it.', { org: org.name })));
+    }
     const staff = staffSection();
     const invite = await inviteSection(() => staff.load());
-    const audit = await auditSection();
-    container.append(invite, staff.section, audit.section);
+    container.append(invite, staff.section);
+    // Only platform admins read the audit log (the server says FORBIDDEN to others).
+    const audit = platformAdmin() ? await auditSection() : null;
+    if (audit) container.append(audit.section);
     // Staff first: the audit log names the accounts it is about.
     await staff.load();
-    await audit.load();
+    if (audit) await audit.load();
   },
 });
 
@@ -378,6 +440,19 @@ addTranslations('ar', {
   'Please enter the person’s e-mail address.': 'يرجى إدخال عنوان البريد الإلكتروني للشخص.',
   'Invitation made for {email}.': 'أُنشئت دعوة لـ {email}.',
   'Invite someone': 'دعوة شخص',
+  'Invite someone into {org}': 'دعوة شخص إلى {org}',
+  'They join {org}.': 'ينضم إلى {org}.',
+  'Staff of {org}': 'موظفو {org}',
+  'No one works for this organisation yet.': 'لا يعمل أحد في هذه المنظمة بعد.',
+  Organisation: 'المنظمة',
+  'Organisation of': 'منظمة',
+  Move: 'نقل',
+  '{who} already works for this organisation.': '{who} يعمل في هذه المنظمة بالفعل.',
+  '{who} now works for {org}.': '{who} يعمل الآن في {org}.',
+  'Your role may invite people into your organisation, but not list its accounts.':
+    'يسمح لك دورك بدعوة أشخاص إلى منظمتك، لا بعرض حساباتها.',
+  'The people of {org}: who works there, their roles, and invitations into it.':
+    'أشخاص {org}: من يعمل فيها وأدوارهم والدعوات إليها.',
   'Chorus sends no e-mail: copy the link it gives you and hand it to the person yourself. They open it to choose their password; it works once.':
     'لا يرسل Chorus بريدًا إلكترونيًا: انسخ الرابط الذي يعطيك إياه وسلّمه للشخص بنفسك. يفتحه لاختيار كلمة المرور؛ ويعمل مرة واحدة.',
   'Copy link': 'نسخ الرابط',

@@ -441,6 +441,20 @@ function storyTitle(story) {
   return (head && head.title) || story.slug;
 }
 
+/**
+ * Flags shown beside a story in the lists and the review queue, after its state.
+ *
+ * The hook for stories sent in by storytellers themselves (issue 16, item 2):
+ * once the schema says how a submission is flagged, add that field to the
+ * `StoriesListItem` fragment (operations/stories.graphql) and return a badge
+ * here, e.g. h('span', {class: 'sto-flag'}, t('Sent in by the storyteller')).
+ * Nothing is invented before the API exists, so this returns none today.
+ */
+function queueFlags(story) {
+  void story;
+  return [];
+}
+
 function storyItem(story) {
   const title = storyTitle(story);
   const langs = (story.locales || []).map((l) => l.locale).join(', ');
@@ -448,6 +462,7 @@ function storyItem(story) {
     h('a', { href: `#/stories/${encodeURIComponent(story.id)}`, dir: dirOf(story.primaryLocale), lang: story.primaryLocale }, title),
     ' ',
     h('span', { class: `sto-state sto-state-${story.state.toLowerCase()}` }, stateWord(story.state)),
+    queueFlags(story),
     h('span', { class: 'sto-meta' },
       ` \u00b7 ${t('Storyteller')}: `, h('bdi', null, story.storyteller.publicName),
       ` \u00b7 ${t('Languages')}: ${langs}`,
