@@ -8,23 +8,15 @@
  * platform admins also give a campaign to another organisation. Each change is
  * drawn from the server's answer at once. Everyone else sees the lists only.
  */
-import { h, clear, gql, t, addTranslations, notify, describeError, registerPanel } from './core.js';
+import { h, clear, gql, t, addTranslations, notify, describeError, registerPanel, allNodes } from './core.js';
 import {
   chosenOrganisation, organisations, platformAdmin, managesOrganisation, organisationLabel,
 } from './organisation.js';
 
 const PAGE_LIMIT = 50; // 2,000 campaigns (40 a page, the complexity budget): far more than a coalition runs.
 
-async function allCampaigns() {
-  const out = [];
-  let after = null;
-  for (let i = 0; i < PAGE_LIMIT; i++) {
-    const page = (await gql('CampaignsPage', { after })).campaigns;
-    out.push(...page.nodes);
-    if (!page.pageInfo.hasNextPage) break;
-    after = page.pageInfo.endCursor;
-  }
-  return out;
+function allCampaigns() {
+  return allNodes('CampaignsPage', 'campaigns', PAGE_LIMIT);
 }
 
 /** Every organisation known to this page: the server's list, and those named on campaigns. */
@@ -73,10 +65,25 @@ function render(container, campaigns) {
     }
   }
 
-  function organisationSelect(id, choices) {
-    return h('select', { id, name: 'organisation' },
+  /** A labelled choice of organisation and a button: {id, choices, name, label, button, primary, missing, run}. */
+  function organisationForm(o) {
+    const select = h('select', { id: o.id, name: 'organisation' },
       h('option', { value: '' }, t('Choose an organisation…')),
-      choices.map((o) => h('option', { value: o.id }, organisationLabel(o))));
+      o.choices.map((org) => h('option', { value: org.id }, organisationLabel(org))));
+    const button = h('button', { type: 'submit', class: `nr-button${o.primary ? ' nr-primary' : ''}` }, o.button);
+    const form = h('form', { class: 'cmp-form', 'aria-label': o.name },
+      h('label', { for: o.id }, o.label), select, button);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const target = o.choices.find((org) => org.id === select.value);
+      if (!target) {
+        select.focus();
+        notify(o.missing, 'error');
+        return;
+      }
+      o.run(button, target);
+    });
+    return form;
   }
 
   function card(campaign) {
@@ -113,45 +120,26 @@ function render(container, campaigns) {
       const choices = knownOrganisations(campaigns)
         .filter((o) => o.id !== campaign.owner.id && !sharedWith.some((s) => s.id === o.id));
       if (choices.length) {
-        const selectId = `cmp-share-${campaign.id}`;
-        const select = organisationSelect(selectId, choices);
-        const share = h('button', { type: 'submit', class: 'nr-button nr-primary' }, t('Share'));
-        const form = h('form', { class: 'cmp-form', 'aria-label': t('Share {campaign}', { campaign: campaign.name }) },
-          h('label', { for: selectId }, t('Share with')), select, share);
-        form.addEventListener('submit', (event) => {
-          event.preventDefault();
-          if (!select.value) {
-            select.focus();
-            notify(t('Choose the organisation to share it with.'), 'error');
-            return;
-          }
-          const target = choices.find((o) => o.id === select.value);
-          change(share, 'CampaignsShare', { campaignId: campaign.id, organisationId: select.value }, campaign,
-            () => t('{campaign} is shared with {org}.', { campaign: campaign.name, org: target.name }));
-        });
-        body.push(form);
+        body.push(organisationForm({
+          id: `cmp-share-${campaign.id}`, choices, primary: true,
+          name: t('Share {campaign}', { campaign: campaign.name }), label: t('Share with'), button: t('Share'),
+          missing: t('Choose the organisation to share it with.'),
+          run: (button, target) => change(button, 'CampaignsShare', { campaignId: campaign.id, organisationId: target.id },
+            campaign, () => t('{campaign} is shared with {org}.', { campaign: campaign.name, org: target.name })),
+        }));
       }
     }
     if (platformAdmin()) {
       const others = knownOrganisations(campaigns).filter((o) => o.id !== campaign.owner.id);
       if (others.length) {
-        const selectId = `cmp-owner-${campaign.id}`;
-        const select = organisationSelect(selectId, others);
-        const give = h('button', { type: 'submit', class: 'nr-button' }, t('Give'));
-        const form = h('form', { class: 'cmp-form', 'aria-label': t('Give {campaign} to another organisation', { campaign: campaign.name }) },
-          h('label', { for: selectId }, t('Give to another organisation')), select, give);
-        form.addEventListener('submit', (event) => {
-          event.preventDefault();
-          if (!select.value) {
-            select.focus();
-            notify(t('Choose the organisation to give it to.'), 'error');
-            return;
-          }
-          const target = others.find((o) => o.id === select.value);
-          change(give, 'CampaignsSetOwner', { campaignId: campaign.id, organisationId: select.value }, campaign,
-            () => t('{campaign} is now run by {org}.', { campaign: campaign.name, org: target.name }));
-        });
-        body.push(form);
+        body.push(organisationForm({
+          id: `cmp-owner-${campaign.id}`, choices: others,
+          name: t('Give {campaign} to another organisation', { campaign: campaign.name }),
+          label: t('Give to another organisation'), button: t('Give'),
+          missing: t('Choose the organisation to give it to.'),
+          run: (button, target) => change(button, 'CampaignsSetOwner', { campaignId: campaign.id, organisationId: target.id },
+            campaign, () => t('{campaign} is now run by {org}.', { campaign: campaign.name, org: target.name })),
+        }));
       }
     }
     return h('article', { class: 'cmp-card', 'data-campaign': campaign.slug, 'aria-labelledby': headingId }, body);

@@ -178,6 +178,23 @@ export async function gql(name, variables, options) {
   return (result && result.data) || {};
 }
 
+/**
+ * Every node of a connection, page after page (`pages` at most, 10 by default):
+ * the operation `name` takes `$after` and answers `key { pageInfo nodes }`.
+ */
+export async function allNodes(name, key, pages) {
+  const out = [];
+  let after = null;
+  for (let page = 0; page < (pages || 10); page += 1) {
+    const data = await gql(name, { after });
+    const conn = data[key];
+    out.push(...conn.nodes);
+    if (!conn.pageInfo || !conn.pageInfo.hasNextPage) break;
+    after = conn.pageInfo.endCursor;
+  }
+  return out;
+}
+
 const CODE_WORDS = {
   UNAUTHENTICATED: 'Your session has ended; please sign in again.',
   FORBIDDEN: 'Your role does not allow this.',
@@ -209,6 +226,41 @@ export function notify(message, kind) {
   if (!live) return;
   const item = h('p', { class: `nr-notice nr-notice-${kind || 'info'}`, role: kind === 'error' ? 'alert' : 'status' }, message);
   clear(live).appendChild(item);
+}
+
+/* ------------------------------------------------------ shown once */
+
+/**
+ * A secret the server shows once (an invitation link, an API key): a read-only
+ * field with a Copy button, a heading and what to know about it, drawn into
+ * `container` with the text selected. {id, title, label, value, copyText,
+ * copied, selectedHint, note (node or text), className}.
+ */
+export function shownOnce(container, o) {
+  const noteId = `${o.id}-help`;
+  const field = h('input', {
+    id: o.id, type: 'text', readonly: true, value: o.value, class: 'people-link',
+    'aria-describedby': noteId, spellcheck: 'false', autocomplete: 'off',
+  });
+  const copy = h('button', { type: 'button', class: 'nr-button' }, o.copyText);
+  copy.addEventListener('click', async () => {
+    field.select();
+    try {
+      await navigator.clipboard.writeText(field.value);
+      notify(o.copied);
+    } catch (_) {
+      // Without clipboard access the text stays selected for Ctrl+C.
+      notify(o.selectedHint);
+    }
+  });
+  clear(container).appendChild(h('div', { class: `people-invitation-box ${o.className || ''}` },
+    h('h3', null, o.title),
+    o.before || null,
+    h('label', { for: o.id }, o.label),
+    h('div', { class: 'people-link-row' }, field, copy),
+    h('p', { class: 'nr-help', id: noteId }, o.note)));
+  field.focus();
+  field.select();
 }
 
 /* --------------------------------------------------- panels and routes */

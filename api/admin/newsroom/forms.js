@@ -624,6 +624,32 @@ export async function inputForm(typeName, options) {
   };
 }
 
+/**
+ * Sends `form` (an inputForm) when `element` (its <form>) is submitted: reads
+ * the values (a marked field stops it), disables `button` meanwhile, and shows
+ * the server's refusal on the form. `run(input)` does the request.
+ */
+export function submitInputForm(element, form, button, run) {
+  element.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    let input;
+    try {
+      input = form.value();
+    } catch (err) {
+      if (err instanceof FormInvalid) return;
+      throw err;
+    }
+    button.disabled = true;
+    try {
+      await run(input);
+    } catch (err) {
+      form.setErrors(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
 addTranslations('ar', {
   'Please correct the marked fields.': 'يرجى تصحيح الحقول المعلَّمة.',
   'One per line, or separated by commas.': 'واحد في كل سطر، أو مفصولة بفواصل.',

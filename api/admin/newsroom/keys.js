@@ -9,22 +9,16 @@
  * stops at once. What the server refuses a role (FORBIDDEN) is explained, not
  * shown as a failure.
  */
-import { h, clear, gql, t, addTranslations, notify, describeError, registerPanel, formatDateTime } from './core.js';
-import { inputForm, enumLabel, FormInvalid } from './forms.js';
+import {
+  h, clear, gql, t, addTranslations, notify, describeError, registerPanel, formatDateTime, allNodes, shownOnce,
+} from './core.js';
+import { inputForm, enumLabel, submitInputForm } from './forms.js';
 import { chosenOrganisation, organisations, platformAdmin } from './organisation.js';
 
 const PAGE_LIMIT = 50; // 40 keys a page (the complexity budget)
 
-async function allKeys() {
-  const out = [];
-  let after = null;
-  for (let i = 0; i < PAGE_LIMIT; i++) {
-    const page = (await gql('KeysPage', { after })).apiKeys;
-    out.push(...page.nodes);
-    if (!page.pageInfo.hasNextPage) break;
-    after = page.pageInfo.endCursor;
-  }
-  return out;
+function allKeys() {
+  return allNodes('KeysPage', 'apiKeys', PAGE_LIMIT);
 }
 
 /** The keys that belong to `org`, from every key the server answered. */
@@ -45,29 +39,18 @@ function statusOf(key) {
 
 /** The secret, shown this once, with a copy button and what to do with it. */
 function showSecret(container, created) {
-  const field = h('input', {
-    id: 'keys-secret', type: 'text', readonly: true, value: created.secret, class: 'people-link',
-    'aria-describedby': 'keys-secret-warning', spellcheck: 'false', autocomplete: 'off',
+  shownOnce(container, {
+    id: 'keys-secret',
+    className: 'keys-secret-box',
+    title: t('The key for {name}', { name: created.apiKey.name }),
+    label: t('Secret key'),
+    value: created.secret,
+    copyText: t('Copy key'),
+    copied: t('The key is copied.'),
+    selectedHint: t('Press Ctrl+C to copy the selected key.'),
+    note: [h('strong', null, t('Shown only this once.')), ' ',
+      t('Chorus keeps only a fingerprint of it: copy it now into the partner’s site or app settings. Whoever holds it reads stories as this partner; never send it by e-mail or chat in plain text.')],
   });
-  const copy = h('button', { type: 'button', class: 'nr-button' }, t('Copy key'));
-  copy.addEventListener('click', async () => {
-    field.select();
-    try {
-      await navigator.clipboard.writeText(field.value);
-      notify(t('The key is copied.'));
-    } catch (_) {
-      notify(t('Press Ctrl+C to copy the selected key.'));
-    }
-  });
-  clear(container).appendChild(h('div', { class: 'people-invitation-box keys-secret-box' },
-    h('h3', null, t('The key for {name}', { name: created.apiKey.name })),
-    h('label', { for: 'keys-secret' }, t('Secret key')),
-    h('div', { class: 'people-link-row' }, field, copy),
-    h('p', { class: 'keys-warning', id: 'keys-secret-warning' },
-      h('strong', null, t('Shown only this once.')), ' ',
-      t('Chorus keeps only a fingerprint of it: copy it now into the partner’s site or app settings. Whoever holds it reads stories as this partner; never send it by e-mail or chat in plain text.'))));
-  field.focus();
-  field.select();
 }
 
 async function createSection(org, onCreated) {
@@ -85,28 +68,13 @@ async function createSection(org, onCreated) {
   const result = h('div', { 'aria-live': 'polite' });
   const element = h('form', { class: 'keys-create', 'aria-labelledby': 'keys-create-title', novalidate: true },
     form.element, h('div', { class: 'nr-actions' }, button));
-  element.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  submitInputForm(element, form, button, async (input) => {
     clear(result);
-    let input;
-    try {
-      input = form.value();
-    } catch (err) {
-      if (err instanceof FormInvalid) return;
-      throw err;
-    }
     if (member) input.partnerId = org.partner.id;
-    button.disabled = true;
-    try {
-      const created = (await gql('KeysCreate', { input })).createApiKey;
-      showSecret(result, created);
-      notify(t('The key {name} is made.', { name: created.apiKey.name }));
-      onCreated(created.apiKey);
-    } catch (err) {
-      form.setErrors(err);
-    } finally {
-      button.disabled = false;
-    }
+    const created = (await gql('KeysCreate', { input })).createApiKey;
+    showSecret(result, created);
+    notify(t('The key {name} is made.', { name: created.apiKey.name }));
+    onCreated(created.apiKey);
   });
   return h('section', { class: 'keys-section', 'aria-labelledby': 'keys-create-title' },
     h('h2', { id: 'keys-create-title' }, t('New key')), element, result);

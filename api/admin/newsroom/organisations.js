@@ -8,7 +8,7 @@
  * (organisation.js); this panel offers a shortcut to it.
  */
 import { h, clear, gql, t, addTranslations, notify, describeError, registerPanel, formatDateTime } from './core.js';
-import { inputForm, FormInvalid } from './forms.js';
+import { inputForm, submitInputForm } from './forms.js';
 import {
   organisations, platformAdmin, chooseOrganisation, chosenOrganisation, rememberOrganisation,
   loadOrganisations,
@@ -31,30 +31,15 @@ async function createSection(onCreated) {
   const result = h('div', { 'aria-live': 'polite' });
   const element = h('form', { class: 'org-create', 'aria-labelledby': 'org-create-title', novalidate: true },
     form.element, h('div', { class: 'nr-actions' }, button));
-  element.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  submitInputForm(element, form, button, async (input) => {
     clear(result);
-    let input;
-    try {
-      input = form.value();
-    } catch (err) {
-      if (err instanceof FormInvalid) return;
-      throw err;
-    }
-    button.disabled = true;
-    try {
-      const created = (await gql('OrganisationsCreate', { input })).createOrganisation;
-      rememberOrganisation(created);
-      notify(t('{name} is created.', { name: created.name }));
-      const show = h('button', { type: 'button', class: 'nr-button' }, t('Show {name} in the newsroom', { name: created.name }));
-      show.addEventListener('click', () => chooseOrganisation(created.id));
-      result.appendChild(h('p', { class: 'org-created' }, t('{name} is created.', { name: created.name }), ' ', show));
-      onCreated(created);
-    } catch (err) {
-      form.setErrors(err);
-    } finally {
-      button.disabled = false;
-    }
+    const created = (await gql('OrganisationsCreate', { input })).createOrganisation;
+    rememberOrganisation(created);
+    notify(t('{name} is created.', { name: created.name }));
+    const show = h('button', { type: 'button', class: 'nr-button' }, t('Show {name} in the newsroom', { name: created.name }));
+    show.addEventListener('click', () => chooseOrganisation(created.id));
+    result.appendChild(h('p', { class: 'org-created' }, t('{name} is created.', { name: created.name }), ' ', show));
+    onCreated(created);
   });
   return h('section', { class: 'org-section', 'aria-labelledby': 'org-create-title' },
     h('h2', { id: 'org-create-title' }, t('New organisation')),

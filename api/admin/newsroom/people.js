@@ -12,7 +12,7 @@
  */
 import {
   h, clear, gql, t, addTranslations, notify, describeError, currentUser, navigate, formatDateTime,
-  registerPanel,
+  registerPanel, shownOnce,
 } from './core.js';
 import { inputForm, registerPicker, enumValues, enumLabel, FormInvalid } from './forms.js';
 import { chosenOrganisation, organisations, platformAdmin, organisationLabel } from './organisation.js';
@@ -118,32 +118,19 @@ async function inviteSection(onInvited) {
 
 /** The one-time link, shown once, with a button to copy it. */
 function showInvitation(container, invitation) {
-  const link = h('input', {
-    id: 'people-invite-link', type: 'text', readonly: true, value: invitation.url, class: 'people-link',
-    'aria-describedby': 'people-invite-link-help', spellcheck: 'false',
-  });
-  const copy = h('button', { type: 'button', class: 'nr-button' }, t('Copy link'));
-  copy.addEventListener('click', async () => {
-    link.select();
-    try {
-      await navigator.clipboard.writeText(link.value);
-      notify(t('The link is copied.'));
-    } catch (_) {
-      // Without clipboard access the link stays selected for Ctrl+C.
-      notify(t('Press Ctrl+C to copy the selected link.'));
-    }
-  });
-  clear(container).appendChild(h('div', { class: 'people-invitation-box' },
-    h('h3', null, t('Invitation for {who}', { who: personName(invitation.user) })),
-    invitation.user.organisation
+  shownOnce(container, {
+    id: 'people-invite-link',
+    title: t('Invitation for {who}', { who: personName(invitation.user) }),
+    before: invitation.user.organisation
       ? h('p', { class: 'nr-help' }, t('They join {org}.', { org: invitation.user.organisation.name }))
       : null,
-    h('label', { for: 'people-invite-link' }, t('Invitation link')),
-    h('div', { class: 'people-link-row' }, link, copy),
-    h('p', { class: 'nr-help', id: 'people-invite-link-help' },
-      t('Shown only this once. It works until {when}.', { when: formatDateTime(invitation.expiresAt) }))));
-  link.focus();
-  link.select();
+    label: t('Invitation link'),
+    value: invitation.url,
+    copyText: t('Copy link'),
+    copied: t('The link is copied.'),
+    selectedHint: t('Press Ctrl+C to copy the selected link.'),
+    note: t('Shown only this once. It works until {when}.', { when: formatDateTime(invitation.expiresAt) }),
+  });
 }
 
 /* ------------------------------------------------------------------ staff */

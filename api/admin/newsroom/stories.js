@@ -16,7 +16,7 @@
  */
 import {
   h, clear, gql, GqlError, describeError, notify, registerPanel, navigate, currentUser,
-  hasRole, t, addTranslations, dirOf, uiLanguage,
+  hasRole, t, addTranslations, dirOf, uiLanguage, allNodes,
 } from './core.js';
 import { inputForm, registerPicker } from './forms.js';
 import { renderStoryMedia } from './media.js';
@@ -407,20 +407,6 @@ function recordPicker(load) {
     }, (err) => { status.textContent = describeError(err); });
     return { focus() { select.focus(); } };
   };
-}
-
-/** Pages through a connection query, at most `pages` pages. */
-async function allNodes(name, key, pages) {
-  const out = [];
-  let after = null;
-  for (let page = 0; page < (pages || 10); page += 1) {
-    const data = await gql(name, { after });
-    const conn = data[key];
-    out.push(...conn.nodes);
-    if (!conn.pageInfo || !conn.pageInfo.hasNextPage) break;
-    after = conn.pageInfo.endCursor;
-  }
-  return out;
 }
 
 registerPicker('campaign', recordPicker(async () => (await gql('StoriesCampaignChoices')).campaigns.nodes));
