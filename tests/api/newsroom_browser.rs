@@ -188,7 +188,7 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
         "admin": { "email": ADMIN, "password": PASSWORD },
         "editorA": { "email": EDITOR_A, "password": PASSWORD },
         "editorB": { "email": EDITOR_B, "password": "bashir's own long passphrase" },
-        "orgEditor": { "email": ORG_EDITOR },
+        "orgEditor": { "email": ORG_EDITOR, "password": "chidi's own long passphrase" },
         "organisation": { "slug": "imix", "name": "IMIX", "partner": ORG_PARTNER },
         "platformName": platform_name,
         "campaign": { "slug": CAMPAIGN_SLUG, "name": CAMPAIGN_NAME },

@@ -7,7 +7,7 @@
  * journey does not (the first admin, editor A, a PUBLIC_WEB key, a photo
  * carrying GPS) and passes them in CHORUS_BROWSER_TEST (JSON):
  *   {admin: {email, password}, editorA: {email, password},
- *    editorB: {email, password}, orgEditor: {email}, publicKey, photo, gpsHex,
+ *    editorB: {email, password}, orgEditor: {email, password}, publicKey, photo, gpsHex,
  *    organisation: {slug, name, partner}, platformName, campaign: {slug, name},
  *    screenshots, chromium}
  *
@@ -445,6 +445,38 @@ async function main() {
     await signOutLeavesNothing(page, [settings.admin.email, inviteLink.split('#invite=')[1], orgInviteToken, keySecret]);
   });
   await admin.context.close();
+
+  /* ---- the member organisation's editor: their organisation in the header, the campaign shared with it */
+  const orgEditor = await h.person('IMIX editor');
+  page = orgEditor.page;
+  await step('the organisation\'s editor joins and sees the campaign shared with it', page, async () => {
+    await page.goto(`${baseUrl}/admin#invite=${orgInviteToken}`);
+    await page.getByRole('heading', { level: 1, name: 'Welcome to Chorus' }).waitFor();
+    await page.getByLabel('Password', { exact: true }).fill(settings.orgEditor.password);
+    await page.getByLabel('Repeat password').fill(settings.orgEditor.password);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText(`Sign in as ${settings.orgEditor.email}`).waitFor();
+    await page.getByLabel('Email').fill(settings.orgEditor.email);
+    await page.getByLabel('Password').fill(settings.orgEditor.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    // No choice for them: the name of their own organisation.
+    const bar = page.getByRole('region', { name: 'Organisation' });
+    await bar.getByText(ORG.name, { exact: true }).waitFor();
+    assert(!(await page.getByLabel('Organisation in view').count()), 'only platform admins choose an organisation');
+    await panel(page, 'Campaigns');
+    await page.getByRole('heading', { level: 2, name: `Campaigns shared with ${ORG.name}` }).waitFor();
+    const card = page.locator(`#newsroom [data-campaign="${settings.campaign.slug}"]`);
+    await card.waitFor();
+    // An editor sees who shares it, and cannot share or take it back.
+    assert(!(await card.getByRole('button').count()), 'an editor has no sharing controls');
+    await noAlert(page, 'on the organisation editor\'s Campaigns');
+    await h.axe(page, 'Campaigns (member organisation editor)');
+  });
+  await step('the organisation\'s editor signs out and the browser holds nothing', page, async () => {
+    await signOutLeavesNothing(page, [settings.orgEditor.email]);
+  });
+  await orgEditor.context.close();
 
   /* ---- editor B opens the invitation in another browser and sets a password, by keyboard */
   const editorB = await h.person('editor B');
