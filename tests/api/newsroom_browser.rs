@@ -9,7 +9,7 @@
 //!
 //! It runs on both backends, as the suite does: on SQLite with media on local
 //! disk, and on PostgreSQL with media in a real S3 server (`spawn_media_app`),
-//! where the page previews pictures from the bucket. About 40 s each.
+//! where the page previews pictures from the bucket. About 50 s each.
 //! Screenshots of every step: `target/newsroom-screenshots/<backend>/`.
 
 use std::{
@@ -29,6 +29,7 @@ const ADMIN: &str = "admin@newsroom.test";
 const EDITOR_A: &str = "amira@newsroom.test";
 const EDITOR_B: &str = "bashir@newsroom.test";
 const ORG_EDITOR: &str = "chidi@imix.test";
+const ORG_ADMIN: &str = "dalia@imix.test";
 const CAMPAIGN_SLUG: &str = "it-takes-a-community";
 const CAMPAIGN_NAME: &str = "It Takes A Community";
 const ORG_PARTNER: &str = "IMIX (partner site)";
@@ -189,6 +190,7 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
         "editorA": { "email": EDITOR_A, "password": PASSWORD },
         "editorB": { "email": EDITOR_B, "password": "bashir's own long passphrase" },
         "orgEditor": { "email": ORG_EDITOR, "password": "chidi's own long passphrase" },
+        "orgAdmin": { "email": ORG_ADMIN, "password": "dalia's own long passphrase" },
         "organisation": { "slug": "imix", "name": "IMIX", "partner": ORG_PARTNER },
         "platformName": platform_name,
         "campaign": { "slug": CAMPAIGN_SLUG, "name": CAMPAIGN_NAME },

@@ -7,7 +7,8 @@
  * journey does not (the first admin, editor A, a PUBLIC_WEB key, a photo
  * carrying GPS) and passes them in CHORUS_BROWSER_TEST (JSON):
  *   {admin: {email, password}, editorA: {email, password},
- *    editorB: {email, password}, orgEditor: {email, password}, publicKey, photo, gpsHex,
+ *    editorB: {email, password}, orgEditor: {email, password},
+ *    orgAdmin: {email, password}, publicKey, photo, gpsHex,
  *    organisation: {slug, name, partner}, platformName, campaign: {slug, name},
  *    screenshots, chromium}
  *
@@ -385,6 +386,7 @@ async function main() {
   }
 
   let orgInviteToken = null;
+  let orgAdminToken = null;
   let keySecret = null;
   await step('platform admin invites an editor into it', page, async () => {
     await showOrganisation(ORG.name);
@@ -402,6 +404,12 @@ async function main() {
     orgInviteToken = /#invite=([A-Za-z0-9_-]+)/.exec(await page.getByLabel('Invitation link').inputValue())[1];
     await page.locator(`#newsroom tr[data-email="${settings.orgEditor.email}"]`).waitFor();
     await noAlert(page, 'after inviting into the organisation');
+    // And its first admin, who will invite the rest of its people.
+    await form.getByLabel(/^Email/).fill(settings.orgAdmin.email);
+    await form.getByLabel(/^Role/).selectOption({ label: 'Admin' });
+    await form.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByRole('heading', { level: 3, name: `Invitation for ${settings.orgAdmin.email}` }).waitFor();
+    orgAdminToken = /#invite=([A-Za-z0-9_-]+)/.exec(await page.getByLabel('Invitation link').inputValue())[1];
   });
 
   await step('platform admin shares a campaign with it, reflected at once', page, async () => {
@@ -442,24 +450,28 @@ async function main() {
   });
 
   await step('admin signs out and the browser holds nothing', page, async () => {
-    await signOutLeavesNothing(page, [settings.admin.email, inviteLink.split('#invite=')[1], orgInviteToken, keySecret]);
+    await signOutLeavesNothing(page, [settings.admin.email, inviteLink.split('#invite=')[1], orgInviteToken, orgAdminToken, keySecret]);
   });
   await admin.context.close();
 
   /* ---- the member organisation's editor: their organisation in the header, the campaign shared with it */
+  /** Accepts an invitation in this browser, then signs in with the new password. */
+  async function join(token, who) {
+    await page.goto(`${baseUrl}/admin#invite=${token}`);
+    await page.getByRole('heading', { level: 1, name: 'Welcome to Chorus' }).waitFor();
+    await page.getByLabel('Password', { exact: true }).fill(who.password);
+    await page.getByLabel('Repeat password').fill(who.password);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText(`Sign in as ${who.email}`).waitFor();
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  }
   const orgEditor = await h.person('IMIX editor');
   page = orgEditor.page;
   await step('the organisation\'s editor joins and sees the campaign shared with it', page, async () => {
-    await page.goto(`${baseUrl}/admin#invite=${orgInviteToken}`);
-    await page.getByRole('heading', { level: 1, name: 'Welcome to Chorus' }).waitFor();
-    await page.getByLabel('Password', { exact: true }).fill(settings.orgEditor.password);
-    await page.getByLabel('Repeat password').fill(settings.orgEditor.password);
-    await page.getByRole('button', { name: 'Set password' }).click();
-    await page.getByText(`Sign in as ${settings.orgEditor.email}`).waitFor();
-    await page.getByLabel('Email').fill(settings.orgEditor.email);
-    await page.getByLabel('Password').fill(settings.orgEditor.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await join(orgInviteToken, settings.orgEditor);
     // No choice for them: the name of their own organisation.
     const bar = page.getByRole('region', { name: 'Organisation' });
     await bar.getByText(ORG.name, { exact: true }).waitFor();
@@ -477,6 +489,30 @@ async function main() {
     await signOutLeavesNothing(page, [settings.orgEditor.email]);
   });
   await orgEditor.context.close();
+
+  /* ---- the member organisation's admin: their own people, no choice of organisation, no platform tools */
+  const orgAdmin = await h.person('IMIX admin');
+  page = orgAdmin.page;
+  await step('the organisation\'s admin joins: People and Keys show what the role may use', page, async () => {
+    await join(orgAdminToken, settings.orgAdmin);
+    await page.getByRole('region', { name: 'Organisation' }).getByText(ORG.name, { exact: true }).waitFor();
+    await panel(page, 'People');
+    await page.getByRole('heading', { level: 2, name: `Invite someone into ${ORG.name}` }).waitFor();
+    // Whatever the server lets this role see of the accounts, no failure is shown.
+    await page.getByRole('heading', { level: 2, name: `Staff of ${ORG.name}` }).waitFor();
+    await page.locator('#newsroom .people-section p.nr-help:not([hidden]), #newsroom .people-table tbody tr').first().waitFor();
+    assert(!(await page.getByRole('heading', { name: 'Audit log' }).count()), 'the audit log is for platform admins');
+    await noAlert(page, 'on the organisation admin\'s People');
+    await h.axe(page, 'People (member organisation admin)');
+    await panel(page, 'Keys');
+    await page.locator('#newsroom .nr-panel p:not(.nr-intro), #newsroom .keys-section').first().waitFor();
+    assert(!(await page.getByRole('button', { name: 'Create key' }).count()), 'only platform admins make keys');
+    await noAlert(page, 'on the organisation admin\'s Keys');
+  });
+  await step('the organisation\'s admin signs out and the browser holds nothing', page, async () => {
+    await signOutLeavesNothing(page, [settings.orgAdmin.email]);
+  });
+  await orgAdmin.context.close();
 
   /* ---- editor B opens the invitation in another browser and sets a password, by keyboard */
   const editorB = await h.person('editor B');
