@@ -418,7 +418,12 @@ async function main() {
     const card = page.locator(`#newsroom [data-campaign="${settings.campaign.slug}"]`);
     await card.waitFor();
     await card.getByLabel('Share with').selectOption({ label: ORG.name });
-    await card.getByRole('button', { name: 'Share', exact: true }).click();
+    // From the list to its button and press it, by keyboard.
+    await card.getByLabel('Share with').focus();
+    await page.keyboard.press('Tab');
+    assert(await card.getByRole('button', { name: 'Share', exact: true }).evaluate((b) => b === document.activeElement),
+      'Tab goes from the organisation list to Share');
+    await page.keyboard.press('Enter');
     await announced(page, `${settings.campaign.name} is shared with ${ORG.name}.`);
     // The card is drawn from the server's answer: the organisation is listed, with a way back.
     await card.getByRole('button', { name: `Take back from ${ORG.name}` }).waitFor();

@@ -625,11 +625,18 @@ export async function inputForm(typeName, options) {
 }
 
 /**
- * Sends `form` (an inputForm) when `element` (its <form>) is submitted: reads
- * the values (a marked field stops it), disables `button` meanwhile, and shows
- * the server's refusal on the form. `run(input)` does the request.
+ * A form that makes one record from an input type, drawn into `host`:
+ * {type, options (as inputForm's), className, labelledBy, buttonText,
+ * run(input)}. On submit it reads the values (a marked field stops it),
+ * disables the button meanwhile and shows the server's refusal on the form;
+ * once `run` succeeds an empty form takes its place, so the next press makes a
+ * new record rather than sending the same one again.
  */
-export function submitInputForm(element, form, button, run) {
+export async function creationForm(host, o) {
+  const form = await inputForm(o.type, o.options);
+  const button = h('button', { type: 'submit', class: 'nr-button nr-primary' }, o.buttonText);
+  const element = h('form', { class: o.className || null, 'aria-labelledby': o.labelledBy || null, novalidate: true },
+    form.element, h('div', { class: 'nr-actions' }, button));
   element.addEventListener('submit', async (event) => {
     event.preventDefault();
     let input;
@@ -641,13 +648,15 @@ export function submitInputForm(element, form, button, run) {
     }
     button.disabled = true;
     try {
-      await run(input);
+      await o.run(input);
     } catch (err) {
       form.setErrors(err);
-    } finally {
       button.disabled = false;
+      return;
     }
+    await creationForm(host, o);
   });
+  clear(host).appendChild(element);
 }
 
 addTranslations('ar', {

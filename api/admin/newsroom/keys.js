@@ -12,7 +12,7 @@
 import {
   h, clear, gql, t, addTranslations, notify, describeError, registerPanel, formatDateTime, allNodes, shownOnce,
 } from './core.js';
-import { inputForm, enumLabel, submitInputForm } from './forms.js';
+import { creationForm, enumLabel } from './forms.js';
 import { chosenOrganisation, organisations, platformAdmin } from './organisation.js';
 
 const PAGE_LIMIT = 50; // 40 keys a page (the complexity budget)
@@ -55,29 +55,33 @@ function showSecret(container, created) {
 
 async function createSection(org, onCreated) {
   const member = org.kind !== 'PLATFORM';
-  const form = await inputForm('CreateApiKeyInput', {
-    hidden: member ? ['partnerId'] : [],
-    values: member ? { channel: 'PARTNER_SITES' } : {},
-    labels: { name: t('What the key is for'), campaignIds: t('Only these campaigns') },
-    help: {
-      name: t('For example: IMIX website. Shown to admins only.'),
-      campaignIds: t('Leave all unticked for every campaign.'),
+  const host = h('div');
+  const result = h('div', { 'aria-live': 'polite' });
+  await creationForm(host, {
+    type: 'CreateApiKeyInput',
+    options: {
+      hidden: member ? ['partnerId'] : [],
+      values: member ? { channel: 'PARTNER_SITES' } : {},
+      labels: { name: t('What the key is for'), campaignIds: t('Only these campaigns') },
+      help: {
+        name: t('For example: IMIX website. Shown to admins only.'),
+        campaignIds: t('Leave all unticked for every campaign.'),
+      },
+    },
+    className: 'keys-create',
+    labelledBy: 'keys-create-title',
+    buttonText: t('Create key'),
+    async run(input) {
+      clear(result);
+      if (member) input.partnerId = org.partner.id;
+      const created = (await gql('KeysCreate', { input })).createApiKey;
+      showSecret(result, created);
+      notify(t('The key {name} is made.', { name: created.apiKey.name }));
+      onCreated(created.apiKey);
     },
   });
-  const button = h('button', { type: 'submit', class: 'nr-button nr-primary' }, t('Create key'));
-  const result = h('div', { 'aria-live': 'polite' });
-  const element = h('form', { class: 'keys-create', 'aria-labelledby': 'keys-create-title', novalidate: true },
-    form.element, h('div', { class: 'nr-actions' }, button));
-  submitInputForm(element, form, button, async (input) => {
-    clear(result);
-    if (member) input.partnerId = org.partner.id;
-    const created = (await gql('KeysCreate', { input })).createApiKey;
-    showSecret(result, created);
-    notify(t('The key {name} is made.', { name: created.apiKey.name }));
-    onCreated(created.apiKey);
-  });
   return h('section', { class: 'keys-section', 'aria-labelledby': 'keys-create-title' },
-    h('h2', { id: 'keys-create-title' }, t('New key')), element, result);
+    h('h2', { id: 'keys-create-title' }, t('New key')), host, result);
 }
 
 function listSection(org, keys) {

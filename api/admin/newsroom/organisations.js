@@ -8,7 +8,7 @@
  * (organisation.js); this panel offers a shortcut to it.
  */
 import { h, clear, gql, t, addTranslations, notify, describeError, registerPanel, formatDateTime } from './core.js';
-import { inputForm, submitInputForm } from './forms.js';
+import { creationForm } from './forms.js';
 import {
   organisations, platformAdmin, chooseOrganisation, chosenOrganisation, rememberOrganisation,
   loadOrganisations,
@@ -21,30 +21,35 @@ function kindWord(kind) {
 /* ------------------------------------------------------------- create */
 
 async function createSection(onCreated) {
-  const form = await inputForm('CreateOrganisationInput', {
-    labels: { slug: t('Short name for addresses'), name: t('Name'), partnerId: t('Partner it also is') },
-    help: {
-      partnerId: t('Only if the organisation shows stories on its own site or app and holds API keys (optional).'),
-    },
-  });
-  const button = h('button', { type: 'submit', class: 'nr-button nr-primary' }, t('Create organisation'));
+  const host = h('div');
   const result = h('div', { 'aria-live': 'polite' });
-  const element = h('form', { class: 'org-create', 'aria-labelledby': 'org-create-title', novalidate: true },
-    form.element, h('div', { class: 'nr-actions' }, button));
-  submitInputForm(element, form, button, async (input) => {
-    clear(result);
-    const created = (await gql('OrganisationsCreate', { input })).createOrganisation;
-    rememberOrganisation(created);
-    notify(t('{name} is created.', { name: created.name }));
-    const show = h('button', { type: 'button', class: 'nr-button' }, t('Show {name} in the newsroom', { name: created.name }));
-    show.addEventListener('click', () => chooseOrganisation(created.id));
-    result.appendChild(h('p', { class: 'org-created' }, t('{name} is created.', { name: created.name }), ' ', show));
-    onCreated(created);
+  await creationForm(host, {
+    type: 'CreateOrganisationInput',
+    options: {
+      labels: { slug: t('Short name for addresses'), name: t('Name'), partnerId: t('Partner it also is') },
+      help: {
+        partnerId: t('Only if the organisation shows stories on its own site or app and holds API keys (optional).'),
+      },
+    },
+    className: 'org-create',
+    labelledBy: 'org-create-title',
+    buttonText: t('Create organisation'),
+    async run(input) {
+      clear(result);
+      const created = (await gql('OrganisationsCreate', { input })).createOrganisation;
+      rememberOrganisation(created);
+      notify(t('{name} is created.', { name: created.name }));
+      const show = h('button', { type: 'button', class: 'nr-button' }, t('Show {name} in the newsroom', { name: created.name }));
+      show.addEventListener('click', () => chooseOrganisation(created.id));
+      result.appendChild(h('p', { class: 'org-created' }, t('{name} is created.', { name: created.name }), ' ', show));
+      show.focus();
+      onCreated(created);
+    },
   });
   return h('section', { class: 'org-section', 'aria-labelledby': 'org-create-title' },
     h('h2', { id: 'org-create-title' }, t('New organisation')),
     h('p', { class: 'nr-intro' }, t('A member of the coalition that runs its own campaigns. Invite its first admin from People once it exists.')),
-    element, result);
+    host, result);
 }
 
 /* -------------------------------------------------------------- list */
