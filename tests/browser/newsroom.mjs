@@ -426,8 +426,16 @@ async function main() {
     await page.keyboard.press('Enter');
     await announced(page, `${settings.campaign.name} is shared with ${ORG.name}.`);
     // The card is drawn from the server's answer: the organisation is listed, with a way back.
-    await card.getByRole('button', { name: `Take back from ${ORG.name}` }).waitFor();
+    const takeBack = card.getByRole('button', { name: `Take back from ${ORG.name}` });
+    await takeBack.waitFor();
     await noAlert(page, 'after sharing');
+    // Taking it back shows at once too; then it is shared again for the rest of the day.
+    await takeBack.click();
+    await announced(page, `${settings.campaign.name} is no longer shared with ${ORG.name}.`);
+    await card.getByText('Not shared with any other organisation.').waitFor();
+    await card.getByLabel('Share with').selectOption({ label: ORG.name });
+    await card.getByRole('button', { name: 'Share', exact: true }).click();
+    await takeBack.waitFor();
     await axeBoth(page, 'Campaigns', `#newsroom [data-campaign="${settings.campaign.slug}"] .cmp-shared`);
     // And the organisation sees it among the campaigns shared with it.
     await showOrganisation(ORG.name);
