@@ -129,7 +129,7 @@ function render(container, campaigns) {
         }));
       }
     }
-    if (platformAdmin()) {
+    if (platformAdmin() && campaign.owner) {
       const others = knownOrganisations(campaigns).filter((o) => o.id !== campaign.owner.id);
       if (others.length) {
         body.push(organisationForm({

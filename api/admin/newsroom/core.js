@@ -233,8 +233,9 @@ export function notify(message, kind) {
 /**
  * A secret the server shows once (an invitation link, an API key): a read-only
  * field with a Copy button, a heading and what to know about it, drawn into
- * `container` with the text selected. {id, title, label, value, copyText,
- * copied, selectedHint, note (node or text), className}.
+ * `container` with the text selected. {id, title, before (a node under the
+ * title, optional), label, value, copyText, copied, selectedHint, note (nodes
+ * or text), className}.
  */
 export function shownOnce(container, o) {
   const noteId = `${o.id}-help`;

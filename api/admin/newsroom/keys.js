@@ -62,10 +62,15 @@ async function createSection(org, onCreated) {
     options: {
       hidden: member ? ['partnerId'] : [],
       values: member ? { channel: 'PARTNER_SITES' } : {},
-      labels: { name: t('What the key is for'), campaignIds: t('Only these campaigns') },
+      labels: {
+        name: t('What the key is for'), channel: t('Channel'), campaignIds: t('Only these campaigns'),
+        expiresAt: t('Stops working on (optional)'), partnerId: t('Partner'),
+      },
       help: {
         name: t('For example: IMIX website. Shown to admins only.'),
+        channel: t('Where the stories are shown; a member organisation’s own site is “Partner sites”. Readers see only what consent allows on it.'),
         campaignIds: t('Leave all unticked for every campaign.'),
+        expiresAt: t('Empty: until it is revoked.'),
       },
     },
     className: 'keys-create',
@@ -218,6 +223,10 @@ addTranslations('ar', {
   'Only these campaigns': 'هذه الحملات فقط',
   'For example: IMIX website. Shown to admins only.': 'مثلًا: موقع IMIX. يظهر للمديرين فقط.',
   'Leave all unticked for every campaign.': 'اترك الكل دون تحديد لتشمل كل الحملات.',
+  'Stops working on (optional)': 'يتوقف عن العمل في (اختياري)',
+  'Where the stories are shown; a member organisation’s own site is “Partner sites”. Readers see only what consent allows on it.':
+    'أين تُعرض القصص؛ موقع المنظمة العضو نفسه هو «مواقع الشركاء». لا يرى القرّاء إلا ما تسمح به الموافقة عليها.',
+  'Empty: until it is revoked.': 'فارغ: حتى يُلغى.',
   'Create key': 'أنشئ المفتاح',
   'The key {name} is made.': 'أُنشئ المفتاح {name}.',
   'New key': 'مفتاح جديد',

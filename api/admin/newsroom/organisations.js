@@ -28,6 +28,7 @@ async function createSection(onCreated) {
     options: {
       labels: { slug: t('Short name for addresses'), name: t('Name'), partnerId: t('Partner it also is') },
       help: {
+        slug: t('Small letters and hyphens, for example imix. It cannot be changed later.'),
         partnerId: t('Only if the organisation shows stories on its own site or app and holds API keys (optional).'),
       },
     },
@@ -149,6 +150,8 @@ addTranslations('ar', {
   'Only if the organisation shows stories on its own site or app and holds API keys (optional).':
     'فقط إن كانت المنظمة تعرض القصص على موقعها أو تطبيقها وتملك مفاتيح API (اختياري).',
   'Create organisation': 'أنشئ المنظمة',
+  'Small letters and hyphens, for example imix. It cannot be changed later.':
+    'أحرف لاتينية صغيرة وشرطات، مثل imix. لا يمكن تغييره لاحقًا.',
   '{name} is created.': 'أُنشئت {name}.',
   'Show {name} in the newsroom': 'اعرض {name} في غرفة الأخبار',
   'New organisation': 'منظمة جديدة',
