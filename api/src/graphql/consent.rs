@@ -55,6 +55,8 @@ pub enum ConsentMethod {
     Digital,
     VerbalRecorded,
     MarkOrThumbprint,
+    /// On a campaign site's form, by the person themselves (`submitStory`).
+    OnlineForm,
 }
 
 /// Who expressed a consent decision.
@@ -77,6 +79,8 @@ pub enum ConsentVia {
     Message,
     WithdrawalCode,
     Automatic,
+    /// A campaign site's form (`submitStory`).
+    OnlineForm,
 }
 
 /// Special categories of personal data (GDPR Art. 9); any requires explicit consent.

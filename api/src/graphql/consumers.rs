@@ -27,6 +27,9 @@ pub enum Channel {
     Press,
     PrintExhibition,
     ResearchArchive,
+    /// A campaign site's key that sends stories in (`submitStory`) and reads
+    /// nothing; bound to exactly one campaign. Never a consent channel.
+    Submissions,
 }
 
 /// An organisation that shows Chorus stories on its own site or app.
@@ -107,7 +110,8 @@ pub struct CreateApiKeyInput {
     pub channel: Channel,
     /// Required for `PARTNER_SITES`.
     pub partner_id: Option<ID>,
-    /// Limit the key to these campaigns; empty means every campaign.
+    /// Limit the key to these campaigns; empty means every campaign. A
+    /// `SUBMISSIONS` key names exactly one: the campaign its stories go to.
     #[graphql(default)]
     pub campaign_ids: Vec<ID>,
     pub expires_at: Option<Instant>,
