@@ -28,8 +28,8 @@ use crate::{
 
 const CHALLENGE: &str =
     "query { submissionChallenge { algorithm challenge salt maxNumber signature } }";
-const SUBMIT: &str = "mutation($input: SubmitStoryInput!) {
-  submitStory(input: $input) { storyId receivedAt withdrawalCode receipt { receiptId hash language json } }
+const SUBMIT: &str = "mutation($input: SendInStoryInput!) {
+  sendInStory(input: $input) { storyId receivedAt withdrawalCode receipt { receiptId hash language json } }
 }";
 
 /// A server with a small difficulty (the tests solve challenges in a loop) and,
@@ -199,7 +199,7 @@ async fn a_story_with_a_valid_proof_becomes_a_flagged_draft_with_its_receipt_and
     let res = submit(&app, &site.key, sent).await;
     assert_eq!(res.status, 200);
     assert_eq!(res.headers["cache-control"], "no-store");
-    let answer = &res.data()["submitStory"];
+    let answer = &res.data()["sendInStory"];
     assert_eq!(answer["withdrawalCode"].as_str().unwrap().len(), 29);
     let receipt: Value = serde_json::from_str(answer["receipt"]["json"].as_str().unwrap()).unwrap();
     assert!(!receipt.to_string().contains("amal@example.org"));
@@ -505,7 +505,7 @@ async fn sent_in(app: &TestApp, site: &Site, channels: Value) -> (story::Model, 
     let mut sent = input(Some(&proof), "My first winter");
     sent["consent"]["channels"] = channels;
     let res = submit(app, &site.key, sent).await;
-    let answer = &res.data()["submitStory"];
+    let answer = &res.data()["sendInStory"];
     let id: Uuid = answer["storyId"].as_str().unwrap().parse().unwrap();
     let story = story::Entity::find_by_id(id)
         .one(&app.db)
@@ -567,7 +567,7 @@ async fn a_story_sent_in_is_invisible_to_every_reader_until_it_is_published() {
     let mut sent = input(Some(&proof), "Every channel");
     sent["consent"]["channels"] = channels;
     sent["consent"]["allPartners"] = json!(true);
-    let id: Uuid = submit(&app, &site.key, sent).await.data()["submitStory"]["storyId"]
+    let id: Uuid = submit(&app, &site.key, sent).await.data()["sendInStory"]["storyId"]
         .as_str()
         .unwrap()
         .parse()
@@ -642,7 +642,7 @@ async fn the_withdrawal_code_handed_back_withdraws_the_story_sent_in() {
     assert!(!sees(&app, &web, &draft.slug).await);
 }
 
-/// A multipart `submitStory` with `files` as `variables.input.media`.
+/// A multipart `sendInStory` with `files` as `variables.input.media`.
 async fn submit_with_media(
     app: &TestApp,
     key: &str,
@@ -687,7 +687,7 @@ async fn photos_sent_in_are_stored_without_their_metadata() {
         vec![("IMG_0001.jpg", fixtures::jpeg_with_metadata(6))],
     )
     .await;
-    let id = res.data()["submitStory"]["storyId"]
+    let id = res.data()["sendInStory"]["storyId"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -898,7 +898,7 @@ async fn the_documents_in_the_submissions_guide_run_as_written() {
         json!({ "input": input(Some(&solve(&c)), "From the guide") }),
     )
     .await;
-    assert!(!res.data()["submitStory"]["withdrawalCode"].is_null());
+    assert!(!res.data()["sendInStory"]["withdrawalCode"].is_null());
 }
 
 /// The blocks of a Markdown text fenced with ```lang.

@@ -248,7 +248,7 @@ impl Story {
         )
         .await?
         .into_iter()
-        .map(Into::into)
+        .filter_map(super::consent::ChannelVisibility::shown)
         .collect())
     }
 

@@ -1,4 +1,4 @@
-//! Stories sent in through campaign sites: the challenge and `submitStory` for
+//! Stories sent in through campaign sites: the challenge and `sendInStory` for
 //! a `SUBMISSIONS` key, spam marking and blocks for editors.
 
 use async_graphql::{
@@ -69,7 +69,7 @@ pub struct SubmissionConsentInput {
 
 /// A story as a campaign site's form sends it.
 #[derive(InputObject)]
-pub struct SubmitStoryInput {
+pub struct SendInStoryInput {
     pub title: String,
     pub summary: Option<String>,
     /// Markdown, in the storyteller's language; at most `CHORUS_SUBMISSION_MAX_BODY_BYTES`.
@@ -99,7 +99,7 @@ pub struct SubmitStoryInput {
 
 /// What the storyteller keeps: their receipt and withdrawal code.
 #[derive(SimpleObject)]
-pub struct SubmittedStory {
+pub struct SentInStory {
     /// The draft created; it stays unpublished until editors publish it.
     pub story_id: ID,
     pub received_at: DateTime<Utc>,
@@ -223,11 +223,11 @@ impl SubmissionMutation {
     /// no reader until editors publish it. Refusals: `SUBMISSION_REFUSED`
     /// (`extensions.reason`), `RATE_LIMITED`, `BAD_USER_INPUT`,
     /// `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`.
-    async fn submit_story(
+    async fn send_in_story(
         &self,
         ctx: &Context<'_>,
-        input: SubmitStoryInput,
-    ) -> Result<SubmittedStory> {
+        input: SendInStoryInput,
+    ) -> Result<SentInStory> {
         // Refuse other callers before copying any file.
         submissions::submission_key(ctx.principal())?;
         let mut files = Vec::with_capacity(input.media.len());
@@ -282,7 +282,7 @@ impl SubmissionMutation {
         .await?;
         // The temp copies go when `files` is dropped.
         drop(files);
-        Ok(SubmittedStory {
+        Ok(SentInStory {
             story_id: ID(r.story.id.to_string()),
             received_at: r.received_at,
             receipt: ConsentReceipt {

@@ -192,7 +192,7 @@ pub async fn handle(
     }
     // A staff member's answers are theirs alone; a submission key's are challenges
     // and receipts, each for one storyteller.
-    let is_staff = principal.is_staff() || principal.is_submission_key();
+    let private = principal.is_staff() || principal.is_submission_key();
     gql = gql.data(RequestContext {
         principal,
         client_address: client_address(req, state.config.auth.trust_forwarded_for),
@@ -217,8 +217,8 @@ pub async fn handle(
             );
         }
     };
-    // A staff member's answer is theirs alone, and errors are not worth keeping.
-    if is_staff || !response.errors.is_empty() || mutates {
+    // Private answers (above) are never kept, and errors are not worth keeping.
+    if private || !response.errors.is_empty() || mutates {
         let mut http = cache::no_store(body);
         if media_type::is_request_error(&response) {
             media_type::mark_request_error(&mut http, &response.errors);
