@@ -1,7 +1,10 @@
 //! Taking in one uploaded file: identify it by its bytes, check its size, check
 //! that an image decodes whole within the pixel limit, strip its metadata, hash
-//! it, refuse a duplicate, store it, and record it, in that order, so that nothing unsafe is ever stored and a failure at any step leaves
-//! neither an object without a row nor a row without an object.
+//! it, store it, refuse a duplicate, and record it, in that order, so that
+//! nothing unsafe is ever stored and a failure at any step leaves neither an
+//! object without a row (a refused one is removed at once) nor a row without an
+//! object. [`store_checked`] and [`record`] are the two halves, for callers that
+//! write the row in a transaction of their own (stories sent in).
 
 use std::path::{Path, PathBuf};
 
@@ -125,22 +128,20 @@ pub async fn ingest(
     };
     let stored = store_checked(store, upload, limits, accepted).await?;
 
-    if let Owner::Story(story_id) = owner
-        && let Some(existing) = media_asset::Entity::find()
-            .filter(media_asset::Column::StoryId.eq(story_id))
-            .filter(media_asset::Column::Sha256.eq(stored.sha256.clone()))
-            .filter(media_asset::Column::State.eq(State::Ready))
-            .one(db)
-            .await?
-    {
-        stored.discard(store).await;
-        return Err(Error::Conflict(format!(
-            "this file is already attached to the story as {}",
-            existing.id
-        )));
-    }
-
     let record = async {
+        if let Owner::Story(story_id) = owner
+            && let Some(existing) = media_asset::Entity::find()
+                .filter(media_asset::Column::StoryId.eq(story_id))
+                .filter(media_asset::Column::Sha256.eq(stored.sha256.clone()))
+                .filter(media_asset::Column::State.eq(State::Ready))
+                .one(db)
+                .await?
+        {
+            return Err(Error::Conflict(format!(
+                "this file is already attached to the story as {}",
+                existing.id
+            )));
+        }
         let txn = crate::db::begin_write(db).await?;
         let asset = record(
             &txn,
