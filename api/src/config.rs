@@ -909,6 +909,28 @@ mod tests {
     }
 
     #[test]
+    fn the_submission_secret_is_its_own_or_derived_from_the_jwt_secret_and_never_printed() {
+        let jwt = "0123456789abcdef0123456789abcdef";
+        let derived = config(&[("CHORUS_JWT_SECRET", jwt)]).unwrap().submissions;
+        assert_ne!(derived.secret.as_bytes(), jwt.as_bytes());
+        assert_eq!(
+            derived.secret.as_bytes(),
+            config(&[("CHORUS_JWT_SECRET", jwt)])
+                .unwrap()
+                .submissions
+                .secret
+                .as_bytes(),
+            "every node derives the same key"
+        );
+        let own = "another secret of at least 32 bytes!";
+        let c = config(&[("CHORUS_SUBMISSION_SECRET", own)]).unwrap();
+        assert_eq!(c.submissions.secret.as_bytes(), own.as_bytes());
+        assert!(!format!("{c:?}").contains(own));
+        assert_eq!(c.submissions.max_number, 100_000);
+        assert_eq!(c.submissions.max_per_address_per_hour, 5);
+    }
+
+    #[test]
     fn s3_storage_needs_a_bucket_and_keys_and_never_prints_the_secret() {
         assert_eq!(config(&[]).unwrap().storage, StorageConfig::Local);
         let err = config(&[("CHORUS_STORAGE", "s3")]).unwrap_err();
