@@ -24,6 +24,8 @@ pub enum Actor {
     Worker,
     /// An operator at the command line.
     Cli,
+    /// A campaign site sending a story in with a `SUBMISSIONS` key (the key's id).
+    SubmissionKey(Uuid),
 }
 
 impl Actor {
@@ -32,6 +34,7 @@ impl Actor {
             Actor::User(id) => (Some(id), "user"),
             Actor::Worker => (None, "worker"),
             Actor::Cli => (None, "cli"),
+            Actor::SubmissionKey(id) => (Some(id), "api_key"),
         }
     }
 }

@@ -223,6 +223,43 @@ pub struct ConsentConfig {
     pub withdrawal_max_failures_per_address: u32,
 }
 
+/// The key that signs proof-of-work challenges and hashes senders' addresses; never printed.
+#[derive(Clone)]
+pub struct SubmissionSecret(Vec<u8>);
+
+impl SubmissionSecret {
+    /// The raw key bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SubmissionSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SubmissionSecret(..)")
+    }
+}
+
+/// Stories sent in through campaign sites (`docs/SUBMISSIONS.md`).
+#[derive(Debug, Clone)]
+pub struct SubmissionsConfig {
+    /// `CHORUS_SUBMISSION_SECRET`, or one derived from the JWT secret.
+    pub secret: SubmissionSecret,
+    /// The largest number a challenge hides (the difficulty: a browser tries half
+    /// of them on average).
+    pub max_number: u64,
+    /// How long a challenge may be solved and sent.
+    pub challenge_ttl: Duration,
+    /// Submissions one key may send per hour.
+    pub max_per_key_per_hour: u32,
+    /// Submissions one client address may send per hour.
+    pub max_per_address_per_hour: u32,
+    /// How long "block the source" refuses an address.
+    pub block_duration: Duration,
+    /// The longest story body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -261,6 +298,7 @@ pub struct Config {
     /// Editors may not approve stories they wrote.
     pub four_eyes: bool,
     pub consent: ConsentConfig,
+    pub submissions: SubmissionsConfig,
     pub shutdown_grace: Duration,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -541,6 +579,49 @@ impl Config {
             withdrawal_max_failures_per_address: vars
                 .count("CHORUS_WITHDRAWAL_MAX_FAILURES_PER_ADDRESS", "10")?,
         };
+        let submissions = SubmissionsConfig {
+            secret: match vars.get("CHORUS_SUBMISSION_SECRET") {
+                Some(secret) if secret.len() >= 32 => SubmissionSecret(secret.into_bytes()),
+                Some(_) => {
+                    return Err(ConfigError::new(
+                        "CHORUS_SUBMISSION_SECRET",
+                        "expected at least 32 bytes (e.g. `openssl rand -base64 48`)",
+                    ));
+                }
+                // Every node shares the JWT secret already; a key derived from it
+                // (never the secret itself) lets any node check any node's challenge.
+                None => SubmissionSecret(crate::submissions::derive_secret(
+                    auth.jwt_secret.as_bytes(),
+                )),
+            },
+            max_number: vars.parse_with(
+                "CHORUS_SUBMISSION_MAX_NUMBER",
+                "100000",
+                "a whole number from 1 to 10000000",
+                |v| {
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|n| (1..=10_000_000).contains(n))
+                },
+            )?,
+            challenge_ttl: vars.duration("CHORUS_SUBMISSION_CHALLENGE_TTL", "20m")?,
+            max_per_key_per_hour: vars.count("CHORUS_SUBMISSION_MAX_PER_KEY", "100")?,
+            max_per_address_per_hour: vars.count("CHORUS_SUBMISSION_MAX_PER_ADDRESS", "5")?,
+            block_duration: vars.duration("CHORUS_SUBMISSION_BLOCK_DURATION", "30d")?,
+            max_body_bytes: vars.parse_with(
+                "CHORUS_SUBMISSION_MAX_BODY_BYTES",
+                "50000",
+                &format!(
+                    "a number of bytes from 1 to {}",
+                    crate::stories::MAX_BODY_BYTES
+                ),
+                |v| {
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=crate::stories::MAX_BODY_BYTES).contains(n))
+                },
+            )?,
+        };
         let shutdown_grace = vars.duration("CHORUS_SHUTDOWN_GRACE", "30s")?;
         let log_filter = vars.get("CHORUS_LOG").unwrap_or_else(|| "info".into());
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_filter) {
@@ -585,6 +666,7 @@ impl Config {
             jobs,
             four_eyes,
             consent,
+            submissions,
             shutdown_grace,
             log_filter,
             log_format,
@@ -815,11 +897,37 @@ mod tests {
             ("CHORUS_CACHE_MAX_AGE", "-1"),
             ("CHORUS_RESPONSE_CACHE_BYTES", "32MiB"),
             ("CHORUS_APQ_STORE_BYTES", "-1"),
+            ("CHORUS_SUBMISSION_SECRET", "short"),
+            ("CHORUS_SUBMISSION_MAX_NUMBER", "0"),
+            ("CHORUS_SUBMISSION_MAX_PER_ADDRESS", "0"),
+            ("CHORUS_SUBMISSION_MAX_BODY_BYTES", "200000"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value}");
             assert!(err.to_string().starts_with(var));
         }
+    }
+
+    #[test]
+    fn the_submission_secret_is_its_own_or_derived_from_the_jwt_secret_and_never_printed() {
+        let jwt = "0123456789abcdef0123456789abcdef";
+        let derived = config(&[("CHORUS_JWT_SECRET", jwt)]).unwrap().submissions;
+        assert_ne!(derived.secret.as_bytes(), jwt.as_bytes());
+        assert_eq!(
+            derived.secret.as_bytes(),
+            config(&[("CHORUS_JWT_SECRET", jwt)])
+                .unwrap()
+                .submissions
+                .secret
+                .as_bytes(),
+            "every node derives the same key"
+        );
+        let own = "another secret of at least 32 bytes!";
+        let c = config(&[("CHORUS_SUBMISSION_SECRET", own)]).unwrap();
+        assert_eq!(c.submissions.secret.as_bytes(), own.as_bytes());
+        assert!(!format!("{c:?}").contains(own));
+        assert_eq!(c.submissions.max_number, 100_000);
+        assert_eq!(c.submissions.max_per_address_per_hour, 5);
     }
 
     #[test]

@@ -45,6 +45,16 @@ pub enum Error {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A story sent in through a campaign site was refused for what it is, not
+    /// for a bad field: no or a wrong proof of work, an expired or spent one, a
+    /// filled honeypot, a blocked source.
+    #[error("{message}")]
+    SubmissionRefused {
+        message: String,
+        /// `PROOF_MISSING`, `PROOF_INVALID`, `PROOF_EXPIRED`, `PROOF_SPENT`,
+        /// `HONEYPOT` or `BLOCKED`, for sites to branch on.
+        reason: &'static str,
+    },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     /// The object store did not answer in time (or refused); the cause is logged.
@@ -73,6 +83,7 @@ impl Error {
             Error::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Error::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Error::RateLimited { .. } => "RATE_LIMITED",
+            Error::SubmissionRefused { .. } => "SUBMISSION_REFUSED",
             Error::StorageUnavailable { .. } => "STORAGE_UNAVAILABLE",
             Error::DeadlineExceeded => "DEADLINE_EXCEEDED",
             Error::Internal(_) => "INTERNAL",
@@ -95,6 +106,14 @@ impl Error {
         Error::BadUserInput {
             message: message.into(),
             field: Some(field),
+        }
+    }
+
+    /// A refused submission.
+    pub fn refused(reason: &'static str, message: impl Into<String>) -> Self {
+        Error::SubmissionRefused {
+            message: message.into(),
+            reason,
         }
     }
 

@@ -37,6 +37,7 @@ pub mod state;
 pub mod storage;
 pub mod stories;
 pub mod storytellers;
+pub mod submissions;
 pub mod telemetry;
 
 pub use app::Application;

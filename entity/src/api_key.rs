@@ -2,7 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
-/// Where a story is shown; a consent grants each separately.
+/// Where a story is shown; a consent grants each separately. `Submissions` is
+/// the one key channel that shows nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum Channel {
@@ -20,6 +21,18 @@ pub enum Channel {
     PrintExhibition,
     #[sea_orm(string_value = "RESEARCH_ARCHIVE")]
     ResearchArchive,
+    /// Not a place a story is shown: a campaign site's key that sends stories in
+    /// and reads nothing. No consent grants it.
+    #[sea_orm(string_value = "SUBMISSIONS")]
+    Submissions,
+}
+
+impl Channel {
+    /// True for the channels a story is shown on (every one but `Submissions`),
+    /// which consents grant and the gate checks.
+    pub fn shows_stories(self) -> bool {
+        self != Channel::Submissions
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -22,6 +22,9 @@ pub enum Via {
     WithdrawalCode,
     #[sea_orm(string_value = "AUTOMATIC")]
     Automatic,
+    /// A campaign site's form, sent in with a `SUBMISSIONS` key.
+    #[sea_orm(string_value = "ONLINE_FORM")]
+    OnlineForm,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -54,6 +54,9 @@ pub enum Method {
     VerbalRecorded,
     #[sea_orm(string_value = "MARK_OR_THUMBPRINT")]
     MarkOrThumbprint,
+    /// Given by the person themselves on a campaign site's form.
+    #[sea_orm(string_value = "ONLINE_FORM")]
+    OnlineForm,
 }
 
 /// Who expressed a consent decision.

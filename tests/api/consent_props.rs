@@ -179,6 +179,7 @@ fn story_spec() -> impl Strategy<Value = StorySpec> {
 fn channels() -> impl Strategy<Value = Vec<Channel>> {
     prop::collection::vec(prop::bool::weighted(0.8), 7).prop_map(|granted| {
         Channel::iter()
+            .filter(|c| c.shows_stories())
             .zip(granted)
             .filter_map(|(channel, granted)| granted.then_some(channel))
             .collect()
@@ -252,7 +253,14 @@ fn spec() -> impl Strategy<Value = Spec> {
         ),
         prop::collection::vec(story_spec(), 1..=6),
         prop::collection::vec(consent_spec(), 0..=6),
-        (select(Channel::iter().collect::<Vec<_>>()), any::<Index>()),
+        (
+            select(
+                Channel::iter()
+                    .filter(|c| c.shows_stories())
+                    .collect::<Vec<_>>(),
+            ),
+            any::<Index>(),
+        ),
     )
         .prop_map(|(partners, tellers, stories, consents, scoped_key)| Spec {
             partners,
@@ -646,7 +654,7 @@ impl Run {
     /// the second campaign, all issued by the real service.
     async fn keys(&self, world: &World, spec: &Spec, case: u32) -> Result<Vec<Key>, TestCaseError> {
         let mut viewers: Vec<(String, Viewer)> = Vec::new();
-        for channel in Channel::iter() {
+        for channel in Channel::iter().filter(|c| c.shows_stories()) {
             if channel == Channel::PartnerSites {
                 for (i, &partner) in world.partners.iter().enumerate() {
                     viewers.push((

@@ -125,7 +125,7 @@ pub async fn storyteller(
     legal_name: &str,
 ) -> storyteller::Model {
     let teller = storyteller_without_consent(db, keys, by, person, legal_name).await;
-    let all: Vec<Channel> = Channel::iter().collect();
+    let all: Vec<Channel> = Channel::iter().filter(|c| c.shows_stories()).collect();
     consent(db, teller.id, terms(&all)).await;
     teller
 }

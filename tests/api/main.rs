@@ -46,6 +46,7 @@ mod statements;
 mod storable_input;
 mod storage;
 mod storytellers;
+mod submissions;
 mod sync;
 mod tokens;
 mod uploads;

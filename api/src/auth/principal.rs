@@ -109,6 +109,12 @@ impl Principal {
         self.require_role(&[Role::Admin, Role::Editor])
     }
 
+    /// True for a campaign site's `SUBMISSIONS` key, which sends stories in and
+    /// reads nothing.
+    pub fn is_submission_key(&self) -> bool {
+        matches!(self, Principal::Consumer(c) if !c.channel.shows_stories())
+    }
+
     /// True for any signed-in staff member.
     pub fn is_staff(&self) -> bool {
         matches!(self, Principal::Staff(_))

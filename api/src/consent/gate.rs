@@ -58,7 +58,7 @@ impl Viewer {
     /// read is not a publication.
     pub fn of(principal: &Principal, public_reads: bool) -> Option<Self> {
         match principal {
-            Principal::Consumer(c) => Some(Self {
+            Principal::Consumer(c) if c.channel.shows_stories() => Some(Self {
                 channel: c.channel,
                 partner: c
                     .partner_id

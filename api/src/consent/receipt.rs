@@ -65,6 +65,12 @@ pub async fn receipt(
         .await?
         .ok_or_else(|| Error::NotFound("no consent record with this id".into()))?;
     let consent = records::load(db, record).await?;
+    of(db, &consent).await
+}
+
+/// The receipt of a consent already loaded, for whoever the caller checked:
+/// editors through [`receipt`], the storyteller who just sent their story in.
+pub async fn of(db: &impl ConnectionTrait, consent: &Consent) -> Result<Receipt> {
     let partner_names: Vec<String> = if consent.partner_ids.is_empty() {
         Vec::new()
     } else {
@@ -77,10 +83,10 @@ pub async fn receipt(
             .map(|p| p.name)
             .collect()
     };
-    let json = sorted(&document(&consent, &partner_names));
+    let json = sorted(&document(consent, &partner_names));
     let hash = sha256_hex(&canonical_bytes(&json)?);
     let texts = Texts::for_language(&consent.record.language);
-    let html = page(texts, &consent, &partner_names, &hash);
+    let html = page(texts, consent, &partner_names, &hash);
     Ok(Receipt {
         receipt_id: consent.record.id,
         json,
@@ -207,6 +213,8 @@ fn purpose(channel: Channel) -> &'static str {
         Channel::Press => "Share the story with the press",
         Channel::PrintExhibition => "Publish the story in print and in exhibitions",
         Channel::ResearchArchive => "Keep the story in a research archive",
+        // Never granted: consent validation refuses it.
+        Channel::Submissions => "Receive the story through a campaign site",
     }
 }
 
@@ -404,6 +412,7 @@ fn channel_index(channel: Channel) -> usize {
         Channel::SocialMedia => 3,
         Channel::Press => 4,
         Channel::PrintExhibition => 5,
+        Channel::Submissions => 7,
         Channel::ResearchArchive => 6,
     }
 }

@@ -142,12 +142,41 @@ pub async fn record(
         terms,
         decision,
         "RECORDED",
-        Some(staff.user_id),
+        Actor::User(staff.user_id),
         now,
     )
     .await?;
     txn.commit().await?;
     Ok(recorded)
+}
+
+/// Records the consent a storyteller gave on a campaign site's form, in the
+/// transaction that creates them and their story: `GIVEN`, indicated by the
+/// storyteller, through the online form, by the submission key `key_id`.
+pub(crate) async fn record_sent_in(
+    txn: &DatabaseTransaction,
+    config: &ConsentConfig,
+    teller: &storyteller::Model,
+    terms: Terms,
+    key_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Recorded> {
+    write(
+        txn,
+        config,
+        teller,
+        None,
+        Status::Given,
+        terms,
+        Decision {
+            indicated_by: IndicatedBy::Storyteller,
+            via: Via::OnlineForm,
+        },
+        "RECORDED",
+        Actor::SubmissionKey(key_id),
+        now,
+    )
+    .await
 }
 
 /// Replaces the current record with changed terms (editors and admins). A
@@ -300,7 +329,7 @@ async fn supersede(
         terms,
         decision,
         change.action,
-        Some(staff.user_id),
+        Actor::User(staff.user_id),
         now,
     )
     .await?;
@@ -475,9 +504,13 @@ async fn write(
     terms: Terms,
     decision: Decision,
     action: &str,
-    recorded_by: Option<Uuid>,
+    actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Recorded> {
+    let recorded_by = match actor {
+        Actor::User(id) => Some(id),
+        _ => None,
+    };
     let checked = validate(txn, config, teller, status, &terms, now).await?;
     let mut channels = terms.channels.clone();
     channels.sort_by_key(|c| format!("{c:?}"));
@@ -524,7 +557,6 @@ async fn write(
     };
     let record = insert_record(txn, record).await?;
     store_grants(txn, record.id, &channels, &partner_ids).await?;
-    let actor = recorded_by.map_or(Actor::Worker, Actor::User);
     event(
         txn,
         &record,
@@ -590,6 +622,12 @@ async fn validate(
         return Err(Error::invalid(
             "channels",
             "name at least one channel: each is granted separately",
+        ));
+    }
+    if terms.channels.iter().any(|c| !c.shows_stories()) {
+        return Err(Error::invalid(
+            "channels",
+            "SUBMISSIONS is a kind of API key, not a place a story is shown",
         ));
     }
     let partner_sites = terms.channels.contains(&Channel::PartnerSites);

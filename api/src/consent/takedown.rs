@@ -245,7 +245,7 @@ pub async fn covered_anywhere(
     story_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    for channel in Channel::iter() {
+    for channel in Channel::iter().filter(|c| c.shows_stories()) {
         if gate::covers_channel(db, story_id, channel, now).await? {
             return Ok(true);
         }

@@ -38,7 +38,7 @@ pub async fn of_story(
     principal.require_editor()?;
     let publication = publication_problem(story, now);
     let mut out = Vec::new();
-    for channel in Channel::iter() {
+    for channel in Channel::iter().filter(|c| c.shows_stories()) {
         let consented = gate::covers_channel(db, story.id, channel, now).await?;
         let visible = consented && publication.is_none() && {
             let viewer = Viewer {
@@ -76,7 +76,7 @@ pub async fn require_coverage(
     at: DateTime<Utc>,
 ) -> Result<()> {
     let mut missing = Vec::new();
-    for channel in Channel::iter() {
+    for channel in Channel::iter().filter(|c| c.shows_stories()) {
         if gate::covers_channel(db, story.id, channel, at).await? {
             return Ok(());
         }
@@ -172,5 +172,6 @@ pub fn channel_name(channel: Channel) -> &'static str {
         Channel::Press => "PRESS",
         Channel::PrintExhibition => "PRINT_EXHIBITION",
         Channel::ResearchArchive => "RESEARCH_ARCHIVE",
+        Channel::Submissions => "SUBMISSIONS",
     }
 }

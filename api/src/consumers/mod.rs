@@ -125,6 +125,23 @@ pub async fn create_key(
             "a PARTNER_SITES key belongs to a partner",
         ));
     }
+    if input.channel == Channel::Submissions {
+        let mut campaigns = input.campaign_ids.clone();
+        campaigns.sort();
+        campaigns.dedup();
+        if campaigns.len() != 1 {
+            return Err(Error::invalid(
+                "campaignIds",
+                "a SUBMISSIONS key is bound to exactly one campaign: the one its stories go to",
+            ));
+        }
+        if input.partner_id.is_some() {
+            return Err(Error::invalid(
+                "partnerId",
+                "a SUBMISSIONS key belongs to a campaign, not a partner",
+            ));
+        }
+    }
     if input.expires_at.is_some_and(|at| at <= now) {
         return Err(Error::invalid(
             "expiresAt",

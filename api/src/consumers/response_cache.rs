@@ -100,6 +100,8 @@ impl Key {
         let mut key = Vec::with_capacity(query.len() + variables.len() + 96);
         match principal {
             Principal::Staff(_) => return None,
+            // Every challenge must be new; nothing a submission key asks is kept.
+            Principal::Consumer(consumer) if !consumer.channel.shows_stories() => return None,
             Principal::Anonymous => key.push(b'A'),
             Principal::Consumer(consumer) => {
                 key.push(b'K');

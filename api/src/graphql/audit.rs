@@ -22,7 +22,7 @@ use crate::{audit, auth::users};
 pub struct AuditEvent {
     pub id: ID,
     pub occurred_at: DateTime<Utc>,
-    /// `user`, `worker` or `cli`.
+    /// `user`, `worker`, `cli` or `api_key` (a campaign site sending a story in).
     pub actor: String,
     pub actor_id: Option<ID>,
     /// The staff member who acted, when a person did (`actor` is `user`).

@@ -55,6 +55,8 @@ pub enum ConsentMethod {
     Digital,
     VerbalRecorded,
     MarkOrThumbprint,
+    /// On a campaign site's form, by the person themselves (`sendInStory`).
+    OnlineForm,
 }
 
 /// Who expressed a consent decision.
@@ -77,6 +79,8 @@ pub enum ConsentVia {
     Message,
     WithdrawalCode,
     Automatic,
+    /// A campaign site's form (`sendInStory`).
+    OnlineForm,
 }
 
 /// Special categories of personal data (GDPR Art. 9); any requires explicit consent.
@@ -135,7 +139,11 @@ impl ConsentRecord {
         self.0.record.status.into()
     }
     async fn channels(&self) -> Vec<Channel> {
-        self.0.channels.iter().map(|c| (*c).into()).collect()
+        self.0
+            .channels
+            .iter()
+            .filter_map(|c| Channel::shown(*c))
+            .collect()
     }
     /// The partners the `PARTNER_SITES` grant names.
     async fn partner_ids(&self) -> Vec<ID> {
@@ -276,14 +284,15 @@ pub struct ChannelVisibility {
     pub reasons: Vec<String>,
 }
 
-impl From<visibility::ChannelVisibility> for ChannelVisibility {
-    fn from(v: visibility::ChannelVisibility) -> Self {
-        Self {
-            channel: v.channel.into(),
+impl ChannelVisibility {
+    /// `None` for a channel no story is shown on (never in the list given).
+    pub fn shown(v: visibility::ChannelVisibility) -> Option<Self> {
+        Some(Self {
+            channel: Channel::shown(v.channel)?,
             visible: v.visible,
             consented: v.consented,
             reasons: v.reasons,
-        }
+        })
     }
 }
 

@@ -18,7 +18,6 @@ use crate::{
 
 /// Where a story is shown; a consent grants each channel separately.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entity::api_key::Channel")]
 pub enum Channel {
     PublicWeb,
     PartnerSites,
@@ -27,6 +26,56 @@ pub enum Channel {
     Press,
     PrintExhibition,
     ResearchArchive,
+}
+
+impl From<Channel> for entity::api_key::Channel {
+    fn from(c: Channel) -> Self {
+        use entity::api_key::Channel as Stored;
+        match c {
+            Channel::PublicWeb => Stored::PublicWeb,
+            Channel::PartnerSites => Stored::PartnerSites,
+            Channel::MobileApp => Stored::MobileApp,
+            Channel::SocialMedia => Stored::SocialMedia,
+            Channel::Press => Stored::Press,
+            Channel::PrintExhibition => Stored::PrintExhibition,
+            Channel::ResearchArchive => Stored::ResearchArchive,
+        }
+    }
+}
+
+impl Channel {
+    /// The channel a story is shown on; `None` for `SUBMISSIONS`, which shows
+    /// nothing and which no consent grants.
+    pub fn shown(c: entity::api_key::Channel) -> Option<Self> {
+        use entity::api_key::Channel as Stored;
+        Some(match c {
+            Stored::PublicWeb => Channel::PublicWeb,
+            Stored::PartnerSites => Channel::PartnerSites,
+            Stored::MobileApp => Channel::MobileApp,
+            Stored::SocialMedia => Channel::SocialMedia,
+            Stored::Press => Channel::Press,
+            Stored::PrintExhibition => Channel::PrintExhibition,
+            Stored::ResearchArchive => Channel::ResearchArchive,
+            Stored::Submissions => return None,
+        })
+    }
+}
+
+/// What an API key is for: reading on one channel (every [`Channel`]), or
+/// sending stories in.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::api_key::Channel")]
+pub enum ApiKeyChannel {
+    PublicWeb,
+    PartnerSites,
+    MobileApp,
+    SocialMedia,
+    Press,
+    PrintExhibition,
+    ResearchArchive,
+    /// A campaign site's key that sends stories in (`sendInStory`) and reads
+    /// nothing; bound to exactly one campaign. Never a consent channel.
+    Submissions,
 }
 
 /// An organisation that shows Chorus stories on its own site or app.
@@ -64,7 +113,7 @@ impl ApiKey {
     async fn prefix(&self) -> &str {
         &self.0.prefix
     }
-    async fn channel(&self) -> Channel {
+    async fn channel(&self) -> ApiKeyChannel {
         self.0.channel.into()
     }
     async fn partner_id(&self) -> Option<ID> {
@@ -104,10 +153,11 @@ pub struct CreatedApiKey {
 #[derive(InputObject)]
 pub struct CreateApiKeyInput {
     pub name: String,
-    pub channel: Channel,
+    pub channel: ApiKeyChannel,
     /// Required for `PARTNER_SITES`.
     pub partner_id: Option<ID>,
-    /// Limit the key to these campaigns; empty means every campaign.
+    /// Limit the key to these campaigns; empty means every campaign. A
+    /// `SUBMISSIONS` key names exactly one: the campaign its stories go to.
     #[graphql(default)]
     pub campaign_ids: Vec<ID>,
     pub expires_at: Option<Instant>,

@@ -20,7 +20,8 @@ impl From<Error> for async_graphql::Error {
                     ext.set("retryAfterSeconds", *retry_after_secs)
                 }
                 Error::VersionConflict { current } => ext.set("currentVersion", *current),
-                Error::InvalidTransition { reason, .. } => ext.set("reason", *reason),
+                Error::InvalidTransition { reason, .. }
+                | Error::SubmissionRefused { reason, .. } => ext.set("reason", *reason),
                 Error::ConsentMissing { missing, .. } => ext.set("missing", missing.clone()),
                 _ => {}
             }

@@ -248,6 +248,22 @@ impl MediaMutation {
     }
 }
 
+/// A named copy of an upload, removed when dropped: the intake pipeline reads
+/// a path, and async-graphql's temp file has none.
+pub(super) async fn copy_to_temp(
+    upload: async_graphql::UploadValue,
+) -> Result<tempfile::TempPath, Error> {
+    tokio::task::spawn_blocking(move || {
+        let mut source = upload.content;
+        let mut copy = tempfile::NamedTempFile::new()?;
+        std::io::copy(&mut source, &mut copy)?;
+        Ok::<_, std::io::Error>(copy.into_temp_path())
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(Error::internal)
+}
+
 async fn ingest(
     ctx: &Context<'_>,
     owner: Owner,
@@ -261,16 +277,7 @@ async fn ingest(
     let upload = file
         .value(ctx)
         .map_err(|_| Error::invalid("file", "expected an uploaded file"))?;
-    // The intake pipeline reads a path; async-graphql's temp file has none.
-    let path = tokio::task::spawn_blocking(move || {
-        let mut source = upload.content;
-        let mut copy = tempfile::NamedTempFile::new()?;
-        std::io::copy(&mut source, &mut copy)?;
-        Ok::<_, std::io::Error>(copy.into_temp_path())
-    })
-    .await
-    .map_err(Error::internal)?
-    .map_err(Error::internal)?;
+    let path = copy_to_temp(upload).await?;
     let state = ctx.state();
     intake::ingest(
         &state.db,

@@ -27,6 +27,7 @@ pub(crate) mod scalars;
 mod storable;
 mod stories;
 mod storytellers;
+mod submissions;
 mod suggestions;
 mod sync;
 
@@ -55,6 +56,7 @@ pub struct Query(
     rights::RightsQuery,
     media::MediaQuery,
     organisations::OrganisationQuery,
+    submissions::SubmissionQuery,
 );
 
 /// Every mutation, by domain.
@@ -73,6 +75,7 @@ pub struct Mutation(
     media_faces::MediaFacesMutation,
     media_uploads::MediaUploadMutation,
     organisations::OrganisationMutation,
+    submissions::SubmissionMutation,
 );
 
 /// The schema type served at `/graphql`.

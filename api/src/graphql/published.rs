@@ -36,6 +36,9 @@ pub(super) fn viewer(ctx: &Context<'_>) -> Result<Viewer, Error> {
             crate::auth::Principal::Staff(_) => Error::Forbidden(
                 "`stories` and `story` are what consumers see; staff use `editorialStories`, and a story's `visibility` shows each channel".into(),
             ),
+            crate::auth::Principal::Consumer(_) => Error::Forbidden(
+                "a SUBMISSIONS key sends stories in and reads none".into(),
+            ),
             _ => Error::Unauthenticated(
                 "send an API key in the `X-Api-Key` header to read stories".into(),
             ),

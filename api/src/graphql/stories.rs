@@ -171,6 +171,15 @@ impl Story {
             storytellers::find(&ctx.state().db, self.0.storyteller_id).await?,
         ))
     }
+    /// Set when the storyteller sent the story in through a campaign site;
+    /// `null` for stories staff wrote.
+    async fn submission(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::submissions::StorySubmission>> {
+        super::submissions::of_story(ctx, self.0.id).await
+    }
+    /// The staff member who wrote it; `null` for a story sent in.
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         user(ctx, Some(self.0.created_by)).await
     }
@@ -239,7 +248,7 @@ impl Story {
         )
         .await?
         .into_iter()
-        .map(Into::into)
+        .filter_map(super::consent::ChannelVisibility::shown)
         .collect())
     }
 

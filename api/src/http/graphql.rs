@@ -100,7 +100,17 @@ pub async fn handle(
         return refused;
     }
 
-    let key = if uploads || principal.is_staff() {
+    // Only a campaign site's submission key may send files with an API key
+    // (the multipart guard let it through for this check, with its preflight header).
+    if uploads && matches!(principal, Principal::Consumer(_)) && !principal.is_submission_key() {
+        return error(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "API keys read published stories; uploads need a staff account or a SUBMISSIONS key",
+            request_id,
+        );
+    }
+    let key = if uploads || principal.is_staff() || principal.is_submission_key() {
         None
     } else {
         let variables = serde_json::to_vec(&gql.variables).unwrap_or_default();
@@ -180,7 +190,9 @@ pub async fn handle(
         }
         gql = gql.disable_introspection();
     }
-    let is_staff = principal.is_staff();
+    // A staff member's answers are theirs alone; a submission key's are challenges
+    // and receipts, each for one storyteller.
+    let private = principal.is_staff() || principal.is_submission_key();
     gql = gql.data(RequestContext {
         principal,
         client_address: client_address(req, state.config.auth.trust_forwarded_for),
@@ -205,8 +217,8 @@ pub async fn handle(
             );
         }
     };
-    // A staff member's answer is theirs alone, and errors are not worth keeping.
-    if is_staff || !response.errors.is_empty() || mutates {
+    // Private answers (above) are never kept, and errors are not worth keeping.
+    if private || !response.errors.is_empty() || mutates {
         let mut http = cache::no_store(body);
         if media_type::is_request_error(&response) {
             media_type::mark_request_error(&mut http, &response.errors);

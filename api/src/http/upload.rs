@@ -48,15 +48,19 @@ pub(super) fn is_multipart(req: &Request) -> bool {
 }
 
 /// Refuses, before the body is read, a multipart request a browser could have sent
-/// cross-site (no token, no preflight header) or one made with an API key.
+/// cross-site (no token, no preflight header). An API key must come with the
+/// preflight header too; which keys may upload at all (only `SUBMISSIONS` keys)
+/// is checked once the key is known, in the GraphQL handler.
 fn guard(req: &Request) -> Result<(), Refusal> {
     let forbidden = |message: &str| (StatusCode::FORBIDDEN, "FORBIDDEN", message.to_owned());
-    if req.header("x-api-key").is_some() {
+    let has = |name: &str| req.header(name).is_some_and(|v| !v.trim().is_empty());
+    if req.header("x-api-key").is_some()
+        && !(has("graphql-preflight") || has("apollo-require-preflight"))
+    {
         return Err(forbidden(
-            "API keys read published stories; uploads need a staff account",
+            "API keys read published stories; uploads need a staff account, or a SUBMISSIONS key with a `GraphQL-Preflight: 1` header",
         ));
     }
-    let has = |name: &str| req.header(name).is_some_and(|v| !v.trim().is_empty());
     if has("authorization") || has("graphql-preflight") || has("apollo-require-preflight") {
         Ok(())
     } else {

@@ -1,7 +1,10 @@
 //! Taking in one uploaded file: identify it by its bytes, check its size, check
 //! that an image decodes whole within the pixel limit, strip its metadata, hash
-//! it, refuse a duplicate, store it, and record it, in that order, so that nothing unsafe is ever stored and a failure at any step leaves
-//! neither an object without a row nor a row without an object.
+//! it, store it, refuse a duplicate, and record it, in that order, so that
+//! nothing unsafe is ever stored and a failure at any step leaves neither an
+//! object without a row (a refused one is removed at once) nor a row without an
+//! object. [`store_checked`] and [`record`] are the two halves, for callers that
+//! write the row in a transaction of their own (stories sent in).
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +13,10 @@ use entity::{
     job,
     media_asset::{self, Kind, MetadataStatus, State},
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
@@ -111,11 +117,93 @@ pub async fn ingest(
         }
     }
 
+    let accepted: &[MediaKind] = match owner {
+        Owner::Story(_) => &[MediaKind::Image, MediaKind::Audio, MediaKind::Video],
+        Owner::Evidence { .. } => &[
+            MediaKind::Image,
+            MediaKind::Audio,
+            MediaKind::Video,
+            MediaKind::Document,
+        ],
+    };
+    let stored = store_checked(store, upload, limits, accepted).await?;
+
+    let record = async {
+        if let Owner::Story(story_id) = owner
+            && let Some(existing) = media_asset::Entity::find()
+                .filter(media_asset::Column::StoryId.eq(story_id))
+                .filter(media_asset::Column::Sha256.eq(stored.sha256.clone()))
+                .filter(media_asset::Column::State.eq(State::Ready))
+                .one(db)
+                .await?
+        {
+            return Err(Error::Conflict(format!(
+                "this file is already attached to the story as {}",
+                existing.id
+            )));
+        }
+        let txn = crate::db::begin_write(db).await?;
+        let asset = record(
+            &txn,
+            &stored,
+            owner,
+            staff.user_id,
+            Actor::User(staff.user_id),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, Error>(asset)
+    }
+    .await;
+    match record {
+        Ok(asset) => Ok(asset),
+        Err(e) => {
+            stored.discard(store).await;
+            Err(e)
+        }
+    }
+}
+
+/// A file that passed intake and is in the object store, waiting for its row.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub id: Uuid,
+    pub key: String,
+    pub kind: MediaKind,
+    pub mime: &'static str,
+    pub size: u64,
+    pub sha256: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub not_cleanable: bool,
+}
+
+impl Stored {
+    /// Removes the object when its row will never be written (no object without a
+    /// row: the orphan sweep would find it, but do not wait).
+    pub async fn discard(&self, store: &dyn ObjectStore) {
+        if let Err(cleanup) = store.delete(&self.key).await {
+            tracing::warn!(key = %self.key, error = %cleanup, "could not remove an unrecorded object; the orphan sweep will");
+        }
+    }
+}
+
+/// The intake pipeline up to the store: sniff (refusing kinds not in
+/// `accepted`), size, integrity, strip, hash, store. The caller records the row
+/// with [`record`] or [`Stored::discard`]s it.
+pub async fn store_checked(
+    store: &dyn ObjectStore,
+    upload: &Path,
+    limits: &Limits,
+    accepted: &[MediaKind],
+) -> Result<Stored> {
     let sniffed = sniff_file(upload).await?;
-    if sniffed.kind == MediaKind::Document && matches!(owner, Owner::Story(_)) {
-        return Err(Error::UnsupportedMediaType(
-            "PDF files are accepted only as private consent evidence".into(),
-        ));
+    if !accepted.contains(&sniffed.kind) {
+        return Err(Error::UnsupportedMediaType(match sniffed.kind {
+            MediaKind::Document => "PDF files are accepted only as private consent evidence".into(),
+            _ => format!("{} files are not accepted here", sniffed.mime),
+        }));
     }
     let size = tokio::fs::metadata(upload)
         .await
@@ -153,101 +241,95 @@ pub async fn ingest(
         (None, None)
     };
 
-    if let Owner::Story(story_id) = owner
-        && let Some(existing) = media_asset::Entity::find()
-            .filter(media_asset::Column::StoryId.eq(story_id))
-            .filter(media_asset::Column::Sha256.eq(sha256.clone()))
-            .filter(media_asset::Column::State.eq(State::Ready))
-            .one(db)
-            .await?
-    {
-        return Err(Error::Conflict(format!(
-            "this file is already attached to the story as {}",
-            existing.id
-        )));
-    }
-
     let id = Uuid::now_v7();
     let key = format!("media/{id}/original.{}", sniffed.extension);
     store
         .put_file(&key, &cleaned.0, sniffed.mime)
         .await
         .map_err(Error::from)?;
+    Ok(Stored {
+        id,
+        key,
+        kind: sniffed.kind,
+        mime: sniffed.mime,
+        size,
+        sha256,
+        width,
+        height,
+        not_cleanable: outcome == StripOutcome::NotCleanable,
+    })
+}
 
-    let not_cleanable = outcome == StripOutcome::NotCleanable;
-    let record = async {
-        let txn = crate::db::begin_write(db).await?;
-        let asset = media_asset::ActiveModel {
-            id: Set(id),
-            story_id: Set(match owner {
-                Owner::Story(story_id) => Some(story_id),
-                Owner::Evidence { .. } => None,
-            }),
-            storyteller_id: Set(match owner {
-                Owner::Evidence { storyteller_id } => Some(storyteller_id),
-                Owner::Story(_) => None,
-            }),
-            kind: Set(kind(sniffed.kind)),
-            mime: Set(sniffed.mime.to_owned()),
-            size_bytes: Set(i64::try_from(size).unwrap_or(i64::MAX)),
-            sha256: Set(sha256.clone()),
-            storage_key: Set(key.clone()),
-            width: Set(width),
-            height: Set(height),
-            duration_ms: Set(None),
-            alt_text: Set(None),
-            caption: Set(None),
-            credit: Set(None),
-            // Protective default: assume faces until an editor says otherwise.
-            shows_faces: Set(sniffed.kind == MediaKind::Image || sniffed.kind == MediaKind::Video),
-            faces_reviewed_at: Set(None),
-            faces_reviewed_by: Set(None),
-            masks_generation: Set(0),
-            renditions_generation: Set(None),
-            private: Set(not_cleanable || matches!(owner, Owner::Evidence { .. })),
-            metadata_status: Set(if not_cleanable {
-                MetadataStatus::NotCleanable
-            } else {
-                MetadataStatus::Cleaned
-            }),
-            state: Set(State::Ready),
-            created_by: Set(staff.user_id),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        audit::record(
-            &txn,
-            Actor::User(staff.user_id),
-            Event::new("media.added", "media", id).detail(json!({
-                "storyId": asset.story_id,
-                "storytellerId": asset.storyteller_id,
-                "mime": asset.mime,
-                "metadata": if not_cleanable { "NOT_CLEANABLE" } else { "CLEANED" },
-            })),
-            now,
-        )
-        .await?;
-        // Renditions are made in the background, never on the request path; a
-        // private item is never rendered, since renditions exist to be shown.
-        if asset.kind == Kind::Image && !asset.private {
-            queue::enqueue_media(&txn, job::Kind::RenderMedia, id, now, now).await?;
-        }
-        txn.commit().await?;
-        Ok::<_, Error>(asset)
+/// Writes the row of a [`Stored`] file in `txn`, with its audit event and its
+/// rendition job; `created_by` is the staff member (or the submission key) it
+/// came from.
+pub async fn record(
+    txn: &impl ConnectionTrait,
+    stored: &Stored,
+    owner: Owner,
+    created_by: Uuid,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<media_asset::Model> {
+    let not_cleanable = stored.not_cleanable;
+    let asset = media_asset::ActiveModel {
+        id: Set(stored.id),
+        story_id: Set(match owner {
+            Owner::Story(story_id) => Some(story_id),
+            Owner::Evidence { .. } => None,
+        }),
+        storyteller_id: Set(match owner {
+            Owner::Evidence { storyteller_id } => Some(storyteller_id),
+            Owner::Story(_) => None,
+        }),
+        kind: Set(kind(stored.kind)),
+        mime: Set(stored.mime.to_owned()),
+        size_bytes: Set(i64::try_from(stored.size).unwrap_or(i64::MAX)),
+        sha256: Set(stored.sha256.clone()),
+        storage_key: Set(stored.key.clone()),
+        width: Set(stored.width),
+        height: Set(stored.height),
+        duration_ms: Set(None),
+        alt_text: Set(None),
+        caption: Set(None),
+        credit: Set(None),
+        // Protective default: assume faces until an editor says otherwise.
+        shows_faces: Set(stored.kind == MediaKind::Image || stored.kind == MediaKind::Video),
+        faces_reviewed_at: Set(None),
+        faces_reviewed_by: Set(None),
+        masks_generation: Set(0),
+        renditions_generation: Set(None),
+        private: Set(not_cleanable || matches!(owner, Owner::Evidence { .. })),
+        metadata_status: Set(if not_cleanable {
+            MetadataStatus::NotCleanable
+        } else {
+            MetadataStatus::Cleaned
+        }),
+        state: Set(State::Ready),
+        created_by: Set(created_by),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
-    .await;
-    match record {
-        Ok(asset) => Ok(asset),
-        Err(e) => {
-            // No object without a row: the sweep would find it, but do not wait.
-            if let Err(cleanup) = store.delete(&key).await {
-                tracing::warn!(%key, error = %cleanup, "could not remove an unrecorded object; the orphan sweep will");
-            }
-            Err(e)
-        }
+    .insert(txn)
+    .await?;
+    audit::record(
+        txn,
+        actor,
+        Event::new("media.added", "media", stored.id).detail(json!({
+            "storyId": asset.story_id,
+            "storytellerId": asset.storyteller_id,
+            "mime": asset.mime,
+            "metadata": if not_cleanable { "NOT_CLEANABLE" } else { "CLEANED" },
+        })),
+        now,
+    )
+    .await?;
+    // Renditions are made in the background, never on the request path; a
+    // private item is never rendered, since renditions exist to be shown.
+    if asset.kind == Kind::Image && !asset.private {
+        queue::enqueue_media(txn, job::Kind::RenderMedia, stored.id, now, now).await?;
     }
+    Ok(asset)
 }
 
 /// The cleaned copy next to the upload, removed when dropped.

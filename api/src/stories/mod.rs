@@ -21,7 +21,7 @@ use entity::{story, story_campaign, story_locale, story_revision, story_tag};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, Set,
-    sea_query::{Expr, Query},
+    sea_query::{Expr, ExprTrait, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -104,7 +104,31 @@ pub async fn create_named(
     validate_region(input.region.as_deref())?;
     validate_note(input.note.as_deref())?;
     let txn = crate::db::begin_write(db).await?;
-    let teller = storytellers::find(&txn, input.storyteller_id)
+    let story = insert(
+        &txn,
+        input,
+        identity,
+        staff.user_id,
+        Actor::User(staff.user_id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(story)
+}
+
+/// Writes a new draft and its first revision in `txn` (inputs already
+/// validated), with its audit event; `author` is the staff member, or the
+/// submission key a storyteller sent it in with.
+pub(crate) async fn insert(
+    txn: &DatabaseTransaction,
+    input: NewStory,
+    identity: Option<story::IdentityLevel>,
+    author: Uuid,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<story::Model> {
+    let teller = storytellers::find(txn, input.storyteller_id)
         .await
         .map_err(|_| Error::invalid("storytellerId", "no storyteller with this id"))?;
     if teller.erased_at.is_some() {
@@ -116,12 +140,12 @@ pub async fn create_named(
     let slug = match input.slug {
         Some(slug) => {
             text::validate_slug(&slug).map_err(|m| Error::invalid("slug", m))?;
-            if slug_taken(&txn, &slug).await? {
+            if slug_taken(txn, &slug).await? {
                 return Err(Error::Conflict("this slug is already taken".into()));
             }
             slug
         }
-        None => free_slug(&txn, &text::slugify(&input.text.title)).await?,
+        None => free_slug(txn, &text::slugify(&input.text.title)).await?,
     };
     let id = Uuid::now_v7();
     story::ActiveModel {
@@ -138,7 +162,7 @@ pub async fn create_named(
         identity_level: Set(identity.unwrap_or(story::IdentityLevel::Anonymous)),
         faces: Set(story::Faces::Obscured),
         location_precision: Set(story::LocationPrecision::Country),
-        created_by: Set(staff.user_id),
+        created_by: Set(author),
         submitted_by: Set(None),
         submitted_at: Set(None),
         approved_by: Set(None),
@@ -150,7 +174,7 @@ pub async fn create_named(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -159,30 +183,28 @@ pub async fn create_named(
             e.into()
         }
     })?;
-    set_links(&txn, id, Some(&input.campaign_ids), Some(&input.tag_ids)).await?;
+    set_links(txn, id, Some(&input.campaign_ids), Some(&input.tag_ids)).await?;
     let revision = insert_revision(
-        &txn,
+        txn,
         id,
         &input.primary_locale,
         &input.text,
-        staff.user_id,
+        author,
         input.note,
         None,
         now,
     )
     .await?;
     audit::record(
-        &txn,
-        Actor::User(staff.user_id),
+        txn,
+        actor,
         Event::new("story.created", "story", id)
             .states("", "DRAFT")
             .detail(json!({ "revisionId": revision.id, "locale": revision.locale })),
         now,
     )
     .await?;
-    let story = workflow::load(&txn, id, None).await?;
-    txn.commit().await?;
-    Ok(story)
+    workflow::load(txn, id, None).await
 }
 
 /// Saves new text for one locale as a new revision (adding the locale if new). The
@@ -405,17 +427,33 @@ pub async fn list(
     pagination::fetch(db, select, story::Column::Id, page).await
 }
 
-/// Stories waiting for review, longest-waiting first (staff only).
+/// Stories waiting for review, longest-waiting first (staff only): those
+/// submitted for review, and drafts storytellers sent in themselves (not
+/// marked as spam), which wait for an editor to take them up.
 pub async fn review_queue(
     db: &impl ConnectionTrait,
     principal: &Principal,
     page: PageRequest,
 ) -> Result<Page<story::Model>> {
     principal.staff()?;
-    // Submitting sets `submitted_at`, so every story in review has one.
+    let sent_in = Query::select()
+        .column(entity::submission::Column::StoryId)
+        .from(entity::submission::Entity)
+        .and_where(Expr::col(entity::submission::Column::SpamAt).is_null())
+        .to_owned();
+    // Submitting sets `submitted_at`, and so does sending in, so every story
+    // here has one.
     pagination::fetch_by_time(
         db,
-        story::Entity::find().filter(story::Column::State.eq(story::State::InReview)),
+        story::Entity::find().filter(
+            sea_orm::Condition::any()
+                .add(story::Column::State.eq(story::State::InReview))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(story::Column::State.eq(story::State::Draft))
+                        .add(story::Column::Id.in_subquery(sent_in)),
+                ),
+        ),
         story::Column::SubmittedAt,
         story::Column::Id,
         sea_orm::Order::Asc,
@@ -846,7 +884,7 @@ async fn free_slug(db: &impl ConnectionTrait, base: &str) -> Result<String> {
     ))
 }
 
-fn validate_text(text: &Text) -> Result<()> {
+pub(crate) fn validate_text(text: &Text) -> Result<()> {
     let title = text.title.trim();
     if title.is_empty() || title.chars().count() > MAX_TITLE_LEN {
         return Err(Error::invalid(

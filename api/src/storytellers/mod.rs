@@ -192,12 +192,37 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<storyteller::Model> {
     let staff = principal.staff()?;
+    let txn = crate::db::begin_write(db).await?;
+    let created = insert(
+        &txn,
+        keys,
+        input,
+        staff.user_id,
+        Actor::User(staff.user_id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Validates and writes a storyteller in `txn`, with its audit event. An empty
+/// legal name is kept empty: a storyteller who sent their story in gave only
+/// the name they chose (staff always record one, [`create`] checks).
+pub(crate) async fn insert(
+    txn: &impl ConnectionTrait,
+    keys: &KeyRing,
+    input: NewStoryteller,
+    created_by: Uuid,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<storyteller::Model> {
     let id = Uuid::now_v7();
     let guardian = input.guardian.clone();
     let year_of_birth = birth_year(input.year_of_birth, input.date_of_birth)?;
     validate(
         &input.public_name,
-        Some(&input.legal_name),
+        Some(input.legal_name.as_str()).filter(|_| actor_is_staff(actor)),
         Birth {
             year: year_of_birth,
             date: input.date_of_birth,
@@ -228,22 +253,24 @@ pub async fn create(
         asylum_seeker: Set(input.asylum_seeker),
         refugee: Set(input.refugee),
         undocumented: Set(input.undocumented),
-        created_by: Set(staff.user_id),
+        created_by: Set(created_by),
         created_at: Set(now),
         updated_at: Set(now),
         erased_at: Set(None),
     };
-    let txn = crate::db::begin_write(db).await?;
-    let created = model.insert(&txn).await?;
+    let created = model.insert(txn).await?;
     audit::record(
-        &txn,
-        Actor::User(staff.user_id),
+        txn,
+        actor,
         Event::new("storyteller.created", "storyteller", id),
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(created)
+}
+
+fn actor_is_staff(actor: Actor) -> bool {
+    matches!(actor, Actor::User(_))
 }
 
 /// Changes a storyteller (editors and admins).
