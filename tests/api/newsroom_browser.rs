@@ -22,7 +22,10 @@ use api::{auth::Role, media::strip::fixtures};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, spawn_media_app};
+use crate::{
+    helpers::{PASSWORD, spawn_media_app},
+    submissions,
+};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const ADMIN: &str = "admin@newsroom.test";
@@ -33,6 +36,7 @@ const ORG_ADMIN: &str = "dalia@imix.test";
 const CAMPAIGN_SLUG: &str = "it-takes-a-community";
 const CAMPAIGN_NAME: &str = "It Takes A Community";
 const ORG_PARTNER: &str = "IMIX (partner site)";
+const SENT_IN_TITLE: &str = "Sent in from the campaign site";
 
 fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -130,6 +134,8 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
     if let Some(assets) = assets.as_deref() {
         overrides.push(("CHORUS_ADMIN_ASSETS_DIR", assets));
     }
+    // A small proof of work: the test sends a story in as a campaign site would.
+    overrides.push(("CHORUS_SUBMISSION_MAX_NUMBER", "2000"));
     let app = spawn_media_app(&overrides).await;
     app.create_user(ADMIN, Role::Admin).await;
     let admin = app.login(ADMIN, PASSWORD).await.data()["login"]["accessToken"]
@@ -154,7 +160,7 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
     let res = app
         .gql(
             Some(&admin),
-            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { owner { name } } }",
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id owner { name } } }",
             json!({ "input": { "slug": CAMPAIGN_SLUG, "name": CAMPAIGN_NAME } }),
         )
         .await;
@@ -162,6 +168,34 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
         .as_str()
         .expect("the platform runs the campaign")
         .to_owned();
+    let campaign_id = res.data()["createCampaign"]["id"].clone();
+    // A storyteller sends a story in through the campaign site's form (issue 16):
+    // it waits in the review queue with its flag, for editor B to mark as spam.
+    let res = app
+        .gql(
+            Some(&admin),
+            "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }",
+            json!({ "input": { "name": "Campaign site form", "channel": "SUBMISSIONS", "campaignIds": [campaign_id] } }),
+        )
+        .await;
+    let form_key = res.data()["createApiKey"]["secret"]
+        .as_str()
+        .expect("submission key secret")
+        .to_owned();
+    let send_in = async |title: &str| {
+        let challenge =
+            submissions::with_key(&app, Some(&form_key), submissions::CHALLENGE, json!({})).await;
+        let proof = submissions::solve(&challenge.data()["submissionChallenge"]);
+        let input = submissions::input(Some(&proof), title);
+        submissions::with_key(
+            &app,
+            Some(&form_key),
+            submissions::SUBMIT,
+            json!({ "input": input }),
+        )
+        .await
+    };
+    send_in(SENT_IN_TITLE).await.data();
     app.gql(
         Some(&admin),
         "mutation($slug: String!, $name: String!) { createPartner(slug: $slug, name: $name) { id } }",
@@ -195,6 +229,7 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
         "platformName": platform_name,
         "campaign": { "slug": CAMPAIGN_SLUG, "name": CAMPAIGN_NAME },
         "publicKey": public_key,
+        "sentIn": { "title": SENT_IN_TITLE },
         "photo": photo,
         "gpsHex": hex(&fixtures::rational_bytes(fixtures::GPS_LATITUDE)),
         "screenshots": screenshots,
@@ -224,4 +259,8 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
         screenshots.display()
     );
     assert!(stdout.contains("the newsroom journey passed"), "{stdout}");
+
+    // Editor B blocked where the spam came from: the next story from there is refused.
+    let again = send_in("Another one from the same place").await;
+    assert_eq!(submissions::reason(&again), "BLOCKED", "{}", again.body);
 }

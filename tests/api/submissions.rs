@@ -26,9 +26,9 @@ use crate::{
     storage::read_all,
 };
 
-const CHALLENGE: &str =
+pub(crate) const CHALLENGE: &str =
     "query { submissionChallenge { algorithm challenge salt maxNumber signature } }";
-const SUBMIT: &str = "mutation($input: SendInStoryInput!) {
+pub(crate) const SUBMIT: &str = "mutation($input: SendInStoryInput!) {
   sendInStory(input: $input) { storyId receivedAt withdrawalCode receipt { receiptId hash language json } }
 }";
 
@@ -101,7 +101,12 @@ async fn key(
     (key.id, secret)
 }
 
-async fn with_key(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> GqlResponse {
+pub(crate) async fn with_key(
+    app: &TestApp,
+    key: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> GqlResponse {
     let mut req = app
         .client
         .post(app.url("/graphql"))
@@ -113,7 +118,7 @@ async fn with_key(app: &TestApp, key: Option<&str>, query: &str, variables: Valu
 }
 
 /// Solves a challenge as a browser does: tries every number until the hash matches.
-fn solve(c: &Value) -> String {
+pub(crate) fn solve(c: &Value) -> String {
     let salt = c["salt"].as_str().expect("salt");
     let max = c["maxNumber"].as_u64().expect("maxNumber");
     let number = (0..=max)
@@ -145,7 +150,7 @@ async fn proof(app: &TestApp, key: &str) -> String {
 }
 
 /// A complete submission, anonymous unless `contact` is set.
-fn input(proof: Option<&str>, title: &str) -> Value {
+pub(crate) fn input(proof: Option<&str>, title: &str) -> Value {
     json!({
         "title": title,
         "summary": "How I came to cook for my street.",
@@ -170,7 +175,7 @@ async fn submit(app: &TestApp, key: &str, input: Value) -> GqlResponse {
     with_key(app, Some(key), SUBMIT, json!({ "input": input })).await
 }
 
-fn reason(res: &GqlResponse) -> &str {
+pub(crate) fn reason(res: &GqlResponse) -> &str {
     res.body["errors"][0]["extensions"]["reason"]
         .as_str()
         .unwrap_or_else(|| panic!("expected a reason: {}", res.body))

@@ -731,6 +731,20 @@ async function main() {
     await noAlert(page, 'after publishing');
   });
 
+  await step('a story sent in through the campaign site waits flagged; editor B marks it spam and blocks its source', page, async () => {
+    await panel(page, 'Stories');
+    const item = page.locator('li.sto-item', { hasText: settings.sentIn.title }).first();
+    await item.getByText('Sent in by the storyteller').waitFor();
+    await item.getByRole('link', { name: settings.sentIn.title }).click();
+    await page.getByRole('heading', { level: 1, name: settings.sentIn.title }).waitFor();
+    await axeBoth(page, 'a story sent in');
+    await page.getByLabel('Also refuse new stories from where this one came (for a while)').check();
+    await page.getByRole('button', { name: 'Mark as spam' }).click();
+    await announced(page, 'Marked as spam: the story is archived.');
+    await noAlert(page, 'after marking spam');
+    await page.getByText('Marked as spam', { exact: true }).first().waitFor();
+  });
+
   /* ---- a reader's app, with the PUBLIC_WEB key */
   let rendition = null;
   await step('the PUBLIC_WEB key reads the story: pseudonym, masked picture, clean metadata', null, async () => {

@@ -428,17 +428,15 @@ function storyTitle(story) {
 }
 
 /**
- * Flags shown beside a story in the lists and the review queue, after its state.
- *
- * The hook for stories sent in by storytellers themselves (issue 16, item 2):
- * once the schema says how a submission is flagged, add that field to the
- * `StoriesListItem` fragment (operations/stories.graphql) and return a badge
- * here, e.g. h('span', {class: 'sto-flag'}, t('Sent in by the storyteller')).
- * Nothing is invented before the API exists, so this returns none today.
+ * The flags a story carries in lists and the review queue: a story the
+ * storyteller sent in through a campaign site's form (docs/SUBMISSIONS.md) says
+ * so, because nobody on the staff has checked it yet.
  */
 function queueFlags(story) {
-  void story;
-  return [];
+  const sub = story.submission;
+  if (!sub) return [];
+  return [' ', h('span', { class: `sto-flag${sub.spam ? ' sto-flag-spam' : ''}` },
+    sub.spam ? t('Marked as spam') : t('Sent in by the storyteller'))];
 }
 
 function storyItem(story) {
@@ -484,7 +482,7 @@ async function renderList(container) {
 
   const [all, queue] = await Promise.all([
     allNodes('StoriesLists', 'editorialStories'),
-    gql('StoriesReviewQueue').then((d) => d.reviewQueue.nodes),
+    allNodes('StoriesReviewQueue', 'reviewQueue'),
   ]);
   const me = currentUser();
   const mine = (s) => (s.createdBy && s.createdBy.id === me.id) ||
@@ -784,8 +782,13 @@ async function renderStory(container, id) {
       story.isLive ? ` \u00b7 ${t('live for readers')}` : ''),
     h('dt', null, t('Languages')), h('dd', null, langs),
     h('dt', null, t('Storyteller')), h('dd', null, h('bdi', null, story.storyteller.publicName)),
-    h('dt', null, t('Written by')), h('dd', null, personNode(story.createdBy), t(', '), timeNode(story.createdAt)),
-    story.submittedAt ? [h('dt', null, t('Submitted')), h('dd', null, personNode(story.submittedBy), t(', '), timeNode(story.submittedAt))] : null,
+    story.submission
+      ? [h('dt', null, t('Sent in')), h('dd', null, t('by the storyteller, through a campaign site'), t(', '), timeNode(story.submission.receivedAt),
+        queueFlags(story))]
+      : h('dt', null, t('Written by')),
+    story.submission ? null : h('dd', null, personNode(story.createdBy), t(', '), timeNode(story.createdAt)),
+    // A story sent in arrives with a submission time but nobody on the staff behind it.
+    story.submittedAt && (story.submittedBy || !story.submission) ? [h('dt', null, t('Submitted')), h('dd', null, personNode(story.submittedBy), t(', '), timeNode(story.submittedAt))] : null,
     story.approvedAt ? [h('dt', null, t('Approved')), h('dd', null, personNode(story.approvedBy), t(', '), timeNode(story.approvedAt))] : null,
     story.publishAt ? [h('dt', null, t('Publication scheduled for')), h('dd', null, timeNode(story.publishAt))] : null,
     story.unpublishAt ? [h('dt', null, t('Unpublication scheduled for')), h('dd', null, timeNode(story.unpublishAt))] : null,
@@ -911,6 +914,15 @@ function renderSteps(story, { editor, canWrite, ownWork, reload }) {
   }
   if (editor && ['DRAFT', 'IN_REVIEW', 'CHANGES_REQUESTED', 'APPROVED', 'PUBLISHED', 'UNPUBLISHED'].includes(state)) {
     row.appendChild(stepButton(t('Archive'), box, () => gql('StoriesArchive', v), t('The story is archived.'), reload, 'sto-danger'));
+  }
+  if (editor && story.submission && !story.submission.spam) {
+    // Spam is ended here rather than by Archive, so that the source can be
+    // blocked too and the story no longer counts as sent in for review.
+    const block = h('input', { type: 'checkbox' });
+    const mark = stepButton(t('Mark as spam'), box, () => gql('StoriesMarkSpam', { storyId: story.id, block: block.checked }),
+      t('Marked as spam: the story is archived.'), reload, 'sto-danger');
+    extra.push(h('div', { class: 'sto-subform' },
+      h('label', null, block, ' ', t('Also refuse new stories from where this one came (for a while)')), mark));
   }
   if (editor && state === 'ARCHIVED') {
     row.appendChild(stepButton(t('Bring back as a draft'), box, () => gql('StoriesUnarchive', v), t('The story is a draft again.'), reload));
@@ -1413,6 +1425,13 @@ addTranslations('ar', {
   'no consent': 'لا موافقة',
   'Next steps': 'الخطوات التالية',
   'Submit for review': 'إرسال للمراجعة',
+  'Sent in by the storyteller': 'أرسلها صاحب القصة',
+  'Marked as spam': 'مُعلَّمة كرسالة مزعجة',
+  'Sent in': 'أُرسلت',
+  'by the storyteller, through a campaign site': 'من صاحب القصة، عبر موقع الحملة',
+  'Mark as spam': 'تعليم كرسالة مزعجة',
+  'Marked as spam: the story is archived.': 'عُلّمت كرسالة مزعجة: أُرشفت القصة.',
+  'Also refuse new stories from where this one came (for a while)': 'ورفض القصص الجديدة من المصدر نفسه (لفترة)',
   'The story is submitted for review.': 'أُرسلت القصة للمراجعة.',
   'Approve': 'موافقة',
   'The story is approved.': 'تمت الموافقة على القصة.',
