@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{
     auth::User,
     connection::{connection, page_request},
-    context::ContextExt,
+    context::{ContextExt, scope},
     scalars::{Instant, parse_id},
 };
 use crate::{audit, auth::users};
@@ -106,6 +106,7 @@ impl AuditQuery {
         let page = audit::list(
             &ctx.state().db,
             ctx.principal(),
+            scope(ctx).await?,
             filter,
             page_request(first, after, last, before)?,
         )

@@ -8,8 +8,9 @@ use entity::{consent_event, takedown};
 use super::{
     auth::User,
     consumers::Channel,
-    context::ContextExt,
+    context::{ContextExt, scope},
     scalars::{Instant, parse_id},
+    scoped,
     stories::{Faces, IdentityLevel, LocationPrecision, user},
 };
 use crate::{
@@ -467,7 +468,7 @@ pub struct ConsentQuery;
 impl ConsentQuery {
     /// One consent record. Editors and admins.
     async fn consent_record(&self, ctx: &Context<'_>, id: ID) -> Result<ConsentRecord> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::consent(ctx, "id", &id).await?;
         Ok(ConsentRecord(
             records::get(&ctx.state().db, ctx.principal(), id).await?,
         ))
@@ -491,6 +492,7 @@ impl ConsentQuery {
         let found = expiry::expiring(
             db,
             ctx.principal(),
+            scope(ctx).await?,
             chrono::Duration::days(i64::from(within_days)),
             clock::now(),
             first as u64,
@@ -506,6 +508,16 @@ impl ConsentQuery {
     /// Takedowns of one story, oldest first. Editors and admins.
     async fn takedowns(&self, ctx: &Context<'_>, story_id: ID) -> Result<Vec<Takedown>> {
         let story_id = parse_id("storyId", &story_id)?;
+        ctx.principal().require_editor()?;
+        // A story out of scope has no takedowns to show, as one that does not exist.
+        match scope(ctx)
+            .await?
+            .ensure_story(&ctx.state().db, story_id)
+            .await
+        {
+            Err(Error::NotFound(_)) => return Ok(Vec::new()),
+            other => other?,
+        }
         Ok(
             consent::takedown::of_story(&ctx.state().db, ctx.principal(), story_id)
                 .await?
@@ -528,7 +540,8 @@ impl ConsentMutation {
         input: RecordConsentInput,
     ) -> Result<RecordConsentPayload> {
         let state = ctx.state();
-        let storyteller_id = parse_id("storytellerId", &input.storyteller_id)?;
+        let storyteller_id =
+            scoped::storyteller(ctx, "storytellerId", &input.storyteller_id).await?;
         let (terms, decision) = input.terms.into_parts()?;
         Ok(records::record(
             &state.db,
@@ -554,7 +567,7 @@ impl ConsentMutation {
         terms: ConsentTermsInput,
     ) -> Result<RecordConsentPayload> {
         let state = ctx.state();
-        let id = parse_id("id", &id)?;
+        let id = scoped::consent(ctx, "id", &id).await?;
         let (terms, decision) = terms.into_parts()?;
         Ok(records::amend(
             &state.db,
@@ -581,7 +594,7 @@ impl ConsentMutation {
         terms: ConsentTermsInput,
     ) -> Result<RecordConsentPayload> {
         let state = ctx.state();
-        let id = parse_id("id", &id)?;
+        let id = scoped::consent(ctx, "id", &id).await?;
         let (terms, decision) = terms.into_parts()?;
         Ok(records::renew(
             &state.db,
@@ -611,7 +624,7 @@ impl ConsentMutation {
         #[graphql(default_with = "IndicatedBy::Storyteller")] indicated_by: IndicatedBy,
         #[graphql(default_with = "ConsentVia::InPerson")] via: ConsentVia,
     ) -> Result<ConsentRecord> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::consent(ctx, "id", &id).await?;
         Ok(ConsentRecord(
             records::end(
                 &ctx.state().db,

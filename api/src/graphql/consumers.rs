@@ -9,11 +9,11 @@ use super::{
     connection::{connection, page_request},
     context::ContextExt,
     scalars::{Instant, parse_id},
+    scoped,
 };
 use crate::{
     clock,
     consumers::{self, NewKey},
-    error::Error,
 };
 
 /// Where a story is shown; a consent grants each channel separately.
@@ -187,11 +187,7 @@ impl ConsumerMutation {
         ctx: &Context<'_>,
         input: CreateApiKeyInput,
     ) -> Result<CreatedApiKey> {
-        let campaign_ids = input
-            .campaign_ids
-            .iter()
-            .map(|id| parse_id("campaignIds", id))
-            .collect::<Result<Vec<_>, Error>>()?;
+        let campaign_ids = scoped::campaigns(ctx, "campaignIds", &input.campaign_ids).await?;
         let new = NewKey {
             name: input.name,
             channel: input.channel.into(),

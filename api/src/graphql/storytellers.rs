@@ -10,8 +10,9 @@ use entity::storyteller;
 
 use super::{
     connection::{connection, page_request},
-    context::ContextExt,
-    scalars::{Date, parse_id, patch},
+    context::{ContextExt, scope},
+    scalars::{Date, patch},
+    scoped,
 };
 use crate::{
     clock,
@@ -245,7 +246,7 @@ impl StorytellerQuery {
     ) -> Result<Connection<String, Storyteller>> {
         let page = storytellers::list(
             &ctx.state().db,
-            ctx.principal(),
+            scope(ctx).await?,
             page_request(first, after, last, before)?,
         )
         .await?;
@@ -254,7 +255,7 @@ impl StorytellerQuery {
 
     /// One storyteller. Staff only.
     async fn storyteller(&self, ctx: &Context<'_>, id: ID) -> Result<Storyteller> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::storyteller(ctx, "id", &id).await?;
         Ok(Storyteller(
             storytellers::get(&ctx.state().db, ctx.principal(), id).await?,
         ))
@@ -301,7 +302,7 @@ impl StorytellerMutation {
         input: UpdateStorytellerInput,
     ) -> Result<Storyteller> {
         let state = ctx.state();
-        let id = parse_id("id", &id)?;
+        let id = scoped::storyteller(ctx, "id", &id).await?;
         let changes = StorytellerChanges {
             public_name: input.public_name,
             public_name_is_pseudonym: input.public_name_is_pseudonym,

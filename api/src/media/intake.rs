@@ -212,6 +212,7 @@ pub async fn ingest(
             }),
             state: Set(State::Ready),
             created_by: Set(staff.user_id),
+            organisation_id: Set(staff.organisation_id),
             created_at: Set(now),
             updated_at: Set(now),
         }

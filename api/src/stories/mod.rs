@@ -31,6 +31,7 @@ use crate::{
     auth::Principal,
     error::{Error, Result, is_unique_violation},
     locale,
+    organisations::Scope,
     pagination::{self, Page, PageRequest},
     storytellers,
 };
@@ -139,6 +140,7 @@ pub async fn create_named(
         faces: Set(story::Faces::Obscured),
         location_precision: Set(story::LocationPrecision::Country),
         created_by: Set(staff.user_id),
+        organisation_id: Set(staff.organisation_id),
         submitted_by: Set(None),
         submitted_at: Set(None),
         approved_by: Set(None),
@@ -377,45 +379,45 @@ pub async fn get(
     workflow::load(db, id, None).await
 }
 
-/// The story with this slug, if any (staff only).
+/// The story with this slug, if any and in scope.
 pub async fn find_by_slug(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    scope: &Scope,
     slug: &str,
 ) -> Result<Option<story::Model>> {
-    principal.staff()?;
     Ok(story::Entity::find()
         .filter(story::Column::Slug.eq(slug))
+        .filter(scope.stories())
         .one(db)
         .await?)
 }
 
-/// A page of stories, oldest first, optionally in one state (staff only).
+/// A page of the stories in scope, oldest first, optionally in one state.
 pub async fn list(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    scope: &Scope,
     state: Option<story::State>,
     page: PageRequest,
 ) -> Result<Page<story::Model>> {
-    principal.staff()?;
-    let mut select = story::Entity::find();
+    let mut select = story::Entity::find().filter(scope.stories());
     if let Some(state) = state {
         select = select.filter(story::Column::State.eq(state));
     }
     pagination::fetch(db, select, story::Column::Id, page).await
 }
 
-/// Stories waiting for review, longest-waiting first (staff only).
+/// The stories in scope waiting for review, longest-waiting first.
 pub async fn review_queue(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    scope: &Scope,
     page: PageRequest,
 ) -> Result<Page<story::Model>> {
-    principal.staff()?;
     // Submitting sets `submitted_at`, so every story in review has one.
     pagination::fetch_by_time(
         db,
-        story::Entity::find().filter(story::Column::State.eq(story::State::InReview)),
+        story::Entity::find()
+            .filter(story::Column::State.eq(story::State::InReview))
+            .filter(scope.stories()),
         story::Column::SubmittedAt,
         story::Column::Id,
         sea_orm::Order::Asc,
