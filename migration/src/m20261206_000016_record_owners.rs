@@ -71,11 +71,30 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        Ok(())
+        // The scope asks which stories are filed under a member's campaigns; the
+        // primary key starts with the story.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_story_campaigns_campaign")
+                    .table(Alias::new("story_campaigns"))
+                    .col(Alias::new("campaign_id"))
+                    .col(Alias::new("story_id"))
+                    .to_owned(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_story_campaigns_campaign")
+                    .table(Alias::new("story_campaigns"))
+                    .to_owned(),
+            )
+            .await?;
         for table in TABLES {
             manager
                 .drop_index(

@@ -74,7 +74,8 @@ pub struct AuditQuery;
 
 #[Object]
 impl AuditQuery {
-    /// The audit log in the order things happened. Admins only.
+    /// The audit log in the order things happened: all of it for platform admins,
+    /// the events about what is in their scope for organisation admins.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]

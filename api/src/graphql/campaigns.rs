@@ -157,7 +157,8 @@ pub struct CampaignQuery;
 
 #[Object]
 impl CampaignQuery {
-    /// Campaigns, oldest first. `first` is at most 100 (default 20).
+    /// Campaigns, oldest first; staff see those their organisation runs or was
+    /// given. `first` is at most 100 (default 20).
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -179,7 +180,7 @@ impl CampaignQuery {
         Ok(connection(page, |c| c.id, Campaign::from))
     }
 
-    /// The campaign with this slug, or null.
+    /// The campaign with this slug, or null (also for staff, outside their scope).
     async fn campaign(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Campaign>> {
         Ok(
             campaigns::find_by_slug(&ctx.state().db, staff_scope(ctx).await?, &slug)
@@ -236,7 +237,8 @@ impl CampaignMutation {
         Ok(created.into())
     }
 
-    /// Changes a campaign. Editors and admins only.
+    /// Changes a campaign. Editors and admins of the organisation that runs it,
+    /// or of the platform.
     async fn update_campaign(
         &self,
         ctx: &Context<'_>,

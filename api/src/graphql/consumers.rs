@@ -119,7 +119,8 @@ pub struct ConsumerQuery;
 #[Object]
 impl ConsumerQuery {
     /// Partner organisations. Editors and admins (editors name them in consent
-    /// terms); only admins create them.
+    /// terms): every partner for platform staff, their own organisation's for a
+    /// member organisation's staff; only platform admins create them.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -140,7 +141,8 @@ impl ConsumerQuery {
         Ok(connection(page, |p| p.id, Partner::from))
     }
 
-    /// API keys, without their secrets. Admins only.
+    /// API keys, without their secrets: every key for platform admins, their
+    /// partner's for the admins of a partner organisation.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -181,7 +183,9 @@ impl ConsumerMutation {
         )
     }
 
-    /// Issues an API key bound to one channel. Admins only; the secret is shown once.
+    /// Issues an API key bound to one channel; the secret is shown once. Platform
+    /// admins; the admins of a partner organisation for that partner only (the
+    /// default `partnerId`), limited to campaigns in their scope.
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
@@ -207,7 +211,8 @@ impl ConsumerMutation {
         })
     }
 
-    /// Revokes a key at once. Admins only.
+    /// Revokes a key at once. Platform admins; the admins of a partner
+    /// organisation that partner's keys.
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
         Ok(ApiKey(
             consumers::revoke_key(

@@ -508,8 +508,9 @@ pub struct StoryQuery;
 
 #[Object]
 impl StoryQuery {
-    /// Stories in any state, oldest first. Staff only. (Partner sites and apps read
-    /// `stories`, which shows only what consent allows.)
+    /// Stories in any state, oldest first. Staff only, within their scope.
+    /// (Partner sites and apps read `stories`, which shows only what consent
+    /// allows.)
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -532,7 +533,7 @@ impl StoryQuery {
         Ok(stories_connection(page))
     }
 
-    /// One story by id or slug, in any state. Staff only.
+    /// One story by id or slug, in any state. Staff only; null outside their scope.
     async fn editorial_story(
         &self,
         ctx: &Context<'_>,
@@ -559,7 +560,7 @@ impl StoryQuery {
         }
     }
 
-    /// Stories waiting for review, longest-waiting first. Staff only.
+    /// Stories waiting for review, longest-waiting first. Staff only, within their scope.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]

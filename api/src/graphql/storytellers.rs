@@ -232,7 +232,7 @@ pub struct StorytellerQuery;
 
 #[Object]
 impl StorytellerQuery {
-    /// Storytellers, oldest first. Staff only.
+    /// Storytellers, oldest first. Staff only, within their scope.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -253,7 +253,7 @@ impl StorytellerQuery {
         Ok(connection(page, |s| s.id, Storyteller))
     }
 
-    /// One storyteller. Staff only.
+    /// One storyteller. Staff only; `NOT_FOUND` outside their scope.
     async fn storyteller(&self, ctx: &Context<'_>, id: ID) -> Result<Storyteller> {
         let id = scoped::storyteller(ctx, "id", &id).await?;
         Ok(Storyteller(
