@@ -377,12 +377,12 @@ pub struct ConsentTermsInput {
 }
 
 impl ConsentTermsInput {
-    fn into_parts(self) -> Result<(Terms, Decision)> {
-        let story_id = self
-            .story_id
-            .as_ref()
-            .map(|id| parse_id("storyId", id))
-            .transpose()?;
+    /// The terms, with the story they name (if any) checked against the scope.
+    async fn into_parts(self, ctx: &Context<'_>) -> Result<(Terms, Decision)> {
+        let story_id = match &self.story_id {
+            Some(id) => Some(scoped::story(ctx, "storyId", id).await?),
+            None => None,
+        };
         let partner_ids = self
             .partner_ids
             .iter()
@@ -542,7 +542,7 @@ impl ConsentMutation {
         let state = ctx.state();
         let storyteller_id =
             scoped::storyteller(ctx, "storytellerId", &input.storyteller_id).await?;
-        let (terms, decision) = input.terms.into_parts()?;
+        let (terms, decision) = input.terms.into_parts(ctx).await?;
         Ok(records::record(
             &state.db,
             ctx.principal(),
@@ -568,7 +568,7 @@ impl ConsentMutation {
     ) -> Result<RecordConsentPayload> {
         let state = ctx.state();
         let id = scoped::consent(ctx, "id", &id).await?;
-        let (terms, decision) = terms.into_parts()?;
+        let (terms, decision) = terms.into_parts(ctx).await?;
         Ok(records::amend(
             &state.db,
             ctx.principal(),
@@ -595,7 +595,7 @@ impl ConsentMutation {
     ) -> Result<RecordConsentPayload> {
         let state = ctx.state();
         let id = scoped::consent(ctx, "id", &id).await?;
-        let (terms, decision) = terms.into_parts()?;
+        let (terms, decision) = terms.into_parts(ctx).await?;
         Ok(records::renew(
             &state.db,
             ctx.principal(),
