@@ -28,7 +28,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select,
-    sea_query::{Expr, ExprTrait, IntoColumnRef, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Iden, IntoColumnRef, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -145,14 +145,14 @@ impl Scope {
                     Expr::col((story::Entity, story::Column::OrganisationId)).eq(*organisation_id),
                 );
                 if !campaigns.is_empty() {
-                    let filed = Query::select()
-                        .column((story_campaign::Entity, story_campaign::Column::StoryId))
-                        .from(story_campaign::Entity)
-                        .cond_where(in_list(
+                    let filed = ids_where(
+                        story_campaign::Entity,
+                        story_campaign::Column::StoryId,
+                        in_list(
                             (story_campaign::Entity, story_campaign::Column::CampaignId),
                             campaigns,
-                        ))
-                        .to_owned();
+                        ),
+                    );
                     any = any.add(Expr::col((story::Entity, story::Column::Id)).in_subquery(filed));
                 }
                 any
@@ -256,46 +256,41 @@ impl Scope {
                         .in_subquery(ids),
                 )
         };
-        let consents = Query::select()
-            .column((consent_record::Entity, consent_record::Column::Id))
-            .from(consent_record::Entity)
-            .cond_where(self.consents())
-            .to_owned();
-        let media = Query::select()
-            .column((media_asset::Entity, media_asset::Column::Id))
-            .from(media_asset::Entity)
-            .cond_where(self.media())
-            .to_owned();
-        let uploads = Query::select()
-            .column((media_upload::Entity, media_upload::Column::Id))
-            .from(media_upload::Entity)
-            .cond_where(
-                Condition::any()
-                    .add(self.of_story((media_upload::Entity, media_upload::Column::StoryId)))
-                    .add(self.of_storyteller((
-                        media_upload::Entity,
-                        media_upload::Column::StorytellerId,
-                    ))),
-            )
-            .to_owned();
-        let campaigns = Query::select()
-            .column((campaign::Entity, campaign::Column::Id))
-            .from(campaign::Entity)
-            .cond_where(self.condition((campaign::Entity, campaign::Column::Id)))
-            .to_owned();
-        let people = Query::select()
-            .column((user::Entity, user::Column::Id))
-            .from(user::Entity)
-            .cond_where(self.users())
-            .to_owned();
         Condition::any()
             .add(subject("story", self.story_ids()))
             .add(subject("storyteller", self.storyteller_ids()))
-            .add(subject("consent", consents))
-            .add(subject("media", media))
-            .add(subject("media_upload", uploads))
-            .add(subject("campaign", campaigns))
-            .add(subject("user", people))
+            .add(subject(
+                "consent",
+                ids_where(
+                    consent_record::Entity,
+                    consent_record::Column::Id,
+                    self.consents(),
+                ),
+            ))
+            .add(subject(
+                "media",
+                ids_where(media_asset::Entity, media_asset::Column::Id, self.media()),
+            ))
+            .add(subject(
+                "media_upload",
+                ids_where(
+                    media_upload::Entity,
+                    media_upload::Column::Id,
+                    self.uploads(),
+                ),
+            ))
+            .add(subject(
+                "campaign",
+                ids_where(
+                    campaign::Entity,
+                    campaign::Column::Id,
+                    self.condition((campaign::Entity, campaign::Column::Id)),
+                ),
+            ))
+            .add(subject(
+                "user",
+                ids_where(user::Entity, user::Column::Id, self.users()),
+            ))
             .add(
                 Condition::all()
                     .add(
@@ -309,31 +304,28 @@ impl Scope {
             )
     }
 
-    /// `SELECT stories.id FROM stories WHERE <in scope>`.
+    /// Keeps the uploads (table `media_uploads`) for a story or storyteller in scope.
+    fn uploads(&self) -> Condition {
+        Condition::any()
+            .add(self.of_story((media_upload::Entity, media_upload::Column::StoryId)))
+            .add(self.of_storyteller((media_upload::Entity, media_upload::Column::StorytellerId)))
+    }
+
     fn story_ids(&self) -> SelectStatement {
-        Query::select()
-            .column((story::Entity, story::Column::Id))
-            .from(story::Entity)
-            .cond_where(self.stories())
-            .to_owned()
+        ids_where(story::Entity, story::Column::Id, self.stories())
     }
 
     /// The storytellers of the stories in scope.
     fn story_tellers(&self) -> SelectStatement {
-        Query::select()
-            .column((story::Entity, story::Column::StorytellerId))
-            .from(story::Entity)
-            .cond_where(self.stories())
-            .to_owned()
+        ids_where(story::Entity, story::Column::StorytellerId, self.stories())
     }
 
-    /// `SELECT storytellers.id FROM storytellers WHERE <in scope>`.
     fn storyteller_ids(&self) -> SelectStatement {
-        Query::select()
-            .column((storyteller::Entity, storyteller::Column::Id))
-            .from(storyteller::Entity)
-            .cond_where(self.storytellers())
-            .to_owned()
+        ids_where(
+            storyteller::Entity,
+            storyteller::Column::Id,
+            self.storytellers(),
+        )
     }
 
     /// `NotFound` unless the story exists and is in scope.
@@ -402,14 +394,7 @@ impl Scope {
     pub async fn ensure_upload(&self, db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
         self.ensure(
             db,
-            media_upload::Entity::find_by_id(id).filter(
-                Condition::any()
-                    .add(self.of_story((media_upload::Entity, media_upload::Column::StoryId)))
-                    .add(self.of_storyteller((
-                        media_upload::Entity,
-                        media_upload::Column::StorytellerId,
-                    ))),
-            ),
+            media_upload::Entity::find_by_id(id).filter(self.uploads()),
             "no upload with this id",
         )
         .await
@@ -444,6 +429,19 @@ impl Scope {
             .map(|_| ())
             .ok_or_else(|| Error::NotFound(missing.into()))
     }
+}
+
+/// `SELECT table.column FROM table WHERE cond`, for `IN (…)`.
+fn ids_where<T, C>(table: T, column: C, cond: Condition) -> SelectStatement
+where
+    T: Iden + Copy + 'static,
+    C: Iden + 'static,
+{
+    Query::select()
+        .column((table, column))
+        .from(table)
+        .cond_where(cond)
+        .to_owned()
 }
 
 /// `column IN (ids)`; an empty list keeps nothing (`IN ()` is not valid SQL everywhere).
