@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Principal, Role},
     error::{Error, Result},
+    organisations::Scope,
     pagination::{self, Page, PageRequest},
 };
 
@@ -112,20 +113,25 @@ pub struct Filter {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// Events in the order they happened (admins only).
+/// Events in the order they happened: every event for platform admins, the
+/// events about what is in their scope for an organisation admin (see
+/// [`Scope::audit_events`]); editors and contributors are `Forbidden`.
 pub async fn list(
     db: &impl ConnectionTrait,
     principal: &Principal,
+    scope: &Scope,
     filter: Filter,
     page: PageRequest,
 ) -> Result<Page<audit_event::Model>> {
-    principal.require_role(&[Role::Admin])?;
+    if principal.staff()?.role != Role::Admin {
+        principal.require_role(&[Role::Admin])?;
+    }
     if let (Some(since), Some(until)) = (filter.since, filter.until)
         && until < since
     {
         return Err(Error::invalid("until", "`until` is before `since`"));
     }
-    let mut select = audit_event::Entity::find();
+    let mut select = audit_event::Entity::find().filter(scope.audit_events());
     if let Some(id) = filter.subject_id {
         select = select.filter(audit_event::Column::SubjectId.eq(id));
     }

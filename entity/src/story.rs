@@ -87,6 +87,8 @@ pub struct Model {
     pub first_published_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The organisation that owns the record: its creator's (issue 16).
+    pub organisation_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

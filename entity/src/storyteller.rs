@@ -31,6 +31,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Set when the person's data was erased; only proof of consent remains.
     pub erased_at: Option<DateTimeUtc>,
+    /// The organisation that owns the record: its creator's (issue 16).
+    pub organisation_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

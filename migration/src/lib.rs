@@ -21,6 +21,7 @@ mod m20261124_000012_api_key_changes;
 mod m20261206_000013_account_admin;
 mod m20261206_000014_job_failures;
 mod m20261206_000015_organisations;
+mod m20261206_000016_record_owners;
 mod m20261206_000017_submissions;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_account_admin::Migration),
             Box::new(m20261206_000014_job_failures::Migration),
             Box::new(m20261206_000015_organisations::Migration),
+            Box::new(m20261206_000016_record_owners::Migration),
             Box::new(m20261206_000017_submissions::Migration),
         ]
     }

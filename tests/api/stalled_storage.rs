@@ -116,6 +116,7 @@ async fn stored_item(app: &TestApp, by: &Principal, owner: Owner) -> media_asset
         metadata_status: Set(media_asset::MetadataStatus::Cleaned),
         state: Set(media_asset::State::Ready),
         created_by: Set(by.staff().expect("staff").user_id),
+        organisation_id: Set(by.staff().expect("staff").organisation_id),
         created_at: Set(now),
         updated_at: Set(now),
     }

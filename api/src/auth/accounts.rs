@@ -36,14 +36,36 @@ pub enum By<'a> {
 }
 
 impl By<'_> {
-    /// The audit actor, if the caller may manage accounts; `Forbidden` otherwise.
+    /// The audit actor, if the caller manages people at all (a platform or an
+    /// organisation admin); `Forbidden` otherwise. Which people is
+    /// [`By::check_manages`]'s question, once the account is read.
     fn authorise(self) -> Result<Actor> {
         match self {
-            By::Staff(principal) => {
-                Ok(Actor::User(principal.require_role(&[Role::Admin])?.user_id))
-            }
+            By::Staff(principal) => Ok(Actor::User(people_manager(principal)?.user_id)),
             By::Cli => Ok(Actor::Cli),
         }
+    }
+
+    /// `NotFound` when the account belongs to an organisation whose people the
+    /// caller does not manage: to an organisation admin, another organisation's
+    /// people are out of scope, as if they did not exist.
+    fn check_manages(self, user: &user::Model) -> Result<()> {
+        match self {
+            By::Staff(principal) if !principal.staff()?.manages_people_of(user.organisation_id) => {
+                Err(Error::NotFound("no user with this id".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A platform admin or an organisation admin; `Forbidden` for everyone else.
+fn people_manager(principal: &Principal) -> Result<&crate::auth::principal::Staff> {
+    let staff = principal.staff()?;
+    if staff.role == Role::Admin {
+        Ok(staff)
+    } else {
+        principal.require_role(&[Role::Admin])
     }
 }
 
@@ -64,10 +86,15 @@ pub fn invite_url(base_url: &str, token: &str) -> String {
 /// Longest display name accepted.
 const MAX_DISPLAY_NAME: usize = 200;
 
-/// Every staff account, by email. Admins only.
+/// The staff accounts the caller manages, by email: every account for platform
+/// admins, their own organisation's for an organisation admin.
 pub async fn list(db: &impl ConnectionTrait, principal: &Principal) -> Result<Vec<user::Model>> {
-    principal.require_role(&[Role::Admin])?;
-    users::all(db).await
+    let staff = people_manager(principal)?;
+    let all = users::all(db).await?;
+    Ok(all
+        .into_iter()
+        .filter(|u| staff.manages_people_of(u.organisation_id))
+        .collect())
 }
 
 /// Invites a staff member: creates the account without a password and returns a
@@ -267,6 +294,7 @@ pub async fn set_role(
     let actor = by.authorise()?;
     let txn = crate::db::begin_write(db).await?;
     let user = find(&txn, user_id).await?;
+    by.check_manages(&user)?;
     if user.role == role {
         return Ok(user);
     }
@@ -301,6 +329,7 @@ pub async fn disable(
     let actor = by.authorise()?;
     let txn = crate::db::begin_write(db).await?;
     let user = find(&txn, user_id).await?;
+    by.check_manages(&user)?;
     if user.disabled_at.is_some() {
         return Ok(user);
     }
@@ -333,6 +362,7 @@ pub async fn enable(
     let actor = by.authorise()?;
     let txn = crate::db::begin_write(db).await?;
     let user = find(&txn, user_id).await?;
+    by.check_manages(&user)?;
     if user.disabled_at.is_none() {
         return Ok(user);
     }
@@ -362,6 +392,7 @@ pub async fn end_sessions(
     let actor = by.authorise()?;
     let txn = crate::db::begin_write(db).await?;
     let user = find(&txn, user_id).await?;
+    by.check_manages(&user)?;
     let ended = sessions::end_all(&txn, user.id, "ended by an admin", now).await?;
     audit::record(
         &txn,

@@ -360,6 +360,8 @@ impl Rows {
                 faces: Faces::Obscured,
                 location_precision: LocationPrecision::Country,
                 created_by: spec.author,
+                // The bench's authors are platform staff.
+                organisation_id: entity::organisation::PLATFORM_ID,
                 submitted_by: published.then_some(spec.author),
                 submitted_at: published.then_some(created),
                 approved_by: published.then_some(spec.author),
@@ -456,6 +458,7 @@ impl Rows {
                 metadata_status: media_asset::MetadataStatus::Cleaned,
                 state: media_asset::State::Ready,
                 created_by: author,
+                organisation_id: entity::organisation::PLATFORM_ID,
                 created_at: at,
                 updated_at: at,
             }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     error::{Error, Result, is_unique_violation},
+    organisations::Scope,
     pagination::{self, Page, PageRequest},
     patch::Patch,
     slug,
@@ -45,20 +46,39 @@ pub struct CampaignChanges {
     pub description: Option<String>,
 }
 
-/// A page of campaigns, oldest first.
-pub async fn list(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<campaign::Model>> {
-    pagination::fetch(db, campaign::Entity::find(), campaign::Column::Id, page).await
+/// A page of campaigns, oldest first: for staff, those in their scope; for
+/// everyone else (`None`), all of them.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: Option<&Scope>,
+    page: PageRequest,
+) -> Result<Page<campaign::Model>> {
+    pagination::fetch(
+        db,
+        campaign::Entity::find().filter(in_scope(scope)),
+        campaign::Column::Id,
+        page,
+    )
+    .await
 }
 
-/// The campaign with this slug, if any.
+/// The campaign with this slug, if any (and, for staff, in their scope).
 pub async fn find_by_slug(
     db: &impl ConnectionTrait,
+    scope: Option<&Scope>,
     slug: &str,
 ) -> Result<Option<campaign::Model>> {
     Ok(campaign::Entity::find()
         .filter(campaign::Column::Slug.eq(slug))
+        .filter(in_scope(scope))
         .one(db)
         .await?)
+}
+
+fn in_scope(scope: Option<&Scope>) -> sea_orm::Condition {
+    scope.map_or_else(sea_orm::Condition::all, |s| {
+        s.condition((campaign::Entity, campaign::Column::Id))
+    })
 }
 
 /// Creates a campaign (editors and admins).
@@ -87,7 +107,7 @@ pub async fn create(
     active.insert(db).await.map_err(slug_conflict)
 }
 
-/// Changes a campaign (editors and admins).
+/// Changes a campaign (editors and admins of its organisation or the platform).
 pub async fn update(
     db: &impl ConnectionTrait,
     principal: &Principal,
@@ -95,11 +115,18 @@ pub async fn update(
     changes: CampaignChanges,
     now: DateTime<Utc>,
 ) -> Result<campaign::Model> {
-    principal.require_editor()?;
+    let staff = principal.require_editor()?;
     let current = campaign::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| Error::NotFound("no campaign with this id".into()))?;
+    // A campaign shared with a member organisation is theirs to work in, not to change.
+    if !staff.is_platform() && current.organisation_id != staff.organisation_id {
+        return Err(Error::Forbidden(
+            "only the organisation that runs a campaign, and the platform's staff, change it"
+                .into(),
+        ));
+    }
     let updated = campaign::Model {
         slug: changes.slug.unwrap_or(current.slug.clone()),
         name: changes

@@ -20,6 +20,7 @@ use crate::{
     audit::Actor,
     auth::Principal,
     error::{Error, Result},
+    organisations::Scope,
 };
 
 /// Most records marked expired in one pass; the next pass takes the rest.
@@ -66,17 +67,19 @@ pub async fn mark_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result
     Ok(marked)
 }
 
-/// Current usable consents that expire within `within` of `now`, soonest first
+/// Current usable consents in scope that expire within `within` of `now`, soonest first
 /// (editors, to renew in time).
 pub async fn expiring(
     db: &impl ConnectionTrait,
     principal: &Principal,
+    scope: &Scope,
     within: chrono::Duration,
     now: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<consent_record::Model>> {
     principal.require_editor()?;
     Ok(consent_record::Entity::find()
+        .filter(scope.consents())
         .filter(consent_record::Column::Status.is_in(USABLE))
         .filter(consent_record::Column::ExpiresAt.gt(now))
         .filter(consent_record::Column::ExpiresAt.lte(now + within))

@@ -8,6 +8,7 @@
 pub mod apq;
 pub mod known_keys;
 pub mod origins;
+pub mod reach;
 pub mod response_cache;
 pub mod throttle;
 
@@ -83,14 +84,23 @@ pub async fn create_partner(
     Ok(created)
 }
 
-/// A page of partners (editors and admins: editors name partners in consent terms).
+/// A page of partners (editors and admins: editors name partners in consent
+/// terms): every partner for platform staff, their own organisation's for a
+/// member organisation's staff.
 pub async fn partners(
     db: &DatabaseConnection,
     principal: &Principal,
     page: PageRequest,
 ) -> Result<Page<partner::Model>> {
-    principal.require_role(&[Role::Admin, Role::Editor])?;
-    pagination::fetch(db, partner::Entity::find(), partner::Column::Id, page).await
+    let staff = principal.require_role(&[Role::Admin, Role::Editor])?;
+    let reach = reach::Reach::of(db, staff).await?;
+    pagination::fetch(
+        db,
+        partner::Entity::find().filter(reach.condition(partner::Column::Id)),
+        partner::Column::Id,
+        page,
+    )
+    .await
 }
 
 /// Everything needed to issue a key.
@@ -104,14 +114,22 @@ pub struct NewKey {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Issues a key (admins). The secret is returned once and never stored.
+/// Issues a key (platform admins; an organisation admin for their partner
+/// organisation only: another partner is `NotFound`, no partner means theirs).
+/// The secret is returned once and never stored.
 pub async fn create_key(
     db: &DatabaseConnection,
     principal: &Principal,
-    input: NewKey,
+    mut input: NewKey,
     now: DateTime<Utc>,
 ) -> Result<(api_key::Model, String)> {
-    let admin = principal.require_role(&[Role::Admin])?;
+    let (admin, reach) = reach::key_manager(db, principal).await?;
+    if let reach::Reach::Partner(own) = reach {
+        input.partner_id = input.partner_id.or(own);
+        if !reach.allows(input.partner_id) {
+            return Err(Error::NotFound("no partner with this id".into()));
+        }
+    }
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(Error::invalid(
@@ -208,18 +226,19 @@ pub async fn create_key(
     Ok((key, secret))
 }
 
-/// Revokes a key at once (admins); revoking twice is a no-op.
+/// Revokes a key at once (the admins who manage it); revoking twice is a no-op.
 pub async fn revoke_key(
     db: &DatabaseConnection,
     principal: &Principal,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<api_key::Model> {
-    let admin = principal.require_role(&[Role::Admin])?;
+    let (admin, reach) = reach::key_manager(db, principal).await?;
     let txn = crate::db::begin_write(db).await?;
     let key = api_key::Entity::find_by_id(id)
         .one(&txn)
         .await?
+        .filter(|k| reach.allows(k.partner_id))
         .ok_or_else(|| Error::NotFound("no API key with this id".into()))?;
     if key.revoked_at.is_some() {
         txn.commit().await?;
@@ -239,14 +258,21 @@ pub async fn revoke_key(
     Ok(key)
 }
 
-/// A page of keys (admins).
+/// A page of keys: every key for platform admins, their partner's for the
+/// admins of a partner organisation.
 pub async fn keys(
     db: &DatabaseConnection,
     principal: &Principal,
     page: PageRequest,
 ) -> Result<Page<api_key::Model>> {
-    principal.require_role(&[Role::Admin])?;
-    pagination::fetch(db, api_key::Entity::find(), api_key::Column::Id, page).await
+    let (_, reach) = reach::key_manager(db, principal).await?;
+    pagination::fetch(
+        db,
+        api_key::Entity::find().filter(reach.condition(api_key::Column::PartnerId)),
+        api_key::Column::Id,
+        page,
+    )
+    .await
 }
 
 /// The campaigns a key is limited to (empty: all).

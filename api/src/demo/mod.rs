@@ -143,7 +143,7 @@ pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool> {
 /// creates one and returns its credentials.
 pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Option<DemoAdmin>> {
     for c in CAMPAIGNS {
-        if campaigns::find_by_slug(db, c.slug).await?.is_some() {
+        if campaigns::find_by_slug(db, None, c.slug).await?.is_some() {
             continue;
         }
         campaign::ActiveModel::from(campaign::Model {

@@ -164,7 +164,7 @@ pub async fn load(
         )
         .await?;
         let mut campaign_ids = Vec::new();
-        if let Some(c) = campaigns::find_by_slug(db, demo.campaign).await? {
+        if let Some(c) = campaigns::find_by_slug(db, None, demo.campaign).await? {
             campaign_ids.push(c.id);
         }
         let mut tag_ids = Vec::new();

@@ -44,7 +44,8 @@ pub struct AccountQuery;
 
 #[Object]
 impl AccountQuery {
-    /// Every staff account, by email. Admins only.
+    /// The staff accounts the caller manages, by email: every account for
+    /// platform admins, their own organisation's for an organisation admin.
     async fn users(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
         Ok(accounts::list(&ctx.state().db, ctx.principal())
             .await?
@@ -112,7 +113,9 @@ impl AccountMutation {
     }
 
     /// Changes a staff member's role; it applies to their next request. Demoting
-    /// the last enabled admin is `CONFLICT`. Admins only.
+    /// the last enabled admin is `CONFLICT`. Platform admins anyone's,
+    /// organisation admins their own organisation's people (another
+    /// organisation's are `NOT_FOUND`).
     async fn set_user_role(&self, ctx: &Context<'_>, id: ID, role: RoleGql) -> Result<User> {
         Ok(accounts::set_role(
             &ctx.state().db,
@@ -126,7 +129,9 @@ impl AccountMutation {
     }
 
     /// Disables an account: it cannot sign in, and its sessions end at once.
-    /// Disabling the last enabled admin is `CONFLICT`. Admins only.
+    /// Disabling the last enabled admin is `CONFLICT`. Platform admins
+    /// anyone's, organisation admins their own organisation's people (another
+    /// organisation's are `NOT_FOUND`).
     async fn disable_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         Ok(accounts::disable(
             &ctx.state().db,
@@ -138,7 +143,9 @@ impl AccountMutation {
         .into())
     }
 
-    /// Enables a disabled account; the person signs in again. Admins only.
+    /// Enables a disabled account; the person signs in again. Platform admins
+    /// anyone's, organisation admins their own organisation's people (another
+    /// organisation's are `NOT_FOUND`).
     async fn enable_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         Ok(accounts::enable(
             &ctx.state().db,
@@ -151,7 +158,9 @@ impl AccountMutation {
     }
 
     /// Ends every session of a staff member at once (their access and refresh
-    /// tokens stop working); returns how many were live. Admins only.
+    /// tokens stop working); returns how many were live. Platform admins
+    /// anyone's, organisation admins their own organisation's people (another
+    /// organisation's are `NOT_FOUND`).
     async fn end_user_sessions(&self, ctx: &Context<'_>, id: ID) -> Result<i32> {
         let ended = accounts::end_sessions(
             &ctx.state().db,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{
     auth::User,
     connection::{connection, page_request},
-    context::ContextExt,
+    context::{ContextExt, scope},
     scalars::{Instant, parse_id},
 };
 use crate::{audit, auth::users};
@@ -74,7 +74,8 @@ pub struct AuditQuery;
 
 #[Object]
 impl AuditQuery {
-    /// The audit log in the order things happened. Admins only.
+    /// The audit log in the order things happened: all of it for platform admins,
+    /// the events about what is in their scope for organisation admins.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -106,6 +107,7 @@ impl AuditQuery {
         let page = audit::list(
             &ctx.state().db,
             ctx.principal(),
+            scope(ctx).await?,
             filter,
             page_request(first, after, last, before)?,
         )

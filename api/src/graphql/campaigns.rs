@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     connection::{connection, page_request},
-    context::ContextExt,
+    context::{ContextExt, scope},
     organisations::Organisation,
     scalars::{Date, parse_id, patch},
 };
@@ -157,7 +157,8 @@ pub struct CampaignQuery;
 
 #[Object]
 impl CampaignQuery {
-    /// Campaigns, oldest first. `first` is at most 100 (default 20).
+    /// Campaigns, oldest first; staff see those their organisation runs or was
+    /// given. `first` is at most 100 (default 20).
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -169,16 +170,23 @@ impl CampaignQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Connection<String, Campaign>> {
-        let page =
-            campaigns::list(&ctx.state().db, page_request(first, after, last, before)?).await?;
+        let scope = staff_scope(ctx).await?;
+        let page = campaigns::list(
+            &ctx.state().db,
+            scope,
+            page_request(first, after, last, before)?,
+        )
+        .await?;
         Ok(connection(page, |c| c.id, Campaign::from))
     }
 
-    /// The campaign with this slug, or null.
+    /// The campaign with this slug, or null (also for staff, outside their scope).
     async fn campaign(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Campaign>> {
-        Ok(campaigns::find_by_slug(&ctx.state().db, &slug)
-            .await?
-            .map(Campaign::from))
+        Ok(
+            campaigns::find_by_slug(&ctx.state().db, staff_scope(ctx).await?, &slug)
+                .await?
+                .map(Campaign::from),
+        )
     }
 
     /// Tags, oldest first. `first` is at most 100 (default 20).
@@ -229,7 +237,8 @@ impl CampaignMutation {
         Ok(created.into())
     }
 
-    /// Changes a campaign. Editors and admins only.
+    /// Changes a campaign. Editors and admins of the organisation that runs it,
+    /// or of the platform.
     async fn update_campaign(
         &self,
         ctx: &Context<'_>,
@@ -237,6 +246,7 @@ impl CampaignMutation {
         input: UpdateCampaignInput,
     ) -> Result<Campaign> {
         let id = parse_id("id", &id)?;
+        scope(ctx).await?.ensure_campaigns(&[id])?;
         let changes = CampaignChanges {
             slug: input.slug,
             name: input.name,
@@ -272,5 +282,15 @@ impl CampaignMutation {
         let updated =
             tags::update(&ctx.state().db, ctx.principal(), id, changes, clock::now()).await?;
         Ok(updated.into())
+    }
+}
+
+/// The caller's scope if they are staff; `None` for readers with an API key or
+/// none, who see every campaign as before.
+async fn staff_scope<'a>(ctx: &'a Context<'_>) -> Result<Option<&'a crate::organisations::Scope>> {
+    if ctx.principal().is_staff() {
+        Ok(Some(scope(ctx).await?))
+    } else {
+        Ok(None)
     }
 }

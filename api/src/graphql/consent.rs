@@ -8,8 +8,9 @@ use entity::{consent_event, takedown};
 use super::{
     auth::User,
     consumers::Channel,
-    context::ContextExt,
+    context::{ContextExt, scope},
     scalars::{Instant, parse_id},
+    scoped,
     stories::{Faces, IdentityLevel, LocationPrecision, user},
 };
 use crate::{
@@ -385,12 +386,12 @@ pub struct ConsentTermsInput {
 }
 
 impl ConsentTermsInput {
-    fn into_parts(self) -> Result<(Terms, Decision)> {
-        let story_id = self
-            .story_id
-            .as_ref()
-            .map(|id| parse_id("storyId", id))
-            .transpose()?;
+    /// The terms, with the story they name (if any) checked against the scope.
+    async fn into_parts(self, ctx: &Context<'_>) -> Result<(Terms, Decision)> {
+        let story_id = match &self.story_id {
+            Some(id) => Some(scoped::story(ctx, "storyId", id).await?),
+            None => None,
+        };
         let partner_ids = self
             .partner_ids
             .iter()
@@ -476,7 +477,7 @@ pub struct ConsentQuery;
 impl ConsentQuery {
     /// One consent record. Editors and admins.
     async fn consent_record(&self, ctx: &Context<'_>, id: ID) -> Result<ConsentRecord> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::consent(ctx, "id", &id).await?;
         Ok(ConsentRecord(
             records::get(&ctx.state().db, ctx.principal(), id).await?,
         ))
@@ -500,6 +501,7 @@ impl ConsentQuery {
         let found = expiry::expiring(
             db,
             ctx.principal(),
+            scope(ctx).await?,
             chrono::Duration::days(i64::from(within_days)),
             clock::now(),
             first as u64,
@@ -515,6 +517,16 @@ impl ConsentQuery {
     /// Takedowns of one story, oldest first. Editors and admins.
     async fn takedowns(&self, ctx: &Context<'_>, story_id: ID) -> Result<Vec<Takedown>> {
         let story_id = parse_id("storyId", &story_id)?;
+        ctx.principal().require_editor()?;
+        // A story out of scope has no takedowns to show, as one that does not exist.
+        match scope(ctx)
+            .await?
+            .ensure_story(&ctx.state().db, story_id)
+            .await
+        {
+            Err(Error::NotFound(_)) => return Ok(Vec::new()),
+            other => other?,
+        }
         Ok(
             consent::takedown::of_story(&ctx.state().db, ctx.principal(), story_id)
                 .await?
@@ -537,8 +549,9 @@ impl ConsentMutation {
         input: RecordConsentInput,
     ) -> Result<RecordConsentPayload> {
         let state = ctx.state();
-        let storyteller_id = parse_id("storytellerId", &input.storyteller_id)?;
-        let (terms, decision) = input.terms.into_parts()?;
+        let storyteller_id =
+            scoped::storyteller(ctx, "storytellerId", &input.storyteller_id).await?;
+        let (terms, decision) = input.terms.into_parts(ctx).await?;
         Ok(records::record(
             &state.db,
             ctx.principal(),
@@ -563,8 +576,8 @@ impl ConsentMutation {
         terms: ConsentTermsInput,
     ) -> Result<RecordConsentPayload> {
         let state = ctx.state();
-        let id = parse_id("id", &id)?;
-        let (terms, decision) = terms.into_parts()?;
+        let id = scoped::consent(ctx, "id", &id).await?;
+        let (terms, decision) = terms.into_parts(ctx).await?;
         Ok(records::amend(
             &state.db,
             ctx.principal(),
@@ -590,8 +603,8 @@ impl ConsentMutation {
         terms: ConsentTermsInput,
     ) -> Result<RecordConsentPayload> {
         let state = ctx.state();
-        let id = parse_id("id", &id)?;
-        let (terms, decision) = terms.into_parts()?;
+        let id = scoped::consent(ctx, "id", &id).await?;
+        let (terms, decision) = terms.into_parts(ctx).await?;
         Ok(records::renew(
             &state.db,
             ctx.principal(),
@@ -620,7 +633,7 @@ impl ConsentMutation {
         #[graphql(default_with = "IndicatedBy::Storyteller")] indicated_by: IndicatedBy,
         #[graphql(default_with = "ConsentVia::InPerson")] via: ConsentVia,
     ) -> Result<ConsentRecord> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::consent(ctx, "id", &id).await?;
         Ok(ConsentRecord(
             records::end(
                 &ctx.state().db,

@@ -9,11 +9,11 @@ use super::{
     connection::{connection, page_request},
     context::ContextExt,
     scalars::{Instant, parse_id},
+    scoped,
 };
 use crate::{
     clock,
     consumers::{self, NewKey},
-    error::Error,
 };
 
 /// Where a story is shown; a consent grants each channel separately.
@@ -169,7 +169,8 @@ pub struct ConsumerQuery;
 #[Object]
 impl ConsumerQuery {
     /// Partner organisations. Editors and admins (editors name them in consent
-    /// terms); only admins create them.
+    /// terms): every partner for platform staff, their own organisation's for a
+    /// member organisation's staff; only platform admins create them.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -190,7 +191,8 @@ impl ConsumerQuery {
         Ok(connection(page, |p| p.id, Partner::from))
     }
 
-    /// API keys, without their secrets. Admins only.
+    /// API keys, without their secrets: every key for platform admins, their
+    /// partner's for the admins of a partner organisation.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -231,17 +233,15 @@ impl ConsumerMutation {
         )
     }
 
-    /// Issues an API key bound to one channel. Admins only; the secret is shown once.
+    /// Issues an API key bound to one channel; the secret is shown once. Platform
+    /// admins; the admins of a partner organisation for that partner only (the
+    /// default `partnerId`), limited to campaigns in their scope.
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
         input: CreateApiKeyInput,
     ) -> Result<CreatedApiKey> {
-        let campaign_ids = input
-            .campaign_ids
-            .iter()
-            .map(|id| parse_id("campaignIds", id))
-            .collect::<Result<Vec<_>, Error>>()?;
+        let campaign_ids = scoped::campaigns(ctx, "campaignIds", &input.campaign_ids).await?;
         let new = NewKey {
             name: input.name,
             channel: input.channel.into(),
@@ -261,7 +261,8 @@ impl ConsumerMutation {
         })
     }
 
-    /// Revokes a key at once. Admins only.
+    /// Revokes a key at once. Platform admins; the admins of a partner
+    /// organisation that partner's keys.
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
         Ok(ApiKey(
             consumers::revoke_key(

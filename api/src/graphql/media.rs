@@ -13,10 +13,11 @@ use chrono::{DateTime, Utc};
 use entity::media_asset;
 
 use super::{
-    context::ContextExt,
+    context::{ContextExt, scope},
     media_faces::FaceMask,
     published::MediaSource,
-    scalars::{parse_id, patch},
+    scalars::patch,
+    scoped,
 };
 use crate::{
     clock,
@@ -171,7 +172,7 @@ pub struct MediaQuery;
 impl MediaQuery {
     /// One media item (staff; private items editors and admins only).
     async fn media_asset(&self, ctx: &Context<'_>, id: ID) -> Result<MediaAsset> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::media(ctx, "id", &id).await?;
         Ok(assets::get(&ctx.state().db, ctx.principal(), id)
             .await?
             .into())
@@ -183,14 +184,17 @@ impl MediaQuery {
         ctx: &Context<'_>,
         storyteller_id: ID,
     ) -> Result<Vec<MediaAsset>> {
-        let storyteller_id = parse_id("storytellerId", &storyteller_id)?;
-        Ok(
-            assets::evidence_of(&ctx.state().db, ctx.principal(), storyteller_id)
-                .await?
-                .into_iter()
-                .map(MediaAsset::from)
-                .collect(),
+        let storyteller_id = super::scalars::parse_id("storytellerId", &storyteller_id)?;
+        Ok(assets::evidence_of(
+            &ctx.state().db,
+            ctx.principal(),
+            scope(ctx).await?,
+            storyteller_id,
         )
+        .await?
+        .into_iter()
+        .map(MediaAsset::from)
+        .collect())
     }
 }
 
@@ -207,7 +211,7 @@ impl MediaMutation {
         story_id: ID,
         file: Upload,
     ) -> Result<MediaAsset> {
-        let story_id = parse_id("storyId", &story_id)?;
+        let story_id = scoped::story(ctx, "storyId", &story_id).await?;
         Ok(ingest(ctx, Owner::Story(story_id), file).await?.into())
     }
 
@@ -219,7 +223,7 @@ impl MediaMutation {
         storyteller_id: ID,
         file: Upload,
     ) -> Result<MediaAsset> {
-        let storyteller_id = parse_id("storytellerId", &storyteller_id)?;
+        let storyteller_id = scoped::storyteller(ctx, "storytellerId", &storyteller_id).await?;
         Ok(ingest(ctx, Owner::Evidence { storyteller_id }, file)
             .await?
             .into())
@@ -233,7 +237,7 @@ impl MediaMutation {
         id: ID,
         input: UpdateMediaInput,
     ) -> Result<MediaAsset> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::media(ctx, "id", &id).await?;
         let changes = Description {
             alt_text: patch(input.alt_text, |t| t),
             caption: patch(input.caption, |t| t),

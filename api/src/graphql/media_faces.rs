@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::media_face_mask;
 
-use super::{context::ContextExt, media::MediaAsset, scalars::parse_id};
+use super::{context::ContextExt, media::MediaAsset, scoped};
 use crate::{
     clock,
     media::{
@@ -69,7 +69,7 @@ impl MediaFacesMutation {
         media_id: ID,
         masks: Vec<FaceMaskInput>,
     ) -> Result<MediaAsset> {
-        let media_id = parse_id("mediaId", &media_id)?;
+        let media_id = scoped::media(ctx, "mediaId", &media_id).await?;
         let masks: Vec<Rect> = masks
             .into_iter()
             .map(|m| Rect {
@@ -93,7 +93,7 @@ impl MediaFacesMutation {
     /// Runs the job that makes a picture's renditions again after it gave up
     /// (see `MediaAsset.renditionError`), with a fresh set of attempts. Admins.
     async fn retry_media_renditions(&self, ctx: &Context<'_>, media_id: ID) -> Result<MediaAsset> {
-        let media_id = parse_id("mediaId", &media_id)?;
+        let media_id = scoped::media(ctx, "mediaId", &media_id).await?;
         Ok(
             renditions::retry(&ctx.state().db, ctx.principal(), media_id, clock::now())
                 .await?
@@ -105,7 +105,7 @@ impl MediaFacesMutation {
     /// Editors and admins any story's media, contributors their own stories';
     /// consent evidence admins only.
     async fn delete_media(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::media(ctx, "id", &id).await?;
         let state = ctx.state();
         removal::delete(
             &state.db,

@@ -7,7 +7,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::{context::ContextExt, media::MediaAsset, scalars::parse_id};
+use super::{context::ContextExt, media::MediaAsset, scoped};
 use crate::{
     clock,
     error::Error,
@@ -60,9 +60,9 @@ impl MediaUploadMutation {
         input: CreateMediaUploadInput,
     ) -> Result<MediaUpload> {
         let owner = match (&input.story_id, &input.storyteller_id) {
-            (Some(story_id), None) => Owner::Story(parse_id("storyId", story_id)?),
+            (Some(story_id), None) => Owner::Story(scoped::story(ctx, "storyId", story_id).await?),
             (None, Some(teller)) => Owner::Evidence {
-                storyteller_id: parse_id("storytellerId", teller)?,
+                storyteller_id: scoped::storyteller(ctx, "storytellerId", teller).await?,
             },
             _ => {
                 return Err(Error::invalid(
@@ -105,7 +105,7 @@ impl MediaUploadMutation {
     /// them as media with their metadata removed. The uploader, or an editor;
     /// calling it again returns the same media item.
     async fn complete_media_upload(&self, ctx: &Context<'_>, id: ID) -> Result<MediaAsset> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::upload(ctx, "id", &id).await?;
         let state = ctx.state();
         Ok(uploads::complete_detached(
             state.db.clone(),

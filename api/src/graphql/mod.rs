@@ -24,6 +24,7 @@ mod partner_origins;
 mod published;
 mod rights;
 pub(crate) mod scalars;
+mod scoped;
 mod storable;
 mod stories;
 mod storytellers;

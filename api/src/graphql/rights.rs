@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
-use super::{context::ContextExt, scalars::parse_id};
+use super::{context::ContextExt, scoped};
 use crate::{
     clock,
     consent::receipt,
@@ -63,7 +63,7 @@ pub struct RightsQuery;
 impl RightsQuery {
     /// The receipt of a consent record. Editors and admins.
     async fn consent_receipt(&self, ctx: &Context<'_>, id: ID) -> Result<ConsentReceipt> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::consent(ctx, "id", &id).await?;
         let r = receipt::receipt(&ctx.state().db, ctx.principal(), id).await?;
         Ok(ConsentReceipt {
             receipt_id: ID(r.receipt_id.to_string()),
@@ -86,7 +86,7 @@ impl RightsMutation {
     /// (which is why it is a mutation).
     async fn export_storyteller(&self, ctx: &Context<'_>, id: ID) -> Result<String> {
         let state = ctx.state();
-        let id = parse_id("id", &id)?;
+        let id = scoped::storyteller(ctx, "id", &id).await?;
         let document =
             rights::export(&state.db, &state.crypto, ctx.principal(), id, clock::now()).await?;
         Ok(serde_json::to_string(&document).map_err(Error::internal)?)
@@ -96,7 +96,7 @@ impl RightsMutation {
     /// consent records, consent events and audit log stay as proof. Erasing
     /// again changes nothing. Admins only; audited.
     async fn erase_storyteller(&self, ctx: &Context<'_>, id: ID) -> Result<ErasureResult> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::storyteller(ctx, "id", &id).await?;
         let state = ctx.state();
         let summary = rights::erase(
             &state.db,

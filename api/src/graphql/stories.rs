@@ -14,8 +14,9 @@ use super::{
     auth::User,
     campaigns::{Campaign, Tag},
     connection::{connection, connection_by, page_request},
-    context::ContextExt,
+    context::{ContextExt, scope},
     scalars::{Date, Instant, parse_id, patch},
+    scoped,
     storytellers::Storyteller,
 };
 use crate::{
@@ -516,8 +517,9 @@ pub struct StoryQuery;
 
 #[Object]
 impl StoryQuery {
-    /// Stories in any state, oldest first. Staff only. (Partner sites and apps read
-    /// `stories`, which shows only what consent allows.)
+    /// Stories in any state, oldest first. Staff only, within their scope.
+    /// (Partner sites and apps read `stories`, which shows only what consent
+    /// allows.)
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -532,7 +534,7 @@ impl StoryQuery {
     ) -> Result<Connection<String, Story>> {
         let page = stories::list(
             &ctx.state().db,
-            ctx.principal(),
+            scope(ctx).await?,
             state.map(Into::into),
             page_request(first, after, last, before)?,
         )
@@ -540,7 +542,7 @@ impl StoryQuery {
         Ok(stories_connection(page))
     }
 
-    /// One story by id or slug, in any state. Staff only.
+    /// One story by id or slug, in any state. Staff only; null outside their scope.
     async fn editorial_story(
         &self,
         ctx: &Context<'_>,
@@ -550,21 +552,24 @@ impl StoryQuery {
         let db = &ctx.state().db;
         match (id, slug) {
             (Some(id), None) => {
-                let id = parse_id("id", &id)?;
-                match stories::get(db, ctx.principal(), id).await {
+                let found = async {
+                    let id = scoped::story(ctx, "id", &id).await?;
+                    stories::get(db, ctx.principal(), id).await
+                };
+                match found.await {
                     Ok(s) => Ok(Some(Story(s))),
                     Err(Error::NotFound(_)) => Ok(None),
                     Err(e) => Err(e.into()),
                 }
             }
-            (None, Some(slug)) => Ok(stories::find_by_slug(db, ctx.principal(), &slug)
+            (None, Some(slug)) => Ok(stories::find_by_slug(db, scope(ctx).await?, &slug)
                 .await?
                 .map(Story)),
             _ => Err(Error::invalid("id", "give either `id` or `slug`").into()),
         }
     }
 
-    /// Stories waiting for review, longest-waiting first. Staff only.
+    /// Stories waiting for review, longest-waiting first. Staff only, within their scope.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -578,7 +583,7 @@ impl StoryQuery {
     ) -> Result<Connection<String, Story>> {
         let page = stories::review_queue(
             &ctx.state().db,
-            ctx.principal(),
+            scope(ctx).await?,
             page_request(first, after, last, before)?,
         )
         .await?;
@@ -597,8 +602,8 @@ impl StoryQuery {
         let d = stories::diff(
             &ctx.state().db,
             ctx.principal(),
-            parse_id("from", &from)?,
-            parse_id("to", &to)?,
+            scoped::revision(ctx, "from", &from).await?,
+            scoped::revision(ctx, "to", &to).await?,
         )
         .await?;
         Ok(RevisionDiff {
@@ -619,7 +624,8 @@ impl StoryMutation {
     /// location coarse, unpublished. Any staff member.
     async fn create_story(&self, ctx: &Context<'_>, input: CreateStoryInput) -> Result<Story> {
         let new = NewStory {
-            storyteller_id: parse_id("storytellerId", &input.storyteller_id)?,
+            storyteller_id: scoped::storyteller(ctx, "storytellerId", &input.storyteller_id)
+                .await?,
             slug: input.slug,
             primary_locale: input.primary_locale,
             text: Text {
@@ -628,7 +634,7 @@ impl StoryMutation {
                 body: input.body,
             },
             region: input.region,
-            campaign_ids: ids("campaignIds", &input.campaign_ids)?,
+            campaign_ids: scoped::campaigns(ctx, "campaignIds", &input.campaign_ids).await?,
             tag_ids: ids("tagIds", &input.tag_ids)?,
             note: input.note,
         };
@@ -658,7 +664,7 @@ impl StoryMutation {
         let (story, revision) = stories::save_revision(
             &ctx.state().db,
             ctx.principal(),
-            parse_id("storyId", &input.story_id)?,
+            scoped::story(ctx, "storyId", &input.story_id).await?,
             input.expected_version,
             &input.locale,
             text,
@@ -682,7 +688,7 @@ impl StoryMutation {
         let (story, revision) = stories::restore_revision(
             &ctx.state().db,
             ctx.principal(),
-            parse_id("revisionId", &revision_id)?,
+            scoped::revision(ctx, "revisionId", &revision_id).await?,
             expected_version,
             clock::now(),
         )
@@ -704,11 +710,10 @@ impl StoryMutation {
         let changes = DetailChanges {
             slug: input.slug,
             region: patch(input.region, |r| r),
-            campaign_ids: input
-                .campaign_ids
-                .as_deref()
-                .map(|i| ids("campaignIds", i))
-                .transpose()?,
+            campaign_ids: match input.campaign_ids.as_deref() {
+                Some(i) => Some(scoped::campaigns(ctx, "campaignIds", i).await?),
+                None => None,
+            },
             tag_ids: input
                 .tag_ids
                 .as_deref()
@@ -721,7 +726,7 @@ impl StoryMutation {
         let story = stories::update_details(
             &ctx.state().db,
             ctx.principal(),
-            parse_id("storyId", &story_id)?,
+            scoped::story(ctx, "storyId", &story_id).await?,
             expected_version,
             changes,
             clock::now(),
@@ -741,7 +746,7 @@ impl StoryMutation {
             workflow::submit(
                 &ctx.state().db,
                 ctx.principal(),
-                parse_id("id", &id)?,
+                scoped::story(ctx, "id", &id).await?,
                 expected_version,
                 clock::now(),
             )
@@ -763,7 +768,7 @@ impl StoryMutation {
             &state.db,
             ctx.principal(),
             state.config.four_eyes,
-            parse_id("id", &id)?,
+            scoped::story(ctx, "id", &id).await?,
             expected_version,
             comment,
             clock::now(),
@@ -786,7 +791,7 @@ impl StoryMutation {
             &state.db,
             ctx.principal(),
             state.config.four_eyes,
-            parse_id("id", &id)?,
+            scoped::story(ctx, "id", &id).await?,
             expected_version,
             clock::now(),
         )
@@ -805,7 +810,7 @@ impl StoryMutation {
         let story = workflow::publish(
             &ctx.state().db,
             ctx.principal(),
-            parse_id("id", &id)?,
+            scoped::story(ctx, "id", &id).await?,
             expected_version,
             publish_at.map(|t| t.0),
             clock::now(),
@@ -825,7 +830,7 @@ impl StoryMutation {
         let story = workflow::unpublish(
             &ctx.state().db,
             ctx.principal(),
-            parse_id("id", &id)?,
+            scoped::story(ctx, "id", &id).await?,
             expected_version,
             unpublish_at.map(|t| t.0),
             clock::now(),
@@ -845,7 +850,7 @@ impl StoryMutation {
             workflow::archive(
                 &ctx.state().db,
                 ctx.principal(),
-                parse_id("id", &id)?,
+                scoped::story(ctx, "id", &id).await?,
                 expected_version,
                 clock::now(),
             )
@@ -864,7 +869,7 @@ impl StoryMutation {
             workflow::unarchive(
                 &ctx.state().db,
                 ctx.principal(),
-                parse_id("id", &id)?,
+                scoped::story(ctx, "id", &id).await?,
                 expected_version,
                 clock::now(),
             )
@@ -883,7 +888,7 @@ impl StoryMutation {
             review::add_comment(
                 &ctx.state().db,
                 ctx.principal(),
-                parse_id("revisionId", &revision_id)?,
+                scoped::revision(ctx, "revisionId", &revision_id).await?,
                 body,
                 clock::now(),
             )
@@ -897,7 +902,7 @@ impl StoryMutation {
             review::resolve_comment(
                 &ctx.state().db,
                 ctx.principal(),
-                parse_id("id", &id)?,
+                scoped::comment(ctx, "id", &id).await?,
                 clock::now(),
             )
             .await?,
@@ -916,7 +921,7 @@ impl StoryMutation {
         let review = review::record_storyteller_review(
             &ctx.state().db,
             ctx.principal(),
-            parse_id("revisionId", &revision_id)?,
+            scoped::revision(ctx, "revisionId", &revision_id).await?,
             method.into(),
             reviewed_at.0,
             notes,
@@ -943,7 +948,7 @@ impl StoryMutation {
             review::record_risk_assessment(
                 &ctx.state().db,
                 ctx.principal(),
-                parse_id("storyId", &story_id)?,
+                scoped::story(ctx, "storyId", &story_id).await?,
                 new,
                 clock::now(),
             )

@@ -10,8 +10,9 @@ use entity::storyteller;
 
 use super::{
     connection::{connection, page_request},
-    context::ContextExt,
-    scalars::{Date, parse_id, patch},
+    context::{ContextExt, scope},
+    scalars::{Date, patch},
+    scoped,
 };
 use crate::{
     clock,
@@ -231,7 +232,7 @@ pub struct StorytellerQuery;
 
 #[Object]
 impl StorytellerQuery {
-    /// Storytellers, oldest first. Staff only.
+    /// Storytellers, oldest first. Staff only, within their scope.
     #[graphql(
         complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
     )]
@@ -245,16 +246,16 @@ impl StorytellerQuery {
     ) -> Result<Connection<String, Storyteller>> {
         let page = storytellers::list(
             &ctx.state().db,
-            ctx.principal(),
+            scope(ctx).await?,
             page_request(first, after, last, before)?,
         )
         .await?;
         Ok(connection(page, |s| s.id, Storyteller))
     }
 
-    /// One storyteller. Staff only.
+    /// One storyteller. Staff only; `NOT_FOUND` outside their scope.
     async fn storyteller(&self, ctx: &Context<'_>, id: ID) -> Result<Storyteller> {
-        let id = parse_id("id", &id)?;
+        let id = scoped::storyteller(ctx, "id", &id).await?;
         Ok(Storyteller(
             storytellers::get(&ctx.state().db, ctx.principal(), id).await?,
         ))
@@ -301,7 +302,7 @@ impl StorytellerMutation {
         input: UpdateStorytellerInput,
     ) -> Result<Storyteller> {
         let state = ctx.state();
-        let id = parse_id("id", &id)?;
+        let id = scoped::storyteller(ctx, "id", &id).await?;
         let changes = StorytellerChanges {
             public_name: input.public_name,
             public_name_is_pseudonym: input.public_name_is_pseudonym,

@@ -198,6 +198,7 @@ pub async fn handle(
         client_address: client_address(req, state.config.auth.trust_forwarded_for),
         request_id: request_id.clone(),
         organisations: Default::default(),
+        scope: Default::default(),
     });
 
     let mut response = match over_limits {

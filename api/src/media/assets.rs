@@ -14,6 +14,7 @@ use crate::{
     audit::{self, Actor, Event},
     auth::Principal,
     error::{Error, Result},
+    organisations::Scope,
     patch::Patch,
 };
 
@@ -62,15 +63,18 @@ pub async fn get(
     Ok(asset)
 }
 
-/// The consent evidence kept about a person, oldest first (editors and admins).
+/// The consent evidence kept about a person in scope, oldest first (editors and
+/// admins); none for a person out of scope.
 pub async fn evidence_of(
     db: &impl ConnectionTrait,
     principal: &Principal,
+    scope: &Scope,
     storyteller_id: Uuid,
 ) -> Result<Vec<media_asset::Model>> {
     principal.require_editor()?;
     Ok(media_asset::Entity::find()
         .filter(media_asset::Column::StorytellerId.eq(storyteller_id))
+        .filter(scope.of_storyteller((media_asset::Entity, media_asset::Column::StorytellerId)))
         .filter(media_asset::Column::State.eq(State::Ready))
         .order_by_asc(media_asset::Column::Id)
         .all(db)

@@ -467,6 +467,15 @@ async fn open_for_staff(
 ) -> Result<Opened> {
     let not_found = || Error::NotFound("no such media".into());
     staff_may_read(principal, &asset).map_err(|_| not_found())?;
+    // Checked again at every fetch: a link outlives a campaign taken back.
+    crate::organisations::Scope::for_principal(db, principal)
+        .await?
+        .ensure_media(db, asset.id)
+        .await
+        .map_err(|e| match e {
+            Error::NotFound(_) => not_found(),
+            e => e,
+        })?;
     let source = staff_sources(db, &asset)
         .await?
         .into_iter()

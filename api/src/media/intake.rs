@@ -148,6 +148,7 @@ pub async fn ingest(
             &stored,
             owner,
             staff.user_id,
+            staff.organisation_id,
             Actor::User(staff.user_id),
             now,
         )
@@ -262,12 +263,14 @@ pub async fn store_checked(
 
 /// Writes the row of a [`Stored`] file in `txn`, with its audit event and its
 /// rendition job; `created_by` is the staff member (or the submission key) it
-/// came from.
+/// came from, `organisation_id` the organisation it belongs to.
+#[allow(clippy::too_many_arguments)]
 pub async fn record(
     txn: &impl ConnectionTrait,
     stored: &Stored,
     owner: Owner,
     created_by: Uuid,
+    organisation_id: Uuid,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<media_asset::Model> {
@@ -307,6 +310,7 @@ pub async fn record(
         }),
         state: Set(State::Ready),
         created_by: Set(created_by),
+        organisation_id: Set(organisation_id),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -3,7 +3,8 @@
 //! Platform admins move campaigns between organisations; a campaign's owner
 //! (its organisation's admins, or a platform admin) shares it with other
 //! organisations and takes it back. A grant gives the other organisation's staff
-//! the same reach into the campaign as the owner's, once [`super::Scope`] is applied.
+//! the same reach into the campaign as the owner's, through [`super::Scope`], from
+//! the next request on.
 
 use chrono::{DateTime, Utc};
 use entity::{campaign, campaign_grant, organisation};

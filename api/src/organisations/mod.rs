@@ -1,6 +1,6 @@
 //! Organisations: the platform's own and the coalition's member organisations,
 //! who works for which, which campaigns each owns or was granted, and the one
-//! scope rule ([`Scope`]) that says which campaigns a staff member may act on.
+//! scope rule ([`Scope`]) that says what a staff member may see and act on.
 //!
 //! Who may do what (see `docs/ORGANISATIONS.md`): platform admins (`ADMIN` in
 //! the platform organisation) create and rename organisations, move people and
@@ -8,8 +8,9 @@
 //! organisation) manages its own people and shares the campaigns it owns. Every
 //! change is audited in the same transaction.
 //!
-//! This slice records the model and answers the scope question; applying
-//! [`Scope`] to every staff query and mutation is the next step (issue 16).
+//! Every staff query and mutation reads the request's [`Scope`] (see
+//! `scope.rs`): lists filter with its SQL conditions, single records go through
+//! its `ensure_*` checks.
 
 mod directory;
 pub mod grants;

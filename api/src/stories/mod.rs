@@ -31,6 +31,7 @@ use crate::{
     auth::Principal,
     error::{Error, Result, is_unique_violation},
     locale,
+    organisations::Scope,
     pagination::{self, Page, PageRequest},
     storytellers,
 };
@@ -109,6 +110,7 @@ pub async fn create_named(
         input,
         identity,
         staff.user_id,
+        staff.organisation_id,
         Actor::User(staff.user_id),
         now,
     )
@@ -119,12 +121,15 @@ pub async fn create_named(
 
 /// Writes a new draft and its first revision in `txn` (inputs already
 /// validated), with its audit event; `author` is the staff member, or the
-/// submission key a storyteller sent it in with.
+/// submission key a storyteller sent it in with, and `owner` the organisation
+/// the story belongs to (the staff member's, or the campaign's owner).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn insert(
     txn: &DatabaseTransaction,
     input: NewStory,
     identity: Option<story::IdentityLevel>,
     author: Uuid,
+    owner: Uuid,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<story::Model> {
@@ -163,6 +168,7 @@ pub(crate) async fn insert(
         faces: Set(story::Faces::Obscured),
         location_precision: Set(story::LocationPrecision::Country),
         created_by: Set(author),
+        organisation_id: Set(owner),
         submitted_by: Set(None),
         submitted_at: Set(None),
         approved_by: Set(None),
@@ -399,28 +405,27 @@ pub async fn get(
     workflow::load(db, id, None).await
 }
 
-/// The story with this slug, if any (staff only).
+/// The story with this slug, if any and in scope.
 pub async fn find_by_slug(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    scope: &Scope,
     slug: &str,
 ) -> Result<Option<story::Model>> {
-    principal.staff()?;
     Ok(story::Entity::find()
         .filter(story::Column::Slug.eq(slug))
+        .filter(scope.stories())
         .one(db)
         .await?)
 }
 
-/// A page of stories, oldest first, optionally in one state (staff only).
+/// A page of the stories in scope, oldest first, optionally in one state.
 pub async fn list(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    scope: &Scope,
     state: Option<story::State>,
     page: PageRequest,
 ) -> Result<Page<story::Model>> {
-    principal.staff()?;
-    let mut select = story::Entity::find();
+    let mut select = story::Entity::find().filter(scope.stories());
     if let Some(state) = state {
         select = select.filter(story::Column::State.eq(state));
     }
@@ -432,10 +437,9 @@ pub async fn list(
 /// marked as spam), which wait for an editor to take them up.
 pub async fn review_queue(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    scope: &Scope,
     page: PageRequest,
 ) -> Result<Page<story::Model>> {
-    principal.staff()?;
     let sent_in = Query::select()
         .column(entity::submission::Column::StoryId)
         .from(entity::submission::Entity)
@@ -445,15 +449,17 @@ pub async fn review_queue(
     // here has one.
     pagination::fetch_by_time(
         db,
-        story::Entity::find().filter(
-            sea_orm::Condition::any()
-                .add(story::Column::State.eq(story::State::InReview))
-                .add(
-                    sea_orm::Condition::all()
-                        .add(story::Column::State.eq(story::State::Draft))
-                        .add(story::Column::Id.in_subquery(sent_in)),
-                ),
-        ),
+        story::Entity::find()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(story::Column::State.eq(story::State::InReview))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(story::Column::State.eq(story::State::Draft))
+                            .add(story::Column::Id.in_subquery(sent_in)),
+                    ),
+            )
+            .filter(scope.stories()),
         story::Column::SubmittedAt,
         story::Column::Id,
         sea_orm::Order::Asc,

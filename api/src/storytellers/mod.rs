@@ -9,7 +9,9 @@ pub mod rights;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::storyteller;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -20,6 +22,7 @@ use crate::{
     crypto::KeyRing,
     error::{Error, Result},
     locale,
+    organisations::Scope,
     pagination::{self, Page, PageRequest},
     patch::Patch,
 };
@@ -198,6 +201,7 @@ pub async fn create(
         keys,
         input,
         staff.user_id,
+        staff.organisation_id,
         Actor::User(staff.user_id),
         now,
     )
@@ -214,6 +218,7 @@ pub(crate) async fn insert(
     keys: &KeyRing,
     input: NewStoryteller,
     created_by: Uuid,
+    owner: Uuid,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<storyteller::Model> {
@@ -254,6 +259,7 @@ pub(crate) async fn insert(
         refugee: Set(input.refugee),
         undocumented: Set(input.undocumented),
         created_by: Set(created_by),
+        organisation_id: Set(owner),
         created_at: Set(now),
         updated_at: Set(now),
         erased_at: Set(None),
@@ -397,16 +403,15 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<storyteller::Mo
         .ok_or_else(|| Error::NotFound("no storyteller with this id".into()))
 }
 
-/// A page of storytellers, oldest first (any staff member; personal fields stay encrypted).
+/// A page of the storytellers in scope, oldest first (personal fields stay encrypted).
 pub async fn list(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    scope: &Scope,
     page: PageRequest,
 ) -> Result<Page<storyteller::Model>> {
-    principal.staff()?;
     pagination::fetch(
         db,
-        storyteller::Entity::find(),
+        storyteller::Entity::find().filter(scope.storytellers()),
         storyteller::Column::Id,
         page,
     )

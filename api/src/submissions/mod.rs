@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Datelike, Utc};
 use entity::{
     api_key::{self, Channel},
+    campaign,
     consent_record::{Method, Voice},
     spent_challenge,
     story::{self, Faces, IdentityLevel, LocationPrecision},
@@ -408,6 +409,13 @@ async fn create(
         .one(txn)
         .await?
         .ok_or_else(|| Error::Unauthenticated("invalid, expired or revoked API key".into()))?;
+    // What a storyteller sends in belongs to the organisation that runs the
+    // campaign, and lands in its review queue (docs/ORGANISATIONS.md).
+    let owner = campaign::Entity::find_by_id(campaign_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| Error::NotFound("the key's campaign no longer exists".into()))?
+        .organisation_id;
     let teller = storytellers::insert(
         txn,
         keys,
@@ -425,6 +433,7 @@ async fn create(
             ..NewStoryteller::default()
         },
         key_id,
+        owner,
         actor,
         now,
     )
@@ -446,6 +455,7 @@ async fn create(
         // this and the consent anyway.
         Some(consent.identity_level),
         key_id,
+        owner,
         actor,
         now,
     )
@@ -496,7 +506,7 @@ async fn create(
         .withdrawal_code
         .ok_or_else(|| Error::internal(std::io::Error::other("a given consent without a code")))?;
     for file in stored {
-        intake::record(txn, file, Owner::Story(story.id), key_id, actor, now).await?;
+        intake::record(txn, file, Owner::Story(story.id), key_id, owner, actor, now).await?;
     }
     submission::ActiveModel {
         id: Set(submission_id),
