@@ -32,6 +32,7 @@ mod media;
 mod newsroom_browser;
 mod newsroom_consent;
 mod newsroom_stories;
+mod org_scope;
 mod organisations;
 mod pagination;
 mod protocol;
