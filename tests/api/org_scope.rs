@@ -98,6 +98,10 @@ struct Records {
     users: Vec<String>,
     partner: String,
     api_key: String,
+    /// A story of the organisation's in no campaign (the organisation owns it).
+    loose_story: String,
+    /// A storyteller of the organisation's with no story at all.
+    loose_storyteller: String,
 }
 
 impl Records {
@@ -123,6 +127,8 @@ impl Records {
             users: vec![id()],
             partner: id(),
             api_key: id(),
+            loose_story: id(),
+            loose_storyteller: id(),
         }
     }
 
@@ -142,6 +148,8 @@ impl Records {
             &self.upload,
             &self.partner,
             &self.api_key,
+            &self.loose_story,
+            &self.loose_storyteller,
         ]
         .into_iter()
         .filter(|id| !id.is_empty())
@@ -418,6 +426,20 @@ async fn organisation(app: &TestApp, platform: &str, slug: &str) -> Org {
     let campaign_slug = format!("{slug}-campaign");
     let campaign = create_campaign(app, &editor, &campaign_slug).await;
     let records = file_records(app, &editor, &campaign, slug, &api_key).await;
+    let loose_story = data(
+        app,
+        &editor,
+        "mutation($t: ID!, $title: String!) { createStory(input: { storytellerId: $t, primaryLocale: \"en\", title: $title }) { id } }",
+        json!({ "t": records.storyteller, "title": format!("{slug} story in no campaign") }),
+    )
+    .await;
+    let loose_storyteller = data(
+        app,
+        &editor,
+        "mutation($i: CreateStorytellerInput!) { createStoryteller(input: $i) { id } }",
+        json!({ "i": { "publicName": format!("{slug} teller with no story"), "legalName": format!("{slug} Other Legal Name") } }),
+    )
+    .await;
     Org {
         records: Records {
             organisation,
@@ -427,6 +449,8 @@ async fn organisation(app: &TestApp, platform: &str, slug: &str) -> Org {
             users,
             partner,
             api_key,
+            loose_story: text(&loose_story, "/createStory/id"),
+            loose_storyteller: text(&loose_storyteller, "/createStoryteller/id"),
             ..records
         },
         editor,
@@ -530,7 +554,7 @@ impl World {
     /// and the number of rows of every table a staff mutation writes.
     async fn snapshot_of_b(&self) -> Value {
         let b = &self.b.records;
-        let reads: [(&str, Value); 8] = [
+        let reads: [(&str, Value); 9] = [
             (
                 "query($id: ID!) { editorialStory(id: $id) {
                    state version slug region identityLevel publishAt unpublishAt
@@ -557,7 +581,11 @@ impl World {
                 json!({ "slug": b.campaign_slug }),
             ),
             (
-                "{ editorialStories(first: 100) { nodes { id storyteller { id } campaigns { id } } } }",
+                "{ editorialStories(first: 100) { nodes { id state version region storyteller { id } campaigns { id } } } }",
+                json!({}),
+            ),
+            (
+                "{ storytellers(first: 100) { nodes { id publicName languages } } }",
                 json!({}),
             ),
             ("{ users { id role disabled } }", json!({})),
@@ -578,6 +606,11 @@ impl World {
                 retain(nodes, |n| {
                     n["storyteller"]["id"] == json!(b.storyteller)
                         || n["campaigns"].to_string().contains(&b.campaign)
+                });
+            }
+            if let Some(tellers) = body.pointer_mut("/data/storytellers/nodes") {
+                retain(tellers, |t| {
+                    [&b.storyteller, &b.loose_storyteller].contains(&&text(t, "/id"))
                 });
             }
             if let Some(users) = body.pointer_mut("/data/users") {
@@ -779,7 +812,7 @@ fn queries() -> Vec<Case> {
             "storytellers",
             "query($after: String) { storytellers(first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }",
             "/storytellers/nodes",
-            |r| vec![r.storyteller.clone()],
+            |r| vec![r.storyteller.clone(), r.loose_storyteller.clone()],
         )
         .shared(),
         hidden(
@@ -788,11 +821,16 @@ fn queries() -> Vec<Case> {
             |r, _| json!({ "id": r.storyteller }),
         )
         .shared(),
+        hidden(
+            "storyteller(id) of a storyteller with no story",
+            "query($id: ID!) { storyteller(id: $id) { id personalData { legalName } } }",
+            |r, _| json!({ "id": r.loose_storyteller }),
+        ),
         listed(
             "editorialStories",
             "query($after: String) { editorialStories(first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }",
             "/editorialStories/nodes",
-            |r| vec![r.story.clone()],
+            |r| vec![r.story.clone(), r.loose_story.clone()],
         )
         .shared(),
         listed(
@@ -808,6 +846,11 @@ fn queries() -> Vec<Case> {
             |r, _| json!({ "id": r.story }),
         )
         .shared(),
+        hidden(
+            "editorialStory(id) of a story in no campaign",
+            "query($id: ID) { editorialStory(id: $id) { id } }",
+            |r, _| json!({ "id": r.loose_story }),
+        ),
         hidden(
             "editorialStory(slug)",
             "query($slug: String) { editorialStory(slug: $slug) { id } }",
@@ -1002,6 +1045,11 @@ fn mutations() -> Vec<Case> {
             |r, _| json!({ "id": r.storyteller }),
         ),
         refused(
+            "updateStoryteller of a storyteller with no story",
+            "mutation($id: ID!) { updateStoryteller(id: $id, input: { publicName: \"Renamed by A\" }) { id } }",
+            |r, _| json!({ "id": r.loose_storyteller }),
+        ),
+        refused(
             "createStory about B's storyteller in B's campaign",
             "mutation($t: ID!, $c: ID!) { createStory(input: { storytellerId: $t, primaryLocale: \"en\", title: \"Taken\", campaignIds: [$c] }) { id } }",
             |r, _| json!({ "t": r.storyteller, "c": r.campaign }),
@@ -1027,6 +1075,11 @@ fn mutations() -> Vec<Case> {
             "updateStoryDetails",
             "mutation($id: ID!, $v: Int!) { updateStoryDetails(storyId: $id, expectedVersion: $v, input: { region: \"Elsewhere\" }) { id } }",
             |r, _| json!({ "id": r.story, "v": r.version }),
+        ),
+        refused(
+            "updateStoryDetails of a story in no campaign",
+            "mutation($id: ID!, $v: Int!) { updateStoryDetails(storyId: $id, expectedVersion: $v, input: { region: \"Elsewhere\" }) { id } }",
+            |r, _| json!({ "id": r.loose_story, "v": 1 }),
         ),
         refused(
             "saveStoryRevision",
@@ -1308,6 +1361,8 @@ async fn check(world: &World, case: &Case) -> Vec<String> {
                     if case.shared {
                         expected.extend(own(&world.shared));
                     }
+                    // The shared campaign has no records outside it.
+                    expected.retain(|id| !id.is_empty());
                     let missing: Vec<&String> =
                         expected.iter().filter(|id| !ids.contains(*id)).collect();
                     if !missing.is_empty() {
