@@ -2,13 +2,14 @@
 //! test: member organisations A and B, each with staff, a partner and its key, a
 //! campaign and everything filed under it (a storyteller with personal data, a
 //! story with two revisions, a consent, an image, consent evidence, a comment, a
-//! pending upload, a takedown), and a second campaign B shares with A. Then a
-//! table of every staff query and mutation, run as A's staff on B's records:
-//! each must answer exactly as for an id that does not exist (or leave B's
-//! records out of a list), must find A's own record (so no case passes by
-//! refusing everything) and, where marked, the shared campaign's; platform
-//! admins find B's. A mutation must also leave B's records, the tables and A's
-//! audit trail as they were. The completeness test fails when a staff field of
+//! pending upload, a takedown), a story in no campaign and a storyteller with no
+//! story; and a second campaign B shares with A. Then a table of every staff
+//! query and mutation, run as A's staff on B's records: each must answer exactly
+//! as for an id that does not exist (or leave B's records out of a list), must
+//! find A's own record (so no case passes by refusing everything) and, where
+//! marked, the shared campaign's; platform admins find B's. A mutation must also
+//! leave B's records, the row counts, the jobs about B and A's audit trail as
+//! they were. The completeness test fails when a staff field of
 //! `schema.graphql` is neither in the table nor in [`NOT_RECORD_SCOPED`], so a
 //! new field cannot forget the scope unnoticed.
 
@@ -20,11 +21,13 @@ use api::{
 };
 use async_graphql_parser::types::{DocumentOperations, Selection, TypeKind, TypeSystemDefinition};
 use entity::{
-    api_key, audit_event, campaign, consent_record, media_asset, media_upload, partner_origin,
+    api_key, audit_event, campaign, consent_record, job, media_asset, media_upload, partner_origin,
     review_comment, risk_assessment, story, story_revision, storyteller, storyteller_review,
     takedown,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, Set,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -628,6 +631,7 @@ impl World {
                 .body,
         );
         snapshot.push(json!(self.rows().await));
+        snapshot.push(json!({ "jobs about B": self.jobs_about(b).await }));
         Value::Array(snapshot)
     }
 
@@ -649,6 +653,23 @@ impl World {
             campaign,
             partner_origin,
         )
+    }
+
+    /// Background jobs about `records`' stories and media (a render, a
+    /// scheduled publication), done or not.
+    async fn jobs_about(&self, records: &Records) -> u64 {
+        let uuids = |ids: [&String; 2]| -> Vec<Uuid> {
+            ids.into_iter().filter_map(|id| id.parse().ok()).collect()
+        };
+        job::Entity::find()
+            .filter(
+                job::Column::StoryId
+                    .is_in(uuids([&records.story, &records.loose_story]))
+                    .or(job::Column::MediaId.is_in(uuids([&records.image, &records.evidence]))),
+            )
+            .count(&self.app.db)
+            .await
+            .expect("count")
     }
 
     /// Audit events A's editor and admin caused.
