@@ -487,6 +487,7 @@ impl World {
                 json!({ "c": campaign, "o": a.records.organisation }),
             )
             .await;
+        // A refused share would make every shared half fail for the wrong reason.
         shared.data();
         let records = file_records(&app, &b.editor, &campaign, "shared", &b.records.api_key).await;
         let shared = Records {
@@ -495,6 +496,7 @@ impl World {
             campaign_slug,
             ..records
         };
+        // `users` is [admin, editor, contributor]; only the first two act in cases.
         let a_actors = a.records.users[..2]
             .iter()
             .map(|id| id.parse().expect("uuid"))
