@@ -33,6 +33,7 @@ mod newsroom_browser;
 mod newsroom_consent;
 mod newsroom_stories;
 mod org_scope_rules;
+mod org_scope;
 mod organisations;
 mod pagination;
 mod protocol;

@@ -20,7 +20,7 @@ use crate::helpers::{GqlResponse, PASSWORD, TestApp, TestDatabase, spawn_app};
 const ADMIN: &str = "admin@chorus.test";
 
 /// The organisation's id from a `createOrganisation` answer.
-fn id_of(res: &GqlResponse, field: &str) -> String {
+pub(crate) fn id_of(res: &GqlResponse, field: &str) -> String {
     res.data()[field]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{field} has an id: {:?}", res.data()))
@@ -51,7 +51,7 @@ pub(crate) async fn create_campaign(app: &TestApp, token: &str, slug: &str) -> S
 
 /// Invites `email` into `organisation` as `token`'s caller, accepts the
 /// invitation and signs in; returns the new access token.
-async fn invite_and_sign_in(
+pub(crate) async fn invite_and_sign_in(
     app: &TestApp,
     token: &str,
     email: &str,

@@ -40,7 +40,7 @@ pub(crate) async fn story(app: &TestApp) -> (Uuid, Uuid) {
 }
 
 /// A multipart form for `query` with every one of `files` mapped to `variables.file`.
-fn form(query: &str, mut variables: Value, files: Vec<(&str, Vec<u8>)>) -> Form {
+pub(crate) fn form(query: &str, mut variables: Value, files: Vec<(&str, Vec<u8>)>) -> Form {
     // The spec's placeholder, which the server replaces with the file.
     variables["file"] = Value::Null;
     let mut map = serde_json::Map::new();
@@ -60,7 +60,7 @@ fn form(query: &str, mut variables: Value, files: Vec<(&str, Vec<u8>)>) -> Form 
 }
 
 /// Sends a multipart request with the given headers.
-async fn send(app: &TestApp, headers: &[(&str, &str)], form: Form) -> GqlResponse {
+pub(crate) async fn send(app: &TestApp, headers: &[(&str, &str)], form: Form) -> GqlResponse {
     let mut req = app.client.post(app.url("/graphql")).multipart(form);
     for (name, value) in headers {
         req = req.header(*name, *value);
