@@ -23,7 +23,7 @@ use async_graphql_parser::types::{DocumentOperations, Selection, TypeKind, TypeS
 use entity::{
     api_key, audit_event, campaign, consent_record, job, media_asset, media_upload, partner_origin,
     review_comment, risk_assessment, story, story_revision, storyteller, storyteller_review,
-    takedown,
+    submission, submission_block, takedown,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, Set,
@@ -34,6 +34,7 @@ use uuid::Uuid;
 use crate::{
     helpers::{GqlResponse, TestApp, spawn_media_app},
     organisations::{create_campaign, id_of, invite_and_sign_in},
+    submissions,
 };
 
 /// Staff fields that hold no organisation's records, so the matrix leaves them
@@ -73,6 +74,10 @@ const NOT_RECORD_SCOPED: &[&str] = &[
     "setCampaignOwner",
     "shareCampaign",
     "unshareCampaign",
+    // A campaign site's `SUBMISSIONS` key, bound to one campaign; staff are
+    // refused there (tests/api/submissions.rs).
+    "submissionChallenge",
+    "sendInStory",
 ];
 
 const PLATFORM_ADMIN: &str = "platform@chorus.test";
@@ -105,6 +110,10 @@ struct Records {
     loose_story: String,
     /// A storyteller of the organisation's with no story at all.
     loose_storyteller: String,
+    /// A story its storyteller sent in through the campaign's site.
+    sent_in: String,
+    /// A block on the campaign site's key, placed over another story sent in.
+    block: String,
 }
 
 impl Records {
@@ -132,6 +141,8 @@ impl Records {
             api_key: id(),
             loose_story: id(),
             loose_storyteller: id(),
+            sent_in: id(),
+            block: id(),
         }
     }
 
@@ -153,6 +164,8 @@ impl Records {
             &self.api_key,
             &self.loose_story,
             &self.loose_storyteller,
+            &self.sent_in,
+            &self.block,
         ]
         .into_iter()
         .filter(|id| !id.is_empty())
@@ -443,6 +456,7 @@ async fn organisation(app: &TestApp, platform: &str, slug: &str) -> Org {
         json!({ "i": { "publicName": format!("{slug} teller with no story"), "legalName": format!("{slug} Other Legal Name") } }),
     )
     .await;
+    let (sent_in, block) = send_in(app, platform, &campaign, slug).await;
     Org {
         records: Records {
             organisation,
@@ -454,12 +468,54 @@ async fn organisation(app: &TestApp, platform: &str, slug: &str) -> Org {
             api_key,
             loose_story: text(&loose_story, "/createStory/id"),
             loose_storyteller: text(&loose_storyteller, "/createStoryteller/id"),
+            sent_in,
+            block,
             ..records
         },
         editor,
         admin,
         spare,
     }
+}
+
+/// Two stories sent in through a `SUBMISSIONS` key of `campaign`'s site; the
+/// second is marked as spam with its key blocked. Answers the first story's id
+/// and the block's.
+async fn send_in(app: &TestApp, platform: &str, campaign: &str, slug: &str) -> (String, String) {
+    let key = data(
+        app,
+        platform,
+        "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }",
+        json!({ "i": { "name": format!("{slug} form"), "channel": "SUBMISSIONS", "campaignIds": [campaign] } }),
+    )
+    .await;
+    let key = text(&key, "/createApiKey/secret");
+    let mut stories = Vec::new();
+    for title in ["sent in", "spam"] {
+        let challenge =
+            submissions::with_key(app, Some(&key), submissions::CHALLENGE, json!({})).await;
+        let proof = submissions::solve(&challenge.data()["submissionChallenge"]);
+        let input = submissions::input(Some(&proof), &format!("{slug} story {title}"));
+        let sent = submissions::with_key(
+            app,
+            Some(&key),
+            submissions::SUBMIT,
+            json!({ "input": input }),
+        )
+        .await;
+        stories.push(text(sent.data(), "/sendInStory/storyId"));
+    }
+    let marked = data(
+        app,
+        platform,
+        "mutation($id: ID!) { markSubmissionSpam(storyId: $id, blockKey: true) { blocks { id } } }",
+        json!({ "id": stories[1] }),
+    )
+    .await;
+    (
+        stories.swap_remove(0),
+        text(&marked, "/markSubmissionSpam/blocks/0/id"),
+    )
 }
 
 /// `(table, rows)` for each entity module named.
@@ -474,7 +530,12 @@ macro_rules! row_counts {
 
 impl World {
     async fn new() -> World {
-        let app = spawn_media_app(&[]).await;
+        // Stories are sent in while the world is made: an easy proof of work.
+        let app = spawn_media_app(&[
+            ("CHORUS_SUBMISSION_MAX_NUMBER", "2000"),
+            ("CHORUS_SUBMISSION_MAX_PER_ADDRESS", "1000"),
+        ])
+        .await;
         let platform = app.token_for(PLATFORM_ADMIN, api::auth::Role::Admin).await;
         let a = organisation(&app, &platform, "alpha").await;
         let b = organisation(&app, &platform, "beta").await;
@@ -559,7 +620,7 @@ impl World {
     /// and the number of rows of every table a staff mutation writes.
     async fn snapshot_of_b(&self) -> Value {
         let b = &self.b.records;
-        let reads: [(&str, Value); 9] = [
+        let reads: [(&str, Value); 10] = [
             (
                 "query($id: ID!) { editorialStory(id: $id) {
                    state version slug region identityLevel publishAt unpublishAt
@@ -602,6 +663,10 @@ impl World {
                 "query($id: ID!) { partnerOrigins(partnerId: $id) }",
                 json!({ "id": b.partner }),
             ),
+            (
+                "{ submissionBlocks(first: 100) { nodes { id liftedAt } } }",
+                json!({}),
+            ),
         ];
         let mut snapshot = Vec::new();
         for (doc, vars) in reads {
@@ -620,6 +685,9 @@ impl World {
             }
             if let Some(users) = body.pointer_mut("/data/users") {
                 retain(users, |u| b.users.contains(&text(u, "/id")));
+            }
+            if let Some(blocks) = body.pointer_mut("/data/submissionBlocks/nodes") {
+                retain(blocks, |k| k["id"] == json!(b.block));
             }
             if let Some(keys) = body.pointer_mut("/data/apiKeys/nodes") {
                 retain(keys, |k| k["partnerId"] == json!(b.partner));
@@ -654,6 +722,8 @@ impl World {
             api_key,
             campaign,
             partner_origin,
+            submission,
+            submission_block,
         )
     }
 
@@ -884,9 +954,22 @@ fn queries() -> Vec<Case> {
             "reviewQueue",
             "query($after: String) { reviewQueue(first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }",
             "/reviewQueue/nodes",
-            |r| vec![r.story.clone()],
+            // Stories sent in wait there too (the shared campaign has none).
+            |r| {
+                [&r.story, &r.sent_in]
+                    .into_iter()
+                    .filter(|id| !id.is_empty())
+                    .cloned()
+                    .collect()
+            },
         )
         .shared(),
+        listed(
+            "submissionBlocks lists the blocks over A's stories, not B's",
+            "query($after: String) { submissionBlocks(first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }",
+            "/submissionBlocks/nodes",
+            |r| vec![r.block.clone()],
+        ),
         hidden(
             "revisionDiff of B's revisions",
             "query($from: ID!, $to: ID!) { revisionDiff(from: $from, to: $to) { body } }",
@@ -1288,6 +1371,16 @@ fn mutations() -> Vec<Case> {
             "endConsent",
             "mutation($id: ID!) { endConsent(id: $id, ending: REVOKE, indicatedBy: ORGANISATION) { id } }",
             |r, _| json!({ "id": r.consent }),
+        ),
+        refused(
+            "markSubmissionSpam of B's story sent in",
+            "mutation($id: ID!) { markSubmissionSpam(storyId: $id, blockKey: true) { story { id state } } }",
+            |r, _| json!({ "id": r.sent_in }),
+        ),
+        refused(
+            "unblockSubmissionSource of B's block",
+            "mutation($id: ID!) { unblockSubmissionSource(id: $id) { id liftedAt } }",
+            |r, _| json!({ "id": r.block }),
         ),
         refused(
             "deleteMedia of B's image",

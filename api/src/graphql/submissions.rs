@@ -10,9 +10,10 @@ use super::{
     connection::{connection, page_request},
     consent::{SpecialCategory, Voice},
     consumers::Channel,
-    context::ContextExt,
+    context::{ContextExt, scope},
     rights::ConsentReceipt,
     scalars::parse_id,
+    scoped,
     stories::{Faces, IdentityLevel, LocationPrecision, Story},
 };
 use crate::{
@@ -204,6 +205,7 @@ impl SubmissionQuery {
         let page = spam::blocks(
             &ctx.state().db,
             ctx.principal(),
+            scope(ctx).await?,
             page_request(first, after, last, before)?,
             clock::now(),
         )
@@ -307,7 +309,7 @@ impl SubmissionMutation {
         #[graphql(default)] block_key: bool,
     ) -> Result<MarkSubmissionSpamPayload> {
         let state = ctx.state();
-        let story_id = parse_id("storyId", &story_id)?;
+        let story_id = scoped::story(ctx, "storyId", &story_id).await?;
         let (submission, blocks) = spam::mark_spam(
             &state.db,
             &state.config,
@@ -337,6 +339,7 @@ impl SubmissionMutation {
         Ok(spam::unblock(
             &ctx.state().db,
             ctx.principal(),
+            scope(ctx).await?,
             parse_id("id", &id)?,
             clock::now(),
         )

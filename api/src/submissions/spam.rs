@@ -20,6 +20,7 @@ use crate::{
     auth::Principal,
     config::Config,
     error::{Error, Result},
+    organisations::Scope,
     pagination::{self, Page, PageRequest},
     stories::workflow,
 };
@@ -180,36 +181,52 @@ pub async fn mark_spam(
     Ok((sub, placed))
 }
 
-/// The blocks in force, oldest first (editors).
+/// The blocks in force, oldest first (editors): those placed over a story in
+/// the caller's scope.
 pub async fn blocks(
     db: &DatabaseConnection,
     principal: &Principal,
+    scope: &Scope,
     page: PageRequest,
     now: DateTime<Utc>,
 ) -> Result<Page<submission_block::Model>> {
     principal.require_editor()?;
     pagination::fetch(
         db,
-        submission_block::Entity::find().filter(active(now)),
+        submission_block::Entity::find()
+            .filter(active(now))
+            .filter(scope.of_story((submission_block::Entity, submission_block::Column::StoryId))),
         submission_block::Column::Id,
         page,
     )
     .await
 }
 
-/// Lifts a block at once (editors); lifting twice is a no-op.
+/// Lifts a block at once (editors, over a story in their scope); lifting twice
+/// is a no-op.
 pub async fn unblock(
     db: &DatabaseConnection,
     principal: &Principal,
+    scope: &Scope,
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<submission_block::Model> {
     let staff = principal.require_editor()?;
     let txn = crate::db::begin_write(db).await?;
+    let unknown = || Error::NotFound("no submission block with this id".into());
     let row = submission_block::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or_else(|| Error::NotFound("no submission block with this id".into()))?;
+        .ok_or_else(unknown)?;
+    // Out of scope answers as an unknown id does (docs/ORGANISATIONS.md).
+    match (row.story_id, scope) {
+        (_, Scope::All) => {}
+        (Some(story_id), _) => scope
+            .ensure_story(&txn, story_id)
+            .await
+            .map_err(|_| unknown())?,
+        (None, _) => return Err(unknown()),
+    }
     if row.lifted_at.is_some() {
         txn.commit().await?;
         return Ok(row);
