@@ -114,6 +114,8 @@ struct Records {
     sent_in: String,
     /// A block on the campaign site's key, placed over another story sent in.
     block: String,
+    /// The campaign site's `SUBMISSIONS` key.
+    form_key: String,
 }
 
 impl Records {
@@ -143,6 +145,7 @@ impl Records {
             loose_storyteller: id(),
             sent_in: id(),
             block: id(),
+            form_key: id(),
         }
     }
 
@@ -166,6 +169,7 @@ impl Records {
             &self.loose_storyteller,
             &self.sent_in,
             &self.block,
+            &self.form_key,
         ]
         .into_iter()
         .filter(|id| !id.is_empty())
@@ -456,7 +460,7 @@ async fn organisation(app: &TestApp, platform: &str, slug: &str) -> Org {
         json!({ "i": { "publicName": format!("{slug} teller with no story"), "legalName": format!("{slug} Other Legal Name") } }),
     )
     .await;
-    let (sent_in, block) = send_in(app, platform, &campaign, slug).await;
+    let (sent_in, block, form_key) = send_in(app, platform, &campaign, slug).await;
     Org {
         records: Records {
             organisation,
@@ -470,6 +474,7 @@ async fn organisation(app: &TestApp, platform: &str, slug: &str) -> Org {
             loose_storyteller: text(&loose_storyteller, "/createStoryteller/id"),
             sent_in,
             block,
+            form_key,
             ..records
         },
         editor,
@@ -479,17 +484,22 @@ async fn organisation(app: &TestApp, platform: &str, slug: &str) -> Org {
 }
 
 /// Two stories sent in through a `SUBMISSIONS` key of `campaign`'s site; the
-/// second is marked as spam with its key blocked. Answers the first story's id
-/// and the block's.
-async fn send_in(app: &TestApp, platform: &str, campaign: &str, slug: &str) -> (String, String) {
-    let key = data(
+/// second is marked as spam with its key blocked. Answers the first story's id,
+/// the block's and the key's.
+async fn send_in(
+    app: &TestApp,
+    platform: &str,
+    campaign: &str,
+    slug: &str,
+) -> (String, String, String) {
+    let made = data(
         app,
         platform,
-        "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }",
+        "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret } }",
         json!({ "i": { "name": format!("{slug} form"), "channel": "SUBMISSIONS", "campaignIds": [campaign] } }),
     )
     .await;
-    let key = text(&key, "/createApiKey/secret");
+    let key = text(&made, "/createApiKey/secret");
     let mut stories = Vec::new();
     for title in ["sent in", "spam"] {
         let challenge =
@@ -515,6 +525,7 @@ async fn send_in(app: &TestApp, platform: &str, campaign: &str, slug: &str) -> (
     (
         stories.swap_remove(0),
         text(&marked, "/markSubmissionSpam/blocks/0/id"),
+        text(&made, "/createApiKey/apiKey/id"),
     )
 }
 
@@ -690,7 +701,9 @@ impl World {
                 retain(blocks, |k| k["id"] == json!(b.block));
             }
             if let Some(keys) = body.pointer_mut("/data/apiKeys/nodes") {
-                retain(keys, |k| k["partnerId"] == json!(b.partner));
+                retain(keys, |k| {
+                    k["partnerId"] == json!(b.partner) || k["id"] == json!(b.form_key)
+                });
             }
             snapshot.push(body);
         }
@@ -1107,7 +1120,8 @@ fn queries() -> Vec<Case> {
             Expect::Listed {
                 path: "/apiKeys/nodes",
                 key: "id",
-                own: |r| vec![r.api_key.clone()],
+                // Its partner's keys and its campaign's submission key.
+                own: |r| vec![r.api_key.clone(), r.form_key.clone()],
             },
             "query($after: String) { apiKeys(first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }",
             |_, _| json!({}),
@@ -1358,6 +1372,18 @@ fn mutations() -> Vec<Case> {
             "revokeApiKey of B's key (org admin)",
             "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
             |r, _| json!({ "id": r.api_key }),
+        )
+        .by(AdminA),
+        refused(
+            "createApiKey SUBMISSIONS for B's campaign (org admin)",
+            "mutation($c: ID!) { createApiKey(input: { name: \"Form\", channel: SUBMISSIONS, campaignIds: [$c] }) { apiKey { id } } }",
+            |r, _| json!({ "c": r.campaign }),
+        )
+        .by(AdminA),
+        refused(
+            "revokeApiKey of B's campaign site key (org admin)",
+            "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+            |r, _| json!({ "id": r.form_key }),
         )
         .by(AdminA),
         refused(

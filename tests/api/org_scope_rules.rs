@@ -413,13 +413,32 @@ async fn an_organisation_admin_manages_only_their_partners_keys() {
         .await;
     assert_eq!(res.code(), "NOT_FOUND");
     assert_eq!(audit_count(&app).await, before, "nothing changed");
-    // An organisation that is no partner has no keys; editors manage none.
-    for token in [&lawrs_admin, &imix_editor] {
-        let res = app
-            .gql(Some(token), "{ apiKeys { nodes { id } } }", json!({}))
-            .await;
-        assert_eq!(res.code(), "FORBIDDEN");
-    }
+    // An organisation that is no partner holds no partner keys (it may still
+    // open its campaigns to submissions); editors manage none.
+    let res = app
+        .gql(
+            Some(&lawrs_admin),
+            "{ apiKeys { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.data()["apiKeys"]["nodes"], json!([]));
+    let res = app
+        .gql(
+            Some(&lawrs_admin),
+            "mutation { createApiKey(input: { name: \"site\", channel: PUBLIC_WEB }) { secret } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.code(), "FORBIDDEN");
+    let res = app
+        .gql(
+            Some(&imix_editor),
+            "{ apiKeys { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.code(), "FORBIDDEN");
     let res = app
         .gql(Some(&imix_admin), revoke, json!({ "id": id(&our_key) }))
         .await;
@@ -696,4 +715,90 @@ async fn a_member_organisations_story_list_costs_the_same_statements_for_20_and_
         costs.push(cost);
     }
     assert_eq!(costs[0], costs[1], "20 and 100 stories cost the same");
+}
+
+#[tokio::test]
+async fn an_organisation_admin_opens_only_the_campaigns_it_runs_to_submissions() {
+    let app = spawn_app().await;
+    // A platform admin first: the last one may not be moved to a member.
+    app.token_for(ADMIN, Role::Admin).await;
+    // LAWRS is no partner: its only keys are its campaigns' submission keys.
+    let lawrs = organisation(&app, "lawrs", None).await;
+    let imix = organisation(&app, "imix", None).await;
+    let (_, lawrs_admin) = member(&app, "lead@lawrs.test", Role::Admin, lawrs).await;
+    let (_, lawrs_editor) = member(&app, "editor@lawrs.test", Role::Editor, lawrs).await;
+    let (_, imix_admin) = member(&app, "lead@imix.test", Role::Admin, imix).await;
+    let ours = create_campaign(&app, &lawrs_admin, "lawrs-voices").await;
+    let theirs = create_campaign(&app, &imix_admin, "imix-voices").await;
+    let shared = create_campaign(&app, &imix_admin, "imix-shared").await;
+    app.gql(
+        Some(&imix_admin),
+        "mutation($c: ID!, $o: ID!) { shareCampaign(campaignId: $c, organisationId: $o) { id } }",
+        json!({ "c": shared, "o": lawrs.to_string() }),
+    )
+    .await
+    .data();
+    let create = "mutation($c: ID!) {
+        createApiKey(input: { name: \"form\", channel: SUBMISSIONS, campaignIds: [$c] }) {
+          apiKey { id channel partnerId } secret
+        }
+      }";
+    let before = audit_count(&app).await;
+    // Another organisation's campaign is out of scope; one only shared with
+    // LAWRS stays its owner's to open; editors issue no keys.
+    for (token, campaign, code) in [
+        (&lawrs_admin, &theirs, "NOT_FOUND"),
+        (&lawrs_admin, &shared, "FORBIDDEN"),
+        (&lawrs_editor, &ours, "FORBIDDEN"),
+    ] {
+        let res = app.gql(Some(token), create, json!({ "c": campaign })).await;
+        assert_eq!(res.code(), code, "{campaign}: {}", res.body);
+    }
+    assert_eq!(audit_count(&app).await, before, "nothing changed");
+    let made = app
+        .gql(Some(&lawrs_admin), create, json!({ "c": ours }))
+        .await;
+    let key = &made.data()["createApiKey"]["apiKey"];
+    assert_eq!(key["channel"], "SUBMISSIONS");
+    assert!(
+        key["partnerId"].is_null(),
+        "a submission key has no partner"
+    );
+    let key_id = id(key);
+    // Listed for LAWRS's admin, not IMIX's; IMIX's admin cannot revoke it.
+    let list = "{ apiKeys { nodes { id } } }";
+    let res = app.gql(Some(&lawrs_admin), list, json!({})).await;
+    assert_eq!(res.data()["apiKeys"]["nodes"], json!([{ "id": key_id }]));
+    let res = app.gql(Some(&imix_admin), list, json!({})).await;
+    assert_eq!(res.data()["apiKeys"]["nodes"], json!([]));
+    let revoke = "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }";
+    let res = app
+        .gql(Some(&imix_admin), revoke, json!({ "id": key_id }))
+        .await;
+    assert_eq!(res.code(), "NOT_FOUND");
+    // The key works for its site until LAWRS's admin revokes it.
+    let secret = made.data()["createApiKey"]["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let challenge = crate::submissions::with_key(
+        &app,
+        Some(&secret),
+        crate::submissions::CHALLENGE,
+        json!({}),
+    )
+    .await;
+    assert!(challenge.data()["submissionChallenge"]["salt"].is_string());
+    let res = app
+        .gql(Some(&lawrs_admin), revoke, json!({ "id": key_id }))
+        .await;
+    assert!(res.data()["revokeApiKey"]["revokedAt"].is_string());
+    let challenge = crate::submissions::with_key(
+        &app,
+        Some(&secret),
+        crate::submissions::CHALLENGE,
+        json!({}),
+    )
+    .await;
+    assert_eq!(challenge.code(), "UNAUTHENTICATED");
 }

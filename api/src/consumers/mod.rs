@@ -124,7 +124,17 @@ pub async fn create_key(
     now: DateTime<Utc>,
 ) -> Result<(api_key::Model, String)> {
     let (admin, reach) = reach::key_manager(db, principal).await?;
-    if let reach::Reach::Partner(own) = reach {
+    if input.channel == Channel::Submissions {
+        // A submission key belongs to the campaign its stories go to: the
+        // organisation that runs it issues it (checked below, once the one
+        // campaign is known), whatever partner that organisation may be.
+    } else if let reach::Reach::Partner(own) = reach {
+        if own.is_none() {
+            return Err(Error::Forbidden(
+                "an organisation that is no partner holds no partner keys; it may issue SUBMISSIONS keys for its campaigns"
+                    .into(),
+            ));
+        }
         input.partner_id = input.partner_id.or(own);
         if !reach.allows(input.partner_id) {
             return Err(Error::NotFound("no partner with this id".into()));
@@ -188,6 +198,16 @@ pub async fn create_key(
             "no campaign with one of these ids",
         ));
     }
+    if input.channel == Channel::Submissions
+        && reach != reach::Reach::All
+        && found
+            .iter()
+            .any(|c| c.organisation_id != admin.organisation_id)
+    {
+        return Err(Error::Forbidden(
+            "only the organisation that runs a campaign issues its SUBMISSIONS keys".into(),
+        ));
+    }
 
     let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(random_bytes(32)));
     let key = api_key::ActiveModel {
@@ -236,9 +256,9 @@ pub async fn revoke_key(
     let (admin, reach) = reach::key_manager(db, principal).await?;
     let txn = crate::db::begin_write(db).await?;
     let key = api_key::Entity::find_by_id(id)
+        .filter(reach::managed_keys(admin, reach))
         .one(&txn)
         .await?
-        .filter(|k| reach.allows(k.partner_id))
         .ok_or_else(|| Error::NotFound("no API key with this id".into()))?;
     if key.revoked_at.is_some() {
         txn.commit().await?;
@@ -258,17 +278,17 @@ pub async fn revoke_key(
     Ok(key)
 }
 
-/// A page of keys: every key for platform admins, their partner's for the
-/// admins of a partner organisation.
+/// A page of keys: every key for platform admins; for an organisation admin,
+/// their partner's and their campaigns' `SUBMISSIONS` keys.
 pub async fn keys(
     db: &DatabaseConnection,
     principal: &Principal,
     page: PageRequest,
 ) -> Result<Page<api_key::Model>> {
-    let (_, reach) = reach::key_manager(db, principal).await?;
+    let (admin, reach) = reach::key_manager(db, principal).await?;
     pagination::fetch(
         db,
-        api_key::Entity::find().filter(reach.condition(api_key::Column::PartnerId)),
+        api_key::Entity::find().filter(reach::managed_keys(admin, reach)),
         api_key::Column::Id,
         page,
     )

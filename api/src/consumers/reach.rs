@@ -1,14 +1,20 @@
 //! Whose partners and keys a staff member reaches (issue 16): platform staff
 //! every partner's, staff of a member organisation only the partner their
-//! organisation is (if any). Among them, platform admins and the organisation
-//! admins of a partner organisation manage keys; everyone else is `Forbidden`.
+//! organisation is (if any). Among them, platform admins and organisation
+//! admins manage keys: an organisation admin their partner's keys and the
+//! `SUBMISSIONS` keys of the campaigns their organisation runs; everyone else
+//! is `Forbidden`.
 
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
+use entity::{api_key, api_key_campaign, campaign};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait,
+    sea_query::{Expr, ExprTrait, Query},
+};
 use uuid::Uuid;
 
 use crate::{
     auth::{Principal, Role, principal::Staff},
-    error::{Error, Result},
+    error::Result,
 };
 
 /// The partners a staff member reaches.
@@ -48,8 +54,8 @@ impl Reach {
     }
 }
 
-/// The caller, if they manage keys, and whose: platform admins every partner's,
-/// an organisation admin their partner organisation's; `Forbidden` otherwise.
+/// The caller, if they manage keys (admins), and the partners they reach;
+/// `Forbidden` for everyone else.
 pub async fn key_manager<'a>(
     db: &impl ConnectionTrait,
     principal: &'a Principal,
@@ -58,12 +64,37 @@ pub async fn key_manager<'a>(
     if staff.role != Role::Admin {
         principal.require_role(&[Role::Admin])?;
     }
-    let reach = Reach::of(db, staff).await?;
-    if reach == Reach::Partner(None) {
-        return Err(Error::Forbidden(
-            "only platform admins, and the admins of a partner organisation, manage API keys"
-                .into(),
-        ));
+    Ok((staff, Reach::of(db, staff).await?))
+}
+
+/// Keeps the keys (table `api_keys`) a key manager manages: every key for the
+/// platform; for an organisation admin, their partner's keys and the
+/// `SUBMISSIONS` keys bound to a campaign their organisation owns (a campaign
+/// only shared with it stays its owner's to open to submissions).
+pub fn managed_keys(staff: &Staff, reach: Reach) -> Condition {
+    if reach == Reach::All {
+        return Condition::all();
     }
-    Ok((staff, reach))
+    let owned = Query::select()
+        .column(api_key_campaign::Column::ApiKeyId)
+        .from(api_key_campaign::Entity)
+        .and_where(
+            Expr::col(api_key_campaign::Column::CampaignId).in_subquery(
+                Query::select()
+                    .column(campaign::Column::Id)
+                    .from(campaign::Entity)
+                    .and_where(
+                        Expr::col(campaign::Column::OrganisationId).eq(staff.organisation_id),
+                    )
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
+    Condition::any()
+        .add(reach.condition(api_key::Column::PartnerId))
+        .add(
+            Condition::all()
+                .add(api_key::Column::Channel.eq(api_key::Channel::Submissions))
+                .add(api_key::Column::Id.in_subquery(owned)),
+        )
 }
