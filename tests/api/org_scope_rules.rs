@@ -413,6 +413,19 @@ async fn an_organisation_admin_manages_only_their_partners_keys() {
         .await;
     assert_eq!(res.code(), "NOT_FOUND");
     assert_eq!(audit_count(&app).await, before, "nothing changed");
+    // Its own staff see which partner their organisation is (the newsroom's
+    // Keys panel issues that partner's keys).
+    let res = app
+        .gql(
+            Some(&imix_editor),
+            "{ organisations { partner { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        res.data()["organisations"],
+        json!([{ "partner": { "id": ours } }])
+    );
     // An organisation that is no partner holds no partner keys (it may still
     // open its campaigns to submissions); editors manage none.
     let res = app

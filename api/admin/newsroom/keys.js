@@ -68,7 +68,7 @@ async function createSection(org, onCreated) {
       },
       help: {
         name: t('For example: IMIX website. Shown to admins only.'),
-        channel: t('Where the stories are shown; a member organisation’s own site is “Partner sites”. Readers see only what consent allows on it.'),
+        channel: t('Where the stories are shown; a member organisation’s own site is “Partner sites”. Readers see only what consent allows on it. “Submissions” is for a campaign site’s form where storytellers send their own stories in: tick exactly one campaign your organisation runs.'),
         campaignIds: t('Leave all unticked for every campaign.'),
         expiresAt: t('Empty: until it is revoked.'),
       },
@@ -78,7 +78,8 @@ async function createSection(org, onCreated) {
     buttonText: t('Create key'),
     async run(input) {
       clear(result);
-      if (member) input.partnerId = org.partner.id;
+      // A campaign site's SUBMISSIONS key belongs to its campaign, not a partner.
+      if (member && org.partner && input.channel !== 'SUBMISSIONS') input.partnerId = org.partner.id;
       const created = (await gql('KeysCreate', { input })).createApiKey;
       showSecret(result, created);
       notify(t('The key {name} is made.', { name: created.apiKey.name }));
@@ -189,6 +190,9 @@ registerPanel({
         t('{org} holds no keys: it is not linked to a partner. Only an organisation that shows stories on its own site or app needs keys.', { org: org.name })));
       return;
     }
+    // An organisation's own admins issue its partner's keys and its campaigns'
+    // submission keys; the server decides what each may make.
+    const ownAdmin = !platformAdmin() && org.kind !== 'PLATFORM';
     let keys;
     try {
       keys = await allKeys();
@@ -200,7 +204,7 @@ registerPanel({
       throw err;
     }
     const list = listSection(org, keys);
-    if (platformAdmin()) container.appendChild(await createSection(org, (key) => list.add(key)));
+    if (platformAdmin() || ownAdmin) container.appendChild(await createSection(org, (key) => list.add(key)));
     container.appendChild(list.section);
     list.draw();
   },
@@ -224,8 +228,8 @@ addTranslations('ar', {
   'For example: IMIX website. Shown to admins only.': 'مثلًا: موقع IMIX. يظهر للمديرين فقط.',
   'Leave all unticked for every campaign.': 'اترك الكل دون تحديد لتشمل كل الحملات.',
   'Stops working on (optional)': 'يتوقف عن العمل في (اختياري)',
-  'Where the stories are shown; a member organisation’s own site is “Partner sites”. Readers see only what consent allows on it.':
-    'أين تُعرض القصص؛ موقع المنظمة العضو نفسه هو «مواقع الشركاء». لا يرى القرّاء إلا ما تسمح به الموافقة عليها.',
+  'Where the stories are shown; a member organisation’s own site is “Partner sites”. Readers see only what consent allows on it. “Submissions” is for a campaign site’s form where storytellers send their own stories in: tick exactly one campaign your organisation runs.':
+    'أين تُعرض القصص؛ موقع المنظمة العضو نفسه هو «مواقع الشركاء». لا يرى القرّاء إلا ما تسمح به الموافقة عليها. «الإرسال» لنموذج موقع الحملة الذي يرسل فيه أصحاب القصص قصصهم بأنفسهم: اختر حملة واحدة فقط تديرها منظمتك.',
   'Empty: until it is revoked.': 'فارغ: حتى يُلغى.',
   'Create key': 'أنشئ المفتاح',
   'The key {name} is made.': 'أُنشئ المفتاح {name}.',

@@ -49,8 +49,8 @@ impl Organisation {
             entity::organisation::Kind::Member => OrganisationKind::Member,
         }
     }
-    /// The partner (API-key holder) this organisation also is. Platform admins
-    /// only (null for others).
+    /// The partner (API-key holder) this organisation also is. Platform admins,
+    /// and the organisation's own staff (null for others).
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
         let Some(partner_id) = self.0.partner_id else {
             return Ok(None);
@@ -58,7 +58,7 @@ impl Organisation {
         let Ok(staff) = ctx.principal().staff() else {
             return Ok(None);
         };
-        if !staff.is_platform_admin() {
+        if !staff.is_platform_admin() && staff.organisation_id != self.0.id {
             return Ok(None);
         }
         Ok(entity::partner::Entity::find_by_id(partner_id)
