@@ -40,43 +40,75 @@ pub use limits::{QueryLimits, execute};
 
 use crate::{config::GraphqlConfig, state::AppState};
 
-/// Every query, by domain.
-#[derive(MergedObject, Default)]
-pub struct Query(
-    published::PublishedQuery,
-    sync::SyncQuery,
-    auth::AuthQuery,
-    accounts::AccountQuery,
-    campaigns::CampaignQuery,
-    storytellers::StorytellerQuery,
-    stories::StoryQuery,
-    consumers::ConsumerQuery,
-    partner_origins::PartnerOriginsQuery,
-    consent::ConsentQuery,
-    audit::AuditQuery,
-    rights::RightsQuery,
-    media::MediaQuery,
-    organisations::OrganisationQuery,
-    submissions::SubmissionQuery,
+/// A root type merged from its parts. `MergedObject` keeps only one of two
+/// fields of the same name, silently (a second `submitStory` once hid the
+/// workflow's own), so the parts are listed once, here, and a test checks that
+/// no name is given twice.
+macro_rules! merged_root {
+    ($(#[$meta:meta])* $name:ident { $($part:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(MergedObject, Default)]
+        pub struct $name($($part),*);
+
+        impl $name {
+            /// The field names of every part, duplicates kept.
+            #[cfg(test)]
+            fn part_fields() -> Vec<String> {
+                use async_graphql::{OutputType, registry::{MetaType, Registry}};
+                let mut registry = Registry::default();
+                let mut names = Vec::new();
+                $(
+                    <$part as OutputType>::create_type_info(&mut registry);
+                    let part = <$part as OutputType>::type_name();
+                    if let Some(MetaType::Object { fields, .. }) = registry.types.get(part.as_ref()) {
+                        names.extend(fields.keys().cloned());
+                    }
+                )*
+                names
+            }
+        }
+    };
+}
+
+merged_root!(
+    /// Every query, by domain.
+    Query {
+        published::PublishedQuery,
+        sync::SyncQuery,
+        auth::AuthQuery,
+        accounts::AccountQuery,
+        campaigns::CampaignQuery,
+        storytellers::StorytellerQuery,
+        stories::StoryQuery,
+        consumers::ConsumerQuery,
+        partner_origins::PartnerOriginsQuery,
+        consent::ConsentQuery,
+        audit::AuditQuery,
+        rights::RightsQuery,
+        media::MediaQuery,
+        organisations::OrganisationQuery,
+        submissions::SubmissionQuery,
+    }
 );
 
-/// Every mutation, by domain.
-#[derive(MergedObject, Default)]
-pub struct Mutation(
-    auth::AuthMutation,
-    accounts::AccountMutation,
-    campaigns::CampaignMutation,
-    storytellers::StorytellerMutation,
-    stories::StoryMutation,
-    consumers::ConsumerMutation,
-    partner_origins::PartnerOriginsMutation,
-    consent::ConsentMutation,
-    rights::RightsMutation,
-    media::MediaMutation,
-    media_faces::MediaFacesMutation,
-    media_uploads::MediaUploadMutation,
-    organisations::OrganisationMutation,
-    submissions::SubmissionMutation,
+merged_root!(
+    /// Every mutation, by domain.
+    Mutation {
+        auth::AuthMutation,
+        accounts::AccountMutation,
+        campaigns::CampaignMutation,
+        storytellers::StorytellerMutation,
+        stories::StoryMutation,
+        consumers::ConsumerMutation,
+        partner_origins::PartnerOriginsMutation,
+        consent::ConsentMutation,
+        rights::RightsMutation,
+        media::MediaMutation,
+        media_faces::MediaFacesMutation,
+        media_uploads::MediaUploadMutation,
+        organisations::OrganisationMutation,
+        submissions::SubmissionMutation,
+    }
 );
 
 /// The schema type served at `/graphql`.
@@ -98,4 +130,31 @@ pub fn sdl() -> String {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .finish()
         .sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::{Mutation, Query};
+
+    fn given_twice(names: Vec<String>) -> Vec<String> {
+        let mut seen = BTreeMap::<String, usize>::new();
+        for name in names {
+            *seen.entry(name).or_default() += 1;
+        }
+        seen.into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    #[test]
+    fn no_root_field_is_given_by_two_parts() {
+        assert_eq!(given_twice(Query::part_fields()), Vec::<String>::new());
+        assert_eq!(given_twice(Mutation::part_fields()), Vec::<String>::new());
+        // The check reads real fields: both roots have dozens.
+        assert!(Query::part_fields().len() > 20);
+        assert!(Mutation::part_fields().len() > 40);
+    }
 }
