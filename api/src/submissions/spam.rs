@@ -224,7 +224,10 @@ pub async fn unblock(
         (Some(story_id), _) => scope
             .ensure_story(&txn, story_id)
             .await
-            .map_err(|_| unknown())?,
+            .map_err(|e| match e {
+                Error::NotFound(_) => unknown(),
+                other => other,
+            })?,
         (None, _) => return Err(unknown()),
     }
     if row.lifted_at.is_some() {
