@@ -38,6 +38,7 @@ mod organisations;
 mod pagination;
 mod protocol;
 mod query_limits;
+mod read_path;
 mod renditions;
 mod rights;
 mod s3_server;

@@ -271,47 +271,82 @@ impl PublishedStory {
             None => delivery::for_story(&state.db, self.0.id, self.0.media_allowance).await?,
         };
         delivered.truncate(limit);
-        let issuer = delivery::Issuer::new(state);
         let holder = delivery::holder_of(&viewer);
-        let mut out = Vec::with_capacity(delivered.len());
-        for item in delivered {
-            let mut sources = Vec::with_capacity(item.sources.len());
-            for source in &item.sources {
-                let (url, expires_at) = issuer.url(&item.asset, source, holder, now).await?;
-                sources.push(MediaSource {
-                    variant: source.variant.clone(),
-                    mime: source.mime.clone(),
-                    width: source.width,
-                    height: source.height,
-                    url,
-                    expires_at,
-                });
-            }
-            out.push(PublishedMedia {
-                id: ID(item.asset.id.to_string()),
-                kind: item.asset.kind.into(),
-                alt_text: item.asset.alt_text,
-                caption: item.asset.caption,
-                credit: item.asset.credit,
-                sources,
-            });
-        }
-        Ok(out)
+        Ok(delivered
+            .into_iter()
+            .map(|item| PublishedMedia { item, holder, now })
+            .collect())
     }
 }
 
 /// A photo, recording or video of a published story, as a reader may receive it.
-#[derive(SimpleObject)]
 pub struct PublishedMedia {
-    pub id: ID,
-    pub kind: MediaKind,
+    item: delivery::Delivered,
+    holder: crate::media::links::Holder,
+    /// When the story was read: every link of the answer is issued as of then.
+    now: DateTime<Utc>,
+}
+
+/// Variants one `sources` may name.
+const MAX_VARIANTS: usize = 16;
+
+#[Object]
+impl PublishedMedia {
+    async fn id(&self) -> ID {
+        ID(self.item.asset.id.to_string())
+    }
+    async fn kind(&self) -> MediaKind {
+        self.item.asset.kind.into()
+    }
     /// What the picture shows, for people who cannot see it.
-    pub alt_text: Option<String>,
-    pub caption: Option<String>,
-    pub credit: Option<String>,
+    async fn alt_text(&self) -> Option<&str> {
+        self.item.asset.alt_text.as_deref()
+    }
+    async fn caption(&self) -> Option<&str> {
+        self.item.asset.caption.as_deref()
+    }
+    async fn credit(&self) -> Option<&str> {
+        self.item.asset.credit.as_deref()
+    }
     /// The forms to fetch: web renditions (narrowest first, JPEG and WebP) for
     /// images, the cleaned file for audio and video.
-    pub sources: Vec<MediaSource>,
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only these variants (for example `[\"w800.webp\"]`), in the usual order; every one when absent. A name the item does not have matches nothing."
+        )]
+        variants: Option<Vec<String>>,
+    ) -> Result<Vec<MediaSource>> {
+        if variants.as_ref().is_some_and(|v| v.len() > MAX_VARIANTS) {
+            return Err(Error::invalid(
+                "variants",
+                format!("name at most {MAX_VARIANTS} variants"),
+            )
+            .into());
+        }
+        let issuer = delivery::Issuer::new(ctx.state());
+        let wanted = |variant: &str| {
+            variants
+                .as_ref()
+                .is_none_or(|v| v.iter().any(|w| w == variant))
+        };
+        let mut sources = Vec::with_capacity(self.item.sources.len());
+        for source in self.item.sources.iter().filter(|s| wanted(&s.variant)) {
+            let (url, expires_at) = issuer
+                .url(&self.item.asset, source, self.holder, self.now)
+                .await?;
+            sources.push(MediaSource {
+                variant: source.variant.clone(),
+                mime: source.mime.clone(),
+                width: source.width,
+                height: source.height,
+                url,
+                expires_at,
+            });
+        }
+        Ok(sources)
+    }
 }
 
 /// One fetchable form of a media item. The URL stops working at `expiresAt`, or

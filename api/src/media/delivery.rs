@@ -29,9 +29,8 @@ use entity::{
     story::{self, Faces},
 };
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    Order, QueryFilter,
-    sea_query::{Alias, Expr, ExprTrait, Query},
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -45,6 +44,7 @@ use crate::{
     auth::{Principal, sessions},
     consent::gate::{self, Viewer},
     consumers,
+    db::Columns,
     error::{Error, Result},
     state::AppState,
     storage::ObjectStore,
@@ -66,14 +66,26 @@ impl Allowance {
         story: &story::Model,
         covering: impl IntoIterator<Item = &'a consent_record::Model>,
     ) -> Self {
+        Self::from_terms(
+            story.faces,
+            covering.into_iter().map(|c| (c.faces, c.voice)),
+        )
+    }
+
+    /// [`Allowance::of`] from the story's faces setting and each covering
+    /// consent's faces and voice terms.
+    pub fn from_terms(
+        story_faces: Faces,
+        covering: impl IntoIterator<Item = (Faces, Voice)>,
+    ) -> Self {
         covering.into_iter().fold(
             Self {
-                faces: story.faces,
+                faces: story_faces,
                 voice: Voice::Original,
             },
-            |acc, c| Self {
-                faces: more_protective_faces(acc.faces, c.faces),
-                voice: more_protective_voice(acc.voice, c.voice),
+            |acc, (faces, voice)| Self {
+                faces: more_protective_faces(acc.faces, faces),
+                voice: more_protective_voice(acc.voice, voice),
             },
         )
     }
@@ -205,20 +217,58 @@ pub async fn for_stories(
     if allowances.is_empty() {
         return Ok(out);
     }
+    // Columns in the order `read_asset` and `read_rendition` take them.
+    use media_asset::Column as A;
+    use media_rendition::Column as R;
+    const ASSET: [media_asset::Column; 26] = [
+        A::Id,
+        A::StoryId,
+        A::StorytellerId,
+        A::Kind,
+        A::Mime,
+        A::SizeBytes,
+        A::Sha256,
+        A::StorageKey,
+        A::Width,
+        A::Height,
+        A::DurationMs,
+        A::AltText,
+        A::Caption,
+        A::Credit,
+        A::ShowsFaces,
+        A::FacesReviewedAt,
+        A::FacesReviewedBy,
+        A::MasksGeneration,
+        A::RenditionsGeneration,
+        A::Private,
+        A::MetadataStatus,
+        A::State,
+        A::CreatedBy,
+        A::CreatedAt,
+        A::UpdatedAt,
+        A::OrganisationId,
+    ];
+    const RENDITION: [media_rendition::Column; 8] = [
+        R::MediaId,
+        R::Variant,
+        R::StorageKey,
+        R::Mime,
+        R::Width,
+        R::Height,
+        R::SizeBytes,
+        R::CreatedAt,
+    ];
     let mut select = Query::select();
-    for column in media_asset::Column::iter() {
-        select.expr_as(
-            column.select_as(Expr::col((media_asset::Entity, column))),
-            Alias::new(format!("a_{}", column.as_str())),
-        );
+    for column in ASSET {
+        select.expr(column.select_as(Expr::col((media_asset::Entity, column))));
     }
-    for column in media_rendition::Column::iter() {
-        select.expr_as(
-            column.select_as(Expr::col((media_rendition::Entity, column))),
-            Alias::new(format!("r_{}", column.as_str())),
-        );
+    for column in RENDITION {
+        select.expr(column.select_as(Expr::col((media_rendition::Entity, column))));
     }
     let asset = |column: media_asset::Column| Expr::col((media_asset::Entity, column));
+    // No ORDER BY: sorting every joined row in the database (by the variant's
+    // collation) cost more than the rest of the statement; the few items of a
+    // page are put in order below.
     select
         .from(media_asset::Entity)
         .left_join(
@@ -231,31 +281,22 @@ pub async fn for_stories(
                 .is_in(crate::db::in_list(allowances.keys().copied())),
         )
         .and_where(asset(media_asset::Column::State).eq(State::Ready.to_value()))
-        .and_where(asset(media_asset::Column::Private).eq(false))
-        .order_by((media_asset::Entity, media_asset::Column::Id), Order::Asc)
-        .order_by(
-            (media_rendition::Entity, media_rendition::Column::Width),
-            Order::Asc,
-        )
-        .order_by(
-            (media_rendition::Entity, media_rendition::Column::Variant),
-            Order::Asc,
-        );
-    // Rows come grouped by item, its renditions in order.
-    let mut items: Vec<(media_asset::Model, Vec<media_rendition::Model>)> = Vec::new();
+        .and_where(asset(media_asset::Column::Private).eq(false));
+    let mut by_id: std::collections::HashMap<
+        Uuid,
+        (media_asset::Model, Vec<media_rendition::Model>),
+    > = std::collections::HashMap::new();
     for row in db.query_all(&select).await? {
-        let id: Uuid = row.try_get("", "a_id")?;
-        if items.last().is_none_or(|(a, _)| a.id != id) {
-            items.push((
-                media_asset::Model::from_query_result(&row, "a_")?,
-                Vec::new(),
-            ));
-        }
+        let id: Uuid = row.try_get_by_index(0)?;
+        let (asset, renditions) = match by_id.entry(id) {
+            std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert((read_asset(&mut Columns::new(&row, 0))?, Vec::new()))
+            }
+        };
         // An item without renditions leaves the joined columns `NULL`.
-        if row.try_get::<Option<Uuid>>("", "r_media_id")?.is_some()
-            && let Some((asset, renditions)) = items.last_mut()
-        {
-            let rendition = media_rendition::Model::from_query_result(&row, "r_")?;
+        if row.try_get_by_index::<Option<Uuid>>(ASSET.len())?.is_some() {
+            let rendition = read_rendition(&mut Columns::new(&row, ASSET.len()))?;
             let current = asset.renditions_generation == Some(asset.masks_generation)
                 && rendition
                     .storage_key
@@ -267,6 +308,13 @@ pub async fn for_stories(
                 renditions.push(rendition);
             }
         }
+    }
+    // Items oldest first (ids are time-ordered), renditions narrowest first.
+    let mut items: Vec<(media_asset::Model, Vec<media_rendition::Model>)> =
+        by_id.into_values().collect();
+    items.sort_by_key(|(asset, _)| asset.id);
+    for (_, renditions) in &mut items {
+        renditions.sort_by(|a, b| (a.width, &a.variant).cmp(&(b.width, &b.variant)));
     }
     for (asset, renditions) in items {
         let Some(allowance) = asset.story_id.and_then(|id| allowances.get(&id).copied()) else {
@@ -282,6 +330,52 @@ pub async fn for_stories(
         }
     }
     Ok(out)
+}
+
+/// An item's columns as `for_stories` selects them, in that order.
+fn read_asset(c: &mut Columns<'_>) -> Result<media_asset::Model> {
+    Ok(media_asset::Model {
+        id: c.take()?,
+        story_id: c.take()?,
+        storyteller_id: c.take()?,
+        kind: c.take()?,
+        mime: c.take()?,
+        size_bytes: c.take()?,
+        sha256: c.take()?,
+        storage_key: c.take()?,
+        width: c.take()?,
+        height: c.take()?,
+        duration_ms: c.take()?,
+        alt_text: c.take()?,
+        caption: c.take()?,
+        credit: c.take()?,
+        shows_faces: c.take()?,
+        faces_reviewed_at: c.take()?,
+        faces_reviewed_by: c.take()?,
+        masks_generation: c.take()?,
+        renditions_generation: c.take()?,
+        private: c.take()?,
+        metadata_status: c.take()?,
+        state: c.take()?,
+        created_by: c.take()?,
+        created_at: c.take()?,
+        updated_at: c.take()?,
+        organisation_id: c.take()?,
+    })
+}
+
+/// A rendition's columns as `for_stories` selects them, in that order.
+fn read_rendition(c: &mut Columns<'_>) -> Result<media_rendition::Model> {
+    Ok(media_rendition::Model {
+        media_id: c.take()?,
+        variant: c.take()?,
+        storage_key: c.take()?,
+        mime: c.take()?,
+        width: c.take()?,
+        height: c.take()?,
+        size_bytes: c.take()?,
+        created_at: c.take()?,
+    })
 }
 
 /// Issues URLs for sources.

@@ -262,7 +262,7 @@ fn shape(
     teller: &Teller,
     texts: Vec<story_revision::Model>,
 ) -> PublishedStory {
-    let covering: Vec<&consent_record::Model> = teller
+    let covering: Vec<&Terms> = teller
         .consents
         .iter()
         .filter(|c| c.story_id.is_none_or(|id| id == story.id))
@@ -285,7 +285,10 @@ fn shape(
         })
         .collect();
     texts.sort_by_key(|t| (t.locale != story.primary_locale, t.locale.clone()));
-    let media_allowance = crate::media::delivery::Allowance::of(&story, covering.iter().copied());
+    let media_allowance = crate::media::delivery::Allowance::from_terms(
+        story.faces,
+        covering.iter().map(|c| (c.faces, c.voice)),
+    );
     PublishedStory {
         media_allowance,
         id: story.id,
@@ -306,8 +309,32 @@ fn shape(
 /// the consents usable for this viewer now. Personal fields are not selected.
 struct Teller {
     name: TellerName,
-    consents: Vec<consent_record::Model>,
+    consents: Vec<Terms>,
 }
+
+/// What a usable consent says that shapes a consumer's view: which story it
+/// covers and how much it lets show. Only these columns are read (a list page
+/// reads one row per storyteller and consent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Terms {
+    id: Uuid,
+    /// `None`: every story of the storyteller.
+    story_id: Option<Uuid>,
+    identity_level: IdentityLevel,
+    location_precision: LocationPrecision,
+    faces: entity::story::Faces,
+    voice: consent_record::Voice,
+}
+
+/// The columns of [`Terms`], as `c_<name>`.
+const TERMS: [consent_record::Column; 6] = [
+    consent_record::Column::Id,
+    consent_record::Column::StoryId,
+    consent_record::Column::IdentityLevel,
+    consent_record::Column::LocationPrecision,
+    consent_record::Column::Faces,
+    consent_record::Column::Voice,
+];
 
 /// The columns of a storyteller a consumer's projection may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -374,7 +401,7 @@ fn select_teller_columns(select: &mut SelectStatement) {
 /// and selects the consents' columns as `c_*` ([`read_consent`]).
 fn join_usable_consents(select: &mut SelectStatement, viewer: &Viewer, now: DateTime<Utc>) {
     let c = Alias::new("c");
-    for column in consent_record::Column::iter() {
+    for column in TERMS {
         select.expr_as(
             column.select_as(Expr::col((c.clone(), column))),
             Alias::new(format!("c_{}", column.as_str())),
@@ -400,9 +427,14 @@ fn read_consent(row: &QueryResult, teller: &mut Teller) -> Result<()> {
     if let Some(id) = row.try_get::<Option<Uuid>>("", "c_id")?
         && !teller.consents.iter().any(|c| c.id == id)
     {
-        teller
-            .consents
-            .push(consent_record::Model::from_query_result(row, "c_")?);
+        teller.consents.push(Terms {
+            id,
+            story_id: row.try_get("", "c_story_id")?,
+            identity_level: row.try_get("", "c_identity_level")?,
+            location_precision: row.try_get("", "c_location_precision")?,
+            faces: row.try_get("", "c_faces")?,
+            voice: row.try_get("", "c_voice")?,
+        });
     }
     Ok(())
 }

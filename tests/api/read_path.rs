@@ -1,0 +1,123 @@
+//! The consumer read path asked for less: `sources(variants:)` signs and
+//! returns only the variants a site shows, in the usual order.
+
+use api::{
+    bench::{self, Shape},
+    clock,
+};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+async fn read(app: &TestApp, key: &str, query: &str) -> Value {
+    app.client
+        .post(app.url("/graphql"))
+        .header("x-api-key", key)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("request sent")
+        .json()
+        .await
+        .expect("JSON response")
+}
+
+fn variants(media: &Value) -> Vec<Vec<String>> {
+    media
+        .as_array()
+        .expect("media")
+        .iter()
+        .map(|m| {
+            m["sources"]
+                .as_array()
+                .expect("sources")
+                .iter()
+                .map(|s| {
+                    assert!(s["url"].as_str().is_some_and(|u| u.contains("?t=")), "{s}");
+                    s["variant"].as_str().expect("variant").to_owned()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn sources_can_be_narrowed_to_the_variants_a_site_shows() {
+    let app = spawn_app().await;
+    let shape = Shape {
+        campaigns: 1,
+        tags: 2,
+        storytellers: 2,
+        stories: 4,
+        media_per_story: 2,
+    };
+    let seeded = bench::seed(
+        &app.db,
+        &app.state.crypto,
+        &app.state.config.consent,
+        shape,
+        clock::now(),
+    )
+    .await
+    .expect("seeded");
+    let key = &seeded.api_key;
+
+    let all = read(
+        &app,
+        key,
+        r#"{ story(slug: "story-1") { media { sources { variant url } } } }"#,
+    )
+    .await;
+    assert_eq!(
+        variants(&all["data"]["story"]["media"]),
+        vec![
+            vec![
+                "w320.jpg",
+                "w320.webp",
+                "w800.jpg",
+                "w800.webp",
+                "w1600.jpg",
+                "w1600.webp"
+            ];
+            2
+        ]
+    );
+
+    // Named out of order, they come in the usual order (narrowest first).
+    let two = read(
+        &app,
+        key,
+        r#"{ story(slug: "story-1") { media { sources(variants: ["w1600.jpg", "w320.webp"]) { variant url } } } }"#,
+    )
+    .await;
+    assert_eq!(
+        variants(&two["data"]["story"]["media"]),
+        vec![vec!["w320.webp", "w1600.jpg"]; 2]
+    );
+
+    // The same in a list, and a name no item has matches nothing.
+    let list = read(
+        &app,
+        key,
+        r#"{ stories(first: 2) { nodes { media(first: 1) { sources(variants: ["w800.webp", "w9000.gif"]) { variant url } } } } }"#,
+    )
+    .await;
+    for node in list["data"]["stories"]["nodes"].as_array().expect("nodes") {
+        assert_eq!(variants(&node["media"]), vec![vec!["w800.webp"]]);
+    }
+
+    let too_many: Vec<String> = (0..17).map(|i| format!("w{i}.jpg")).collect();
+    let refused = read(
+        &app,
+        key,
+        &format!(
+            r#"{{ story(slug: "story-1") {{ media {{ sources(variants: {}) {{ variant }} }} }} }}"#,
+            serde_json::to_string(&too_many).expect("names")
+        ),
+    )
+    .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{refused}"
+    );
+}
