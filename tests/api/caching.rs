@@ -967,8 +967,16 @@ async fn a_draft_revision_saved_ends_no_cached_answer() {
         api::stories::changes::high_water(&w.app.db).await.unwrap() > mark,
         "the revision was logged"
     );
+    // The first request after the write reads the mark, the key again and the
+    // change rows since (once per process); the next ones the mark alone.
+    let before = w.app.state.statements.get();
     assert_eq!(w.list(&key, true).await, slugs, "the list stays cached");
+    let first = w.app.state.statements.get() - before;
+    eprintln!("first cached read after a write: {first} statements");
+    assert!(first <= 4, "{first} statements");
+    let before = w.app.state.statements.get();
     w.by_slug(&key, &slug, true).await;
+    assert_eq!(w.app.state.statements.get() - before, 1);
     assert!(w.by_slug(&key, &draft.slug, true).await.is_null());
 }
 
