@@ -270,7 +270,7 @@ impl Run {
                 story_locale::Entity::update_many()
                     .col_expr(
                         story_locale::Column::PublishedRevisionId,
-                        Expr::col(story_locale::Column::HeadRevisionId).into(),
+                        Expr::col(story_locale::Column::HeadRevisionId),
                     )
                     .filter(story_locale::Column::StoryId.eq(story))
                     .exec(&db)
