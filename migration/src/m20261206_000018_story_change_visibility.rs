@@ -1,31 +1,41 @@
 //! Each change log row (000011) says whether the change could be seen: `public`
-//! is true when the story could be shown to some consumer, without another
-//! write, before or after the change. The response cache ends the answers that
-//! list stories (or miss one) only on such rows, and ends the answers holding a
+//! is true when the write could change what some consumer sees of the story
+//! (or whether they see it), because the story could be shown, without another
+//! write, before or after it. The response cache ends the answers that list
+//! stories (or miss one) only on such rows, and ends the answers holding a
 //! story on any row of that story (api/src/consumers/response_cache.rs).
 //!
 //! "Could be shown without another write" is the part of the consent gate that
-//! only a write can change: the story is in a live state (published, or
+//! only a write can change: the story is *live*, in a live state (published, or
 //! published and being revised) with a publication instant
 //! (`consent::gate::LIVE_STATES`, `published_at IS NOT NULL`; unpublishing,
 //! archiving and withdrawal clear `published_at`). The rest of the gate
-//! (consent, the instants, campaigns) can only narrow that.
+//! (consent, the instants, campaigns) can only narrow that. An update of
+//! `stories` or `story_locales` that leaves every column a reader depends on
+//! as it was (a new draft of a published story, a submission, an approval) is
+//! not flagged either.
 //!
 //! The triggers of 000011 are replaced, each logging the same rows as before
 //! with the flag: for `stories`, from `OLD` and `NEW`; for the other watched
 //! tables, from the story's row as the writing transaction sees it then. Rows
 //! logged before this migration are flagged `true`.
 //!
-//! Why a window `(V, m]` of versions holds a flagged row of a story whenever the
-//! story could be shown at `V` or at `m`: every write to the story's own row is
-//! logged under that story, so between two of the story's rows its `stories`
-//! row does not change. The first of its rows in the window therefore sees the
-//! row as it was at `V` (as `OLD`, or as the current row), and the last one sees
-//! it as it is at `m` (as `NEW`, or as the current row). On PostgreSQL the
-//! counter's row lock hands out versions in commit order, and each statement of
-//! a trigger function takes a fresh snapshot (read committed), so a trigger
-//! that waited for the counter reads the story as the writers before it left
-//! it; SQLite serialises writers.
+//! Why an answer that lists stories (or missed one) at mark `V` and would
+//! differ at a later mark `m` always meets a flagged row in `(V, m]`: it
+//! differs because some story's view changed, which takes a write that changes
+//! a column a reader depends on, in `stories` or another watched table. Only
+//! such a write to the story's own row changes whether it is live, and it is
+//! flagged when the story is live before or after it (`OLD`, `NEW`). Any other
+//! such write is flagged when the story is live as the writing transaction
+//! sees it. So: if the story is live at `V`, the first of those writes in the
+//! window sees it live (nothing earlier in the window changed that) and is
+//! flagged; if it is live at `m`, so is the last one; if it is live at neither,
+//! and never in between, its view is empty throughout and the answer cannot
+//! differ by it; if it is live in between only, the write making it live is
+//! flagged. On PostgreSQL the counter's row lock hands out versions in commit
+//! order, and each statement of a trigger function takes a fresh snapshot
+//! (read committed), so a trigger that waited for the counter reads the story
+//! as the writers before it left it; SQLite serialises writers.
 
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
@@ -101,19 +111,70 @@ fn showable(row: &str) -> String {
     format!("({row}.state IN {LIVE} AND {row}.published_at IS NOT NULL)")
 }
 
+/// Columns of `stories` that a consumer's answer can depend on (shown,
+/// filtered or gated on). The others are workflow bookkeeping (`version`,
+/// `updated_at`, `submitted_*`, `approved_*`, `publish_at`), and `state` counts
+/// only as far as it makes the story live: saving a new draft of a published
+/// story changes nothing a reader sees. A column added to `stories` later
+/// belongs here if any consumer answer reads it.
+const STORY_COLUMNS: &[&str] = &[
+    "id",
+    "slug",
+    "storyteller_id",
+    "primary_locale",
+    "region",
+    "identity_level",
+    "faces",
+    "location_precision",
+    "unpublish_at",
+    "published_at",
+    "first_published_at",
+    "created_by",
+    "created_at",
+    "organisation_id",
+];
+
+/// Columns of `story_locales` that a consumer's answer can depend on: a new
+/// head or approved revision is a draft nobody reads.
+const LOCALE_COLUMNS: &[&str] = &["id", "story_id", "locale", "published_revision_id"];
+
+/// An update changed one of `columns` (`distinct`: the backend's null-safe
+/// inequality).
+fn changed(columns: &[&str], distinct: &str) -> String {
+    columns
+        .iter()
+        .map(|c| format!("NEW.{c} {distinct} OLD.{c}"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
 /// `SELECT sid, pub`: the stories a write touches, each with its flag. `rows`
-/// are the trigger's records to read (`NEW`, `OLD` or both).
-fn logged(w: &Watch, rows: &[&str]) -> String {
+/// are the trigger's records to read (`NEW`, `OLD` or both: an update);
+/// `distinct` is the backend's null-safe inequality.
+///
+/// An update of `stories` or `story_locales` that changes none of the columns
+/// a reader depends on is not flagged: it cannot change any answer, whatever
+/// the story's state.
+fn logged(w: &Watch, rows: &[&str], distinct: &str) -> String {
+    let update = rows.len() == 2;
     if w.table == "stories" {
         // The same story before and after: flagged if either could be shown.
-        let any = rows
+        let mut flag = rows
             .iter()
             .map(|r| showable(r))
             .collect::<Vec<_>>()
             .join(" OR ");
+        if update {
+            flag = format!(
+                "({flag}) AND ({} <> {} OR {})",
+                showable("NEW"),
+                showable("OLD"),
+                changed(STORY_COLUMNS, distinct)
+            );
+        }
         return rows
             .iter()
-            .map(|r| format!("SELECT {r}.id AS sid, ({any}) AS pub"))
+            .map(|r| format!("SELECT {r}.id AS sid, ({flag}) AS pub"))
             .collect::<Vec<_>>()
             .join(" UNION ");
     }
@@ -122,11 +183,14 @@ fn logged(w: &Watch, rows: &[&str]) -> String {
         .map(|r| w.stories.replace("{r}", r))
         .collect::<Vec<_>>()
         .join(" UNION ");
-    format!(
-        "SELECT i.sid AS sid, EXISTS (SELECT 1 FROM stories p WHERE p.id = i.sid AND {}) AS pub
-         FROM ({ids}) AS i",
+    let mut flag = format!(
+        "EXISTS (SELECT 1 FROM stories p WHERE p.id = i.sid AND {})",
         showable("p")
-    )
+    );
+    if update && w.table == "story_locales" {
+        flag = format!("{flag} AND ({})", changed(LOCALE_COLUMNS, distinct));
+    }
+    format!("SELECT i.sid AS sid, {flag} AS pub FROM ({ids}) AS i")
 }
 
 /// The columns the triggers fill, and the values for a row `s` of [`logged`]:
@@ -165,7 +229,7 @@ fn sqlite_triggers(flagged: bool) -> Vec<String> {
                         FROM ({ids}) AS s WHERE s.sid IS NOT NULL;
                  END",
                 table = w.table,
-                ids = logged(w, &rows),
+                ids = logged(w, &rows, "IS NOT"),
             ));
         }
     }
@@ -181,7 +245,7 @@ fn postgres_functions(flagged: bool) -> Vec<String> {
                 format!(
                     "INSERT INTO story_changes ({cols})
                         SELECT v, s.sid, clock_timestamp(){flag} FROM ({}) AS s WHERE s.sid IS NOT NULL;",
-                    logged(w, rows)
+                    logged(w, rows, "IS DISTINCT FROM")
                 )
             };
             format!(

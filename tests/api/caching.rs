@@ -1035,6 +1035,25 @@ async fn a_withdrawal_ends_every_answer_showing_the_story_at_once_and_only_those
 }
 
 #[tokio::test]
+async fn a_new_draft_of_a_published_story_ends_only_the_answers_showing_it() {
+    let w = World::with(&[]).await;
+    let revised = w.published("Revised", terms(&[Channel::MobileApp])).await;
+    let other = w.published("Other", terms(&[Channel::MobileApp])).await;
+    let (_, key) = w.key(Channel::MobileApp, None).await;
+    let (revised_slug, other_slug) = (revised.story.slug.clone(), other.story.slug.clone());
+    w.by_slug(&key, &other_slug, false).await;
+    w.by_slug(&key, &revised_slug, false).await;
+    assert!(w.by_slug(&key, "no-such-story", false).await.is_null());
+
+    // The story stays live with its published text; nothing a reader sees changed.
+    w.save_draft(revised.story.id, "A new draft title").await;
+    w.by_slug(&key, &other_slug, true).await;
+    assert!(w.by_slug(&key, "no-such-story", true).await.is_null());
+    let shown = w.by_slug(&key, &revised_slug, false).await;
+    assert_eq!(shown["title"], "Revised", "the published text stays up");
+}
+
+#[tokio::test]
 async fn a_by_slug_miss_ends_when_that_slug_is_published() {
     let w = World::with(&[]).await;
     let teller = w.teller().await;
