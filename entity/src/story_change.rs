@@ -1,5 +1,5 @@
 //! `story_changes`: the change log, one row per story per logged write,
-//! appended by database triggers (migration 000011) and never edited.
+//! appended by database triggers (migrations 000011 and 000018) and never edited.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,6 +12,9 @@ pub struct Model {
     pub version: i64,
     pub story_id: Uuid,
     pub changed_at: DateTimeUtc,
+    /// The story could be shown to some consumer, without another write, before
+    /// or after this change (migration 000018); `true` on rows logged before.
+    pub public: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,7 @@ mod m20261206_000014_job_failures;
 mod m20261206_000015_organisations;
 mod m20261206_000016_record_owners;
 mod m20261206_000017_submissions;
+mod m20261206_000018_story_change_visibility;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_organisations::Migration),
             Box::new(m20261206_000016_record_owners::Migration),
             Box::new(m20261206_000017_submissions::Migration),
+            Box::new(m20261206_000018_story_change_visibility::Migration),
         ]
     }
 }

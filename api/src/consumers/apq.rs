@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
-use super::response_cache::Lru;
+use super::lru::Lru;
 
 /// The longest query text the store keeps; longer ones run but are not remembered.
 pub const MAX_QUERY_BYTES: usize = 64 * 1024;

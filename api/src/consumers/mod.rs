@@ -6,7 +6,9 @@
 //! are long random strings, so a fast hash is enough); admins create and revoke them.
 
 pub mod apq;
+pub mod dependencies;
 pub mod known_keys;
+pub(crate) mod lru;
 pub mod origins;
 pub mod reach;
 pub mod response_cache;

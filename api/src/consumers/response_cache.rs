@@ -2,31 +2,52 @@
 //!
 //! A consumer read (an API key's, or the public's) that ran without errors is kept
 //! under everything its answer depends on: the key and its scope (channel, partner,
-//! campaigns), the query text, the variables and the operation name. An entry is
-//! served again only while two things hold, both checked on every lookup:
+//! campaigns), the query text, the variables and the operation name. With it the
+//! cache keeps what can change it ([`Dependencies`], collected while the query
+//! ran): the stories shown, whether the answer is *open* (a list, or a lookup
+//! that missed: it could gain a story it does not hold), and whether it is
+//! *global* (it shows something else, such as the campaigns or tags). An entry
+//! is served again only while two things hold:
 //!
-//! - **No write since.** Every write that can change what any consumer sees raises
-//!   the change log's counter in its own transaction ([`crate::stories::changes`],
-//!   by triggers); an entry remembers that high-water mark read *before* its query
-//!   ran, and is served only while the mark is unchanged. The mark lives in the database, so a write on any node
-//!   invalidates every node's entries, and a write racing the query can only make
-//!   the entry look older than it is.
+//! - **No write since that could change it.** Every write that can change what a
+//!   consumer sees raises the change log's counter in its own transaction and
+//!   logs one row per story it touches, flagged `public` when the story could be
+//!   shown before or after it ([`crate::stories::changes`], by triggers). The
+//!   cache is valid at a mark `V`: every row up to `V` has been applied. Each
+//!   lookup reads the counter `m` first; if `m > V` it reads the rows in
+//!   `(V, m]` (one statement, one sweep at a time) and ends the entries showing a
+//!   changed story, the open entries if any row is public, and the global entries
+//!   if the counter moved at all; then `V = m`. A story that could not be shown
+//!   before or after a write cannot enter or leave any answer by it, so its
+//!   unflagged rows end only entries that show it (none, unless it was shown and
+//!   is being taken down: then its row is flagged). Counter moves with no rows
+//!   (API key changes, [`super::known_keys`]) end only global entries: a changed
+//!   key is authenticated again at the new mark, and its new channel, partner or
+//!   campaigns make a new cache key, so it never finds its old entries.
 //! - **No instant passed.** Without any write, visibility still changes when a
 //!   consent expires (or its given-at time arrives) and at scheduled publication
 //!   times. An entry is valid only until the earliest such instant anywhere
-//!   ([`crate::stories::changes::next_visibility_change`], memoised per high-water
+//!   ([`crate::stories::changes::next_visibility_change`], memoised per
 //!   mark), until half the lifetime of the media URLs it carries has passed, and at
 //!   most [`MAX_LIFETIME`].
 //!
-//! So a withdrawn or expired consent is never served from here: the withdrawal's
-//! write changes the mark, and the expiry's instant bounds every entry made before
-//! it. The cache is bounded in bytes (`CHORUS_RESPONSE_CACHE_BYTES`, least recently
-//! used entries go first); with 0 it keeps nothing and costs nothing.
+//! An answer is kept with the mark `h` read before its query ran, so it shows
+//! everything written up to `h`, and perhaps some of what came after. If a sweep
+//! moved `V` past `h` meanwhile, the rows in `(h, V]` are checked against it in
+//! a journal of recently swept rows (the last [`JOURNAL_ROWS`]); when the
+//! journal does not reach back to `h`, the answer is not kept. Rows after `V`
+//! are applied by later sweeps as for every entry. So no write is missed, on
+//! this node or any other sharing the database.
+//!
+//! So a withdrawn or expired consent is never served from here: the withdrawal
+//! logs a public row for each story it hides (they could be shown before it),
+//! ending every answer that shows them and every list, and the expiry's instant
+//! bounds every entry made before it. The cache is bounded in bytes
+//! (`CHORUS_RESPONSE_CACHE_BYTES`, least recently used entries go first); with 0
+//! it keeps nothing and costs nothing.
 
 use std::{
-    borrow::Borrow,
-    collections::{BTreeMap, HashMap},
-    hash::Hash,
+    collections::{HashMap, HashSet, VecDeque},
     sync::{
         Arc, Mutex, MutexGuard,
         atomic::{AtomicU64, Ordering},
@@ -37,14 +58,27 @@ use std::{
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
+use uuid::Uuid;
 
-use crate::{auth::Principal, error::Result, stories::changes};
+pub use super::dependencies::Dependencies;
+use super::lru::Lru;
+use crate::{
+    auth::Principal,
+    error::Result,
+    stories::changes::{self, Logged},
+};
 
 /// The longest any entry is kept, whatever else bounds it: a safety net, since
 /// invalidation does not depend on it.
 pub const MAX_LIFETIME: Duration = Duration::from_secs(600);
-/// What an entry costs beyond its key and body (map slots, the entry itself).
+/// What an entry costs beyond its key and body (map slots, the entry itself,
+/// its index slots).
 const ENTRY_OVERHEAD: usize = 160;
+/// The most change rows one sweep applies one by one; past that (a node that
+/// was idle through a bulk import, say) it empties the cache instead.
+pub const SWEEP_ROWS: u64 = 20_000;
+/// Swept rows kept to check answers whose query raced a sweep.
+pub const JOURNAL_ROWS: usize = 4096;
 
 /// What this process keeps for consumers: their answers, the persisted query
 /// texts they refer to by hash, and their authenticated keys.
@@ -80,6 +114,8 @@ pub struct Cached {
     pub valid_until: DateTime<Utc>,
     /// The change log's high-water mark read before the query ran.
     pub high_water: i64,
+    /// What can change it.
+    pub depends: Dependencies,
 }
 
 /// Everything an answer depends on, as one byte string.
@@ -150,6 +186,10 @@ pub struct Stats {
     pub misses: u64,
     /// Answers stored.
     pub stores: u64,
+    /// Sweeps that read change rows.
+    pub sweeps: u64,
+    /// Entries ended by sweeps (or not kept after a racing one).
+    pub ended: u64,
     /// Entries held now.
     pub entries: usize,
     /// Bytes held now.
@@ -167,11 +207,157 @@ struct NextChange {
 /// Consumer answers, with what keeps them exact (see the module docs).
 pub struct ResponseCache {
     capacity: usize,
-    entries: Mutex<Lru<Key, Arc<Cached>>>,
+    held: Mutex<Held>,
+    /// Held by the one lookup reading change rows; the others wait for it
+    /// rather than read the same rows.
+    sweeping: tokio::sync::Mutex<()>,
     next_change: Mutex<Option<NextChange>>,
     hits: AtomicU64,
     misses: AtomicU64,
     stores: AtomicU64,
+    sweeps: AtomicU64,
+    ended: AtomicU64,
+}
+
+/// The entries, indexed by what ends them, and the mark they are valid at.
+struct Held {
+    entries: Lru<Key, Arc<Cached>>,
+    /// Every change row up to here has been applied; `None` before the first
+    /// lookup.
+    valid_at: Option<i64>,
+    by_story: HashMap<Uuid, HashSet<Key>>,
+    open: HashSet<Key>,
+    global: HashSet<Key>,
+    journal: Journal,
+}
+
+/// The rows of the latest sweeps: every row with a version in `(floor, valid_at]`.
+#[derive(Default)]
+struct Journal {
+    floor: i64,
+    rows: VecDeque<Logged>,
+}
+
+impl Journal {
+    fn restart(&mut self, at: i64) {
+        self.rows.clear();
+        self.floor = at;
+    }
+
+    fn extend(&mut self, rows: &[Logged]) {
+        self.rows.extend(rows.iter().copied());
+        while self.rows.len() > JOURNAL_ROWS {
+            let Some(oldest) = self.rows.pop_front() else {
+                break;
+            };
+            self.floor = oldest.version;
+        }
+        // A version's rows are kept whole or not at all.
+        while self.rows.front().is_some_and(|r| r.version <= self.floor) {
+            self.rows.pop_front();
+        }
+    }
+
+    /// Whether no row after `since` can change an answer with `depends`;
+    /// `false` when the journal does not reach back that far.
+    fn spares(&self, since: i64, depends: &Dependencies) -> bool {
+        since >= self.floor
+            && self
+                .rows
+                .iter()
+                .filter(|r| r.version > since)
+                .all(|r| !ends(depends, r))
+    }
+}
+
+/// Whether the change `row` can change an answer with `depends` (global answers
+/// aside: any counter move ends those).
+fn ends(depends: &Dependencies, row: &Logged) -> bool {
+    (row.public && depends.open) || depends.stories.binary_search(&row.story_id).is_ok()
+}
+
+impl Held {
+    fn end(&mut self, key: &Key) -> bool {
+        match self.entries.remove(key) {
+            Some(entry) => {
+                self.unindex(key, &entry.depends);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn unindex(&mut self, key: &Key, depends: &Dependencies) {
+        for story in &depends.stories {
+            if let Some(keys) = self.by_story.get_mut(story) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.by_story.remove(story);
+                }
+            }
+        }
+        if depends.open {
+            self.open.remove(key);
+        }
+        if depends.global {
+            self.global.remove(key);
+        }
+    }
+
+    fn index(&mut self, key: &Key, depends: &Dependencies) {
+        for story in &depends.stories {
+            self.by_story.entry(*story).or_default().insert(key.clone());
+        }
+        if depends.open {
+            self.open.insert(key.clone());
+        }
+        if depends.global {
+            self.global.insert(key.clone());
+        }
+    }
+
+    fn clear(&mut self, at: i64) -> usize {
+        let ended = self.entries.len();
+        self.entries.clear();
+        self.by_story.clear();
+        self.open.clear();
+        self.global.clear();
+        self.journal.restart(at);
+        self.valid_at = Some(at);
+        ended
+    }
+
+    /// Applies the rows in `(valid_at, mark]` (`rows` may start earlier: those
+    /// were applied already). Returns how many entries ended.
+    fn sweep(&mut self, rows: &[Logged], mark: i64) -> usize {
+        let Some(valid_at) = self.valid_at else {
+            return self.clear(mark);
+        };
+        if valid_at >= mark {
+            return 0;
+        }
+        let rows: Vec<Logged> = rows
+            .iter()
+            .filter(|r| r.version > valid_at && r.version <= mark)
+            .copied()
+            .collect();
+        let mut doomed: Vec<Key> = self.global.drain().collect();
+        if rows.iter().any(|r| r.public) {
+            doomed.extend(self.open.drain());
+        }
+        for row in &rows {
+            if let Some(keys) = self.by_story.remove(&row.story_id) {
+                doomed.extend(keys);
+            }
+        }
+        let mut ended = 0;
+        for key in doomed {
+            ended += usize::from(self.end(&key));
+        }
+        self.journal.extend(&rows);
+        self.valid_at = Some(mark);
+        ended
+    }
 }
 
 impl ResponseCache {
@@ -179,11 +365,21 @@ impl ResponseCache {
     pub fn new(capacity_bytes: usize) -> Self {
         Self {
             capacity: capacity_bytes,
-            entries: Mutex::new(Lru::new(capacity_bytes)),
+            held: Mutex::new(Held {
+                entries: Lru::new(capacity_bytes),
+                valid_at: None,
+                by_story: HashMap::new(),
+                open: HashSet::new(),
+                global: HashSet::new(),
+                journal: Journal::default(),
+            }),
+            sweeping: tokio::sync::Mutex::new(()),
             next_change: Mutex::new(None),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             stores: AtomicU64::new(0),
+            sweeps: AtomicU64::new(0),
+            ended: AtomicU64::new(0),
         }
     }
 
@@ -192,24 +388,69 @@ impl ResponseCache {
         self.capacity > 0
     }
 
-    /// The entry for `key` if it may be served now: made at the current
-    /// `high_water` mark, and `now` before its end. `high_water` must have been read
-    /// before `now` was taken, so no write or instant can slip between them unseen.
-    pub fn get(&self, key: &Key, high_water: i64, now: DateTime<Utc>) -> Option<Arc<Cached>> {
+    /// Brings the entries up to `mark` (the change log's counter, just read):
+    /// ends those that a change row up to `mark` can change. Reads the rows
+    /// after the mark the entries are valid at, one statement, only when the
+    /// counter has moved since; concurrent lookups wait for one reader.
+    pub async fn catch_up(&self, db: &impl ConnectionTrait, mark: i64) -> Result<()> {
+        if !self.enabled() || self.current(mark) {
+            return Ok(());
+        }
+        let _sweeping = self.sweeping.lock().await;
+        // Another lookup may have swept while this one waited.
+        let from = {
+            let mut held = lock(&self.held);
+            match held.valid_at {
+                Some(at) if at >= mark => return Ok(()),
+                Some(at) => at,
+                None => {
+                    held.clear(mark);
+                    return Ok(());
+                }
+            }
+        };
+        let rows = changes::logged_between(db, from, mark, SWEEP_ROWS + 1).await?;
+        self.apply(&rows, mark);
+        Ok(())
+    }
+
+    /// Applies the change rows read up to `mark` (more than [`SWEEP_ROWS`]
+    /// of them: everything ends).
+    fn apply(&self, rows: &[Logged], mark: i64) {
+        let mut held = lock(&self.held);
+        let ended = if rows.len() as u64 > SWEEP_ROWS {
+            held.clear(mark)
+        } else {
+            held.sweep(rows, mark)
+        };
+        drop(held);
+        self.sweeps.fetch_add(1, Ordering::Relaxed);
+        self.ended.fetch_add(ended as u64, Ordering::Relaxed);
+    }
+
+    /// True when the entries are valid at `mark` already.
+    fn current(&self, mark: i64) -> bool {
+        lock(&self.held).valid_at.is_some_and(|at| at >= mark)
+    }
+
+    /// The entry for `key` if it may be served at `now`. [`Self::catch_up`]
+    /// must have been called with a mark read before `now` was taken, so no
+    /// write or instant can slip between them unseen.
+    pub fn get(&self, key: &Key, now: DateTime<Utc>) -> Option<Arc<Cached>> {
         if !self.enabled() {
             return None;
         }
-        let mut entries = lock(&self.entries);
-        let found = match entries.get(key) {
-            Some(entry) if entry.high_water == high_water && now < entry.valid_until => Some(entry),
+        let mut held = lock(&self.held);
+        let found = match held.entries.get(key) {
+            Some(entry) if now < entry.valid_until => Some(entry),
             Some(_) => {
-                // Stale for good: the mark only grows and time only passes.
-                entries.remove(key);
+                // Stale for good: time only passes.
+                held.end(key);
                 None
             }
             None => None,
         };
-        drop(entries);
+        drop(held);
         let counter = if found.is_some() {
             &self.hits
         } else {
@@ -220,41 +461,72 @@ impl ResponseCache {
     }
 
     /// Keeps `entry` under `key`, unless it is larger than an eighth of the cache
-    /// (one huge answer should not flush everything else).
+    /// (one huge answer should not flush everything else), or a change the
+    /// entries were swept for since its mark can change it.
     pub fn put(&self, key: Key, entry: Cached) {
-        let weight = key.len() + entry.body.len() + entry.etag.len() + ENTRY_OVERHEAD;
+        let weight = key.len()
+            + entry.body.len()
+            + entry.etag.len()
+            + entry.depends.weight()
+            + ENTRY_OVERHEAD;
         if !self.enabled() || weight > self.capacity / 8 {
             return;
         }
-        lock(&self.entries).insert(key, Arc::new(entry), weight);
+        let mut held = lock(&self.held);
+        let Some(valid_at) = held.valid_at else {
+            return;
+        };
+        if entry.high_water < valid_at
+            && (entry.depends.global || !held.journal.spares(entry.high_water, &entry.depends))
+        {
+            drop(held);
+            self.ended.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let entry = Arc::new(entry);
+        for (gone_key, gone) in held.entries.insert(key.clone(), entry.clone(), weight) {
+            held.unindex(&gone_key, &gone.depends);
+        }
+        if held
+            .entries
+            .get(&key)
+            .is_some_and(|kept| Arc::ptr_eq(&kept, &entry))
+        {
+            held.index(&key, &entry.depends);
+        }
+        drop(held);
         self.stores.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counters and size.
     pub fn stats(&self) -> Stats {
-        let entries = lock(&self.entries);
+        let held = lock(&self.held);
         Stats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             stores: self.stores.load(Ordering::Relaxed),
-            entries: entries.len(),
-            bytes: entries.weight(),
+            sweeps: self.sweeps.load(Ordering::Relaxed),
+            ended: self.ended.load(Ordering::Relaxed),
+            entries: held.entries.len(),
+            bytes: held.entries.weight(),
         }
     }
 
     /// Until when an answer computed at `now`, after `high_water` was read, shows
-    /// what a consumer may see: the earliest visibility change after `now`.
+    /// what a consumer may see: the earliest visibility change after `now`
+    /// (`None`: none is scheduled at all).
     ///
-    /// Reads the high-water mark again afterwards; `None` if it moved, since then a
-    /// write landed while the answer was being made and neither the answer nor the
-    /// instant can be trusted to belong to `high_water` (keep nothing then).
-    /// `Some(None)` means no change is scheduled at all.
+    /// Read while or after the query ran, so it may already include writes after
+    /// `high_water`; that is safe, since an entry is ended by every later change
+    /// to what it depends on, and an instant that such a change moved belongs to
+    /// one of its stories (logged) or to a story that could not be shown either
+    /// way. Memoised per mark.
     pub async fn visible_until(
         &self,
         db: &impl ConnectionTrait,
         high_water: i64,
         now: DateTime<Utc>,
-    ) -> Result<Option<Option<DateTime<Utc>>>> {
+    ) -> Result<Option<DateTime<Utc>>> {
         let known = *lock(&self.next_change);
         // Usable only if read at this mark, from an instant no later than `now`
         // (a change between its `from` and `now` would be missing otherwise), and
@@ -262,25 +534,20 @@ impl ResponseCache {
         let memo = known.filter(|m| {
             m.high_water == high_water && m.from <= now && m.at.is_none_or(|at| now < at)
         });
-        let at = match memo {
-            Some(memo) => memo.at,
-            None => changes::next_visibility_change(db, now).await?,
-        };
-        if changes::high_water(db).await? != high_water {
-            return Ok(None);
+        if let Some(memo) = memo {
+            return Ok(memo.at);
         }
-        if memo.is_none() {
-            let mut slot = lock(&self.next_change);
-            // Keep the newest reading: a later mark, or the same mark from later.
-            if slot.is_none_or(|m| (m.high_water, m.from) < (high_water, now)) {
-                *slot = Some(NextChange {
-                    high_water,
-                    from: now,
-                    at,
-                });
-            }
+        let at = changes::next_visibility_change(db, now).await?;
+        let mut slot = lock(&self.next_change);
+        // Keep the newest reading: a later mark, or the same mark from later.
+        if slot.is_none_or(|m| (m.high_water, m.from) < (high_water, now)) {
+            *slot = Some(NextChange {
+                high_water,
+                from: now,
+                at,
+            });
         }
-        Ok(Some(at))
+        Ok(at)
     }
 }
 
@@ -310,103 +577,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A map bounded by the total weight of its values, evicting the least recently
-/// used first.
-pub(crate) struct Lru<K, V> {
-    map: HashMap<K, Slot<V>>,
-    /// Keys by their last use, oldest first.
-    order: BTreeMap<u64, K>,
-    clock: u64,
-    weight: usize,
-    capacity: usize,
-}
-
-struct Slot<V> {
-    value: V,
-    used: u64,
-    weight: usize,
-}
-
-impl<K: Hash + Eq + Clone, V: Clone> Lru<K, V> {
-    /// An empty map holding at most `capacity` in total weight.
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            map: HashMap::new(),
-            order: BTreeMap::new(),
-            clock: 0,
-            weight: 0,
-            capacity,
-        }
-    }
-
-    /// The value under `key`, now the most recently used.
-    pub(crate) fn get<Q>(&mut self, key: &Q) -> Option<V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.clock += 1;
-        let (stored_key, slot) = self.map.get_key_value(key)?;
-        let stored_key = stored_key.clone();
-        let previous = slot.used;
-        self.order.remove(&previous);
-        self.order.insert(self.clock, stored_key);
-        let slot = self.map.get_mut(key)?;
-        slot.used = self.clock;
-        Some(slot.value.clone())
-    }
-
-    /// Puts `value` under `key` (replacing any), then evicts until within capacity.
-    /// A value heavier than the whole capacity is not kept.
-    pub(crate) fn insert(&mut self, key: K, value: V, weight: usize) {
-        self.remove(&key);
-        if weight > self.capacity {
-            return;
-        }
-        self.clock += 1;
-        self.order.insert(self.clock, key.clone());
-        self.map.insert(
-            key,
-            Slot {
-                value,
-                used: self.clock,
-                weight,
-            },
-        );
-        self.weight += weight;
-        while self.weight > self.capacity {
-            let Some((_, oldest)) = self.order.pop_first() else {
-                break;
-            };
-            if let Some(slot) = self.map.remove(&oldest) {
-                self.weight -= slot.weight;
-            }
-        }
-    }
-
-    /// Forgets `key`.
-    pub(crate) fn remove<Q>(&mut self, key: &Q)
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        if let Some(slot) = self.map.remove(key) {
-            self.order.remove(&slot.used);
-            self.weight -= slot.weight;
-        }
-    }
-
-    /// How many values are held.
-    pub(crate) fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Their total weight.
-    pub(crate) fn weight(&self) -> usize {
-        self.weight
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::Duration as Span;
@@ -425,13 +595,36 @@ mod tests {
         })
     }
 
-    fn entry(body: &str, high_water: i64, valid_until: DateTime<Utc>) -> Cached {
+    fn entry(high_water: i64, valid_until: DateTime<Utc>, depends: Dependencies) -> Cached {
         Cached {
-            body: Bytes::copy_from_slice(body.as_bytes()),
+            body: Bytes::from_static(b"{}"),
             gzipped: false,
             etag: Arc::from("\"e\""),
             valid_until,
             high_water,
+            depends,
+        }
+    }
+
+    fn shows(stories: &[Uuid], open: bool, global: bool) -> Dependencies {
+        let mut stories = stories.to_vec();
+        stories.sort_unstable();
+        Dependencies {
+            stories,
+            open,
+            global,
+        }
+    }
+
+    fn key(name: &str) -> Key {
+        Key::new(&Principal::Anonymous, name, b"{}", None).expect("a key")
+    }
+
+    fn row(version: i64, story_id: Uuid, public: bool) -> Logged {
+        Logged {
+            version,
+            story_id,
+            public,
         }
     }
 
@@ -457,22 +650,95 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_is_served_only_at_its_mark_and_before_its_end() {
+    fn a_change_ends_the_entries_showing_its_story_and_a_visible_one_every_list() {
         let cache = ResponseCache::new(1 << 20);
-        let key = Key::new(&Principal::Anonymous, "{ x }", b"{}", None).unwrap();
+        let later = Utc::now() + Span::seconds(60);
+        let (a, b, draft) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        cache.apply(&[], 7);
+        cache.put(key("a"), entry(7, later, shows(&[a], false, false)));
+        cache.put(key("b"), entry(7, later, shows(&[b], false, false)));
+        cache.put(key("list"), entry(7, later, shows(&[a, b], true, false)));
+        cache.put(key("miss"), entry(7, later, shows(&[], true, false)));
+        cache.put(key("tags"), entry(7, later, shows(&[], false, true)));
+        cache.put(key("schema"), entry(7, later, shows(&[], false, false)));
+        let held = |name: &str| cache.get(&key(name), Utc::now()).is_some();
+
+        // A draft nobody can see: nothing ends but what any write ends.
+        cache.apply(&[row(8, draft, false)], 8);
+        assert!(["a", "b", "list", "miss", "schema"].iter().all(|n| held(n)));
+        assert!(!held("tags"), "any write ends a global answer");
+
+        // An edit to a shown story: the answers showing it, and every open one.
+        cache.apply(&[row(9, a, true)], 9);
+        assert!(!held("a") && !held("list") && !held("miss"));
+        assert!(held("b") && held("schema"));
+
+        // A key change (the counter moves, no rows): only global answers.
+        cache.put(key("tags"), entry(9, later, shows(&[], false, true)));
+        cache.apply(&[], 10);
+        assert!(!held("tags") && held("b"));
+        assert_eq!(cache.stats().entries, 2);
+    }
+
+    #[test]
+    fn an_answer_made_across_a_sweep_is_kept_only_if_the_journal_spares_it() {
+        let cache = ResponseCache::new(1 << 20);
+        let later = Utc::now() + Span::seconds(60);
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        cache.apply(&[], 5);
+        // Made at mark 5; meanwhile a sweep applied 6 (story a, visible).
+        cache.apply(&[row(6, a, true)], 6);
+        cache.put(key("b"), entry(5, later, shows(&[b], false, false)));
+        cache.put(key("a"), entry(5, later, shows(&[a], false, false)));
+        cache.put(key("list"), entry(5, later, shows(&[b], true, false)));
+        cache.put(key("tags"), entry(5, later, shows(&[], false, true)));
+        let held = |name: &str| cache.get(&key(name), Utc::now()).is_some();
+        assert!(held("b"));
+        assert!(!held("a") && !held("list") && !held("tags"));
+
+        // A journal that no longer reaches back keeps nothing older.
+        let many: Vec<Logged> = (0..=JOURNAL_ROWS as i64)
+            .map(|i| row(7 + i, Uuid::now_v7(), false))
+            .collect();
+        let mark = many.last().map_or(7, |r| r.version);
+        cache.apply(&many, mark);
+        cache.put(key("c"), entry(6, later, shows(&[b], false, false)));
+        assert!(!held("c"));
+        cache.put(key("c"), entry(mark - 1, later, shows(&[b], false, false)));
+        assert!(held("c"));
+    }
+
+    #[test]
+    fn an_entry_is_served_only_before_its_end() {
+        let cache = ResponseCache::new(1 << 20);
         let now = Utc::now();
-        cache.put(key.clone(), entry("{}", 7, now + Span::seconds(10)));
-        assert!(cache.get(&key, 7, now).is_some());
-        assert!(cache.get(&key, 8, now).is_none(), "a write since");
-        cache.put(key.clone(), entry("{}", 7, now + Span::seconds(10)));
+        cache.apply(&[], 7);
+        cache.put(
+            key("x"),
+            entry(7, now + Span::seconds(10), shows(&[], false, false)),
+        );
+        assert!(cache.get(&key("x"), now).is_some());
         assert!(
-            cache.get(&key, 7, now + Span::seconds(10)).is_none(),
+            cache.get(&key("x"), now + Span::seconds(10)).is_none(),
             "the instant has come"
         );
-        assert!(cache.get(&key, 7, now).is_none(), "and it was dropped");
+        assert!(cache.get(&key("x"), now).is_none(), "and it was dropped");
         let stats = cache.stats();
-        assert_eq!((stats.hits, stats.misses, stats.stores), (1, 3, 2));
+        assert_eq!((stats.hits, stats.misses, stats.stores), (1, 2, 1));
         assert_eq!(stats.entries, 0);
+    }
+
+    #[test]
+    fn too_many_rows_end_everything() {
+        let cache = ResponseCache::new(1 << 20);
+        let later = Utc::now() + Span::seconds(60);
+        cache.apply(&[], 1);
+        cache.put(key("x"), entry(1, later, shows(&[], false, false)));
+        let rows: Vec<Logged> = (0..=SWEEP_ROWS as i64)
+            .map(|_| row(2, Uuid::now_v7(), false))
+            .collect();
+        cache.apply(&rows, 2);
+        assert_eq!(cache.stats().entries, 0);
     }
 
     #[test]
@@ -491,27 +757,10 @@ mod tests {
     #[test]
     fn a_disabled_cache_keeps_nothing() {
         let cache = ResponseCache::new(0);
-        let key = Key::new(&Principal::Anonymous, "{ x }", b"{}", None).unwrap();
-        cache.put(key.clone(), entry("{}", 1, Utc::now() + Span::seconds(10)));
-        assert!(cache.get(&key, 1, Utc::now()).is_none());
+        cache.apply(&[], 1);
+        let later = Utc::now() + Span::seconds(10);
+        cache.put(key("x"), entry(1, later, shows(&[], false, false)));
+        assert!(cache.get(&key("x"), Utc::now()).is_none());
         assert_eq!(cache.stats().entries, 0);
-    }
-
-    #[test]
-    fn the_lru_keeps_to_its_weight_and_drops_the_least_recently_used() {
-        let mut lru = Lru::new(10);
-        lru.insert("a", 1, 4);
-        lru.insert("b", 2, 4);
-        assert_eq!(lru.get("a"), Some(1));
-        lru.insert("c", 3, 4);
-        assert_eq!(lru.get("b"), None, "b was the least recently used");
-        assert_eq!((lru.get("a"), lru.get("c")), (Some(1), Some(3)));
-        assert_eq!((lru.len(), lru.weight()), (2, 8));
-        lru.insert("a", 10, 2);
-        assert_eq!((lru.get("a"), lru.weight()), (Some(10), 6));
-        lru.insert("huge", 0, 11);
-        assert_eq!((lru.get("huge"), lru.len()), (None, 2));
-        lru.remove("a");
-        assert_eq!((lru.len(), lru.weight()), (1, 4));
     }
 }

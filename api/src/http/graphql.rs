@@ -26,6 +26,7 @@ use crate::{
     consumers::{
         self,
         apq::{Lookup, Refused},
+        dependencies::{self, Dependencies},
         response_cache::{self, Cached, Key},
     },
     graphql::{ChorusSchema, QueryLimits, RequestContext, finalize_errors},
@@ -123,15 +124,25 @@ pub async fn handle(
     };
     let mut mark = None;
     if let (Some(high_water), Some(key)) = (high_water, &key) {
+        // Entries a change up to this mark can change end first; should the
+        // change rows not be readable, nothing is served from the cache.
+        let current = match state.caches.responses.catch_up(&state.db, high_water).await {
+            Ok(()) => true,
+            Err(e) => {
+                e.log_if_internal();
+                false
+            }
+        };
         let now = clock::now();
-        if let Some(hit) = state.caches.responses.get(key, high_water, now) {
+        if current && let Some(hit) = state.caches.responses.get(key, now) {
             if let Some(digest) = register {
                 register_if_query(&state, digest, &mut gql);
             }
             // No story bookkeeping here: the entry's key names this API key,
             // so the uncached run that made it already recorded this key's
-            // reads of its stories (`takedown::record_reads`), and no
-            // takedown has happened since (it would have moved the mark).
+            // reads of its stories (`takedown::record_reads`), and none of
+            // them has changed since (a takedown is a change to the story,
+            // which would have ended the entry).
             match sendable(req, &hit.body, hit.gzipped) {
                 Ok((body, gzipped)) => return answer(req, &state, body, gzipped, Some(&hit)),
                 // Never expected (the bytes were gzipped here); run the query.
@@ -155,14 +166,14 @@ pub async fn handle(
             Ok(()) => (
                 is_mutation(doc, operation_name.as_deref()),
                 asks_for_introspection(doc),
-                reads_only_cacheable_fields(doc, operation_name.as_deref()),
+                Cacheable::of(doc, operation_name.as_deref()),
                 None,
             ),
-            Err(refused) => (false, false, false, Some(refused)),
+            Err(refused) => (false, false, Cacheable::No, Some(refused)),
         },
-        Err(Some(refused)) => (false, false, false, Some(refused)),
+        Err(Some(refused)) => (false, false, Cacheable::No, Some(refused)),
         // Execution reports the syntax error with its position.
-        Err(None) => (false, false, false, None),
+        Err(None) => (false, false, Cacheable::No, None),
     };
     // GET may be cached and replayed by anything on the way, so it never changes data.
     if mutates && is_get {
@@ -201,10 +212,23 @@ pub async fn handle(
         scope: Default::default(),
     });
 
-    let mut response = match over_limits {
-        Some(refused) => async_graphql::Response::from_errors(vec![refused]),
-        None => crate::graphql::execute(&schema, gql, &state.config.graphql, !mutates).await,
+    // What the answer shows is noted while it is made (`dependencies`).
+    let (mut response, mut depends) = match over_limits {
+        Some(refused) => (
+            async_graphql::Response::from_errors(vec![refused]),
+            Dependencies::default(),
+        ),
+        None => {
+            dependencies::collect(crate::graphql::execute(
+                &schema,
+                gql,
+                &state.config.graphql,
+                !mutates,
+            ))
+            .await
+        }
     };
+    depends.global = cacheable == Cacheable::Global;
     finalize_errors(&mut response, request_id);
     let body = match serde_json::to_vec(&response) {
         Ok(body) => Bytes::from(body),
@@ -229,29 +253,25 @@ pub async fn handle(
     let Some((high_water, now)) = mark else {
         return answer(req, &state, body, false, None);
     };
-    let visible_until = match state
+    // A write landing while the query ran does not spoil the answer: it is
+    // kept at the mark read before, and that write (if it can change it) ends
+    // it, when it is put or at the next sweep (see `response_cache`).
+    let valid_until = match state
         .caches
         .responses
         .visible_until(&state.db, high_water, now)
         .await
     {
-        Ok(Some(next_change)) => Some(response_cache::valid_until(
-            next_change,
-            now,
-            state.config.media_url_ttl,
-        )),
-        // A write landed meanwhile: this answer may already be out of date.
-        Ok(None) => None,
+        Ok(next_change) => {
+            response_cache::valid_until(next_change, now, state.config.media_url_ttl)
+        }
         Err(e) => {
             e.log_if_internal();
-            None
+            return answer(req, &state, body, false, None);
         }
     };
-    let Some(valid_until) = visible_until else {
-        return answer(req, &state, body, false, None);
-    };
     let etag = cache::etag(&body);
-    let keep = cacheable && state.caches.responses.enabled();
+    let keep = cacheable != Cacheable::No && state.caches.responses.enabled();
     // What is kept is gzipped once, here, and sent as it is to clients that
     // accept gzip; the rest get the JSON as it was made.
     let (stored, gzipped) = if keep && body.len() >= compression::MIN_BYTES {
@@ -271,6 +291,7 @@ pub async fn handle(
         gzipped,
         valid_until,
         high_water,
+        depends,
     };
     let response = if gzipped && compression::accepted(req) {
         answer(req, &state, entry.body.clone(), true, Some(&entry))
@@ -497,29 +518,62 @@ const CACHEABLE_ROOT_FIELDS: &[&str] = &[
     "__type",
 ];
 
-/// True when the operation to run selects only [`CACHEABLE_ROOT_FIELDS`] at its
-/// root, directly or through fragments.
-fn reads_only_cacheable_fields(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    fn only(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
-        depth < 16
-            && set.items.iter().all(|item| match &item.node {
-                Selection::Field(f) => CACHEABLE_ROOT_FIELDS.contains(&f.node.name.node.as_str()),
-                Selection::InlineFragment(f) => only(doc, &f.node.selection_set.node, depth + 1),
-                Selection::FragmentSpread(spread) => doc
-                    .fragments
-                    .get(&spread.node.fragment_name.node)
-                    .is_some_and(|f| only(doc, &f.node.selection_set.node, depth + 1)),
-            })
-    }
-    let mut chosen = doc.operations.iter().filter(|(name, _)| {
-        operation_name.is_none_or(|wanted| name.is_some_and(|n| n.as_str() == wanted))
-    });
-    match (chosen.next(), chosen.next()) {
-        (Some((_, op)), None) => {
-            op.node.ty == OperationType::Query && only(doc, &op.node.selection_set.node, 0)
+/// The root fields whose answers note every story they show and whether they
+/// could gain one (`consumers::dependencies`, in `stories::published`), or that
+/// never change.
+const STORY_ROOT_FIELDS: &[&str] = &["stories", "story", "__typename", "__schema", "__type"];
+
+/// Whether, and how, the response cache may keep an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cacheable {
+    No,
+    /// Ended only by changes to what it noted while it ran.
+    Stories,
+    /// Ended by any write.
+    Global,
+}
+
+impl Cacheable {
+    /// For the operation to run: [`Cacheable::Stories`] when it selects only
+    /// [`STORY_ROOT_FIELDS`] at its root (directly or through fragments),
+    /// [`Cacheable::Global`] when only [`CACHEABLE_ROOT_FIELDS`].
+    fn of(doc: &ExecutableDocument, operation_name: Option<&str>) -> Self {
+        let mut chosen = doc.operations.iter().filter(|(name, _)| {
+            operation_name.is_none_or(|wanted| name.is_some_and(|n| n.as_str() == wanted))
+        });
+        let op = match (chosen.next(), chosen.next()) {
+            (Some((_, op)), None) if op.node.ty == OperationType::Query => op,
+            _ => return Self::No,
+        };
+        let set = &op.node.selection_set.node;
+        if selects_only(doc, set, STORY_ROOT_FIELDS, 0) {
+            Self::Stories
+        } else if selects_only(doc, set, CACHEABLE_ROOT_FIELDS, 0) {
+            Self::Global
+        } else {
+            Self::No
         }
-        _ => false,
     }
+}
+
+/// True when `set` selects only `fields`, directly or through fragments.
+fn selects_only(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    fields: &[&str],
+    depth: usize,
+) -> bool {
+    depth < 16
+        && set.items.iter().all(|item| match &item.node {
+            Selection::Field(f) => fields.contains(&f.node.name.node.as_str()),
+            Selection::InlineFragment(f) => {
+                selects_only(doc, &f.node.selection_set.node, fields, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => doc
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .is_some_and(|f| selects_only(doc, &f.node.selection_set.node, fields, depth + 1)),
+        })
 }
 
 /// True when the operation to run (or any, if unnamed) is not a query.

@@ -1,6 +1,7 @@
 //! What changed, for whom: the story change log (appended by database
-//! triggers, migration 000011), the freshness checks the response cache relies
-//! on, and the sync feed offline apps keep their copy with.
+//! triggers, migrations 000011 and 000018), the freshness checks and the rows
+//! the response cache sweeps with, and the sync feed offline apps keep their
+//! copy with.
 //!
 //! The feed answers with each changed story's state *now* for the reader: the
 //! story as they may see it (an upsert), or a tombstone saying it must go. It
@@ -54,6 +55,46 @@ pub async fn version(db: &impl ConnectionTrait) -> Result<i64> {
 /// has been written in between, in any process sharing the database.
 pub async fn high_water(db: &impl ConnectionTrait) -> Result<i64> {
     version(db).await
+}
+
+/// One logged write to one story, as the response cache sweeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Logged {
+    pub version: i64,
+    pub story_id: Uuid,
+    /// The story could be shown before or after the write (migration 000018).
+    pub public: bool,
+}
+
+/// The log's rows with versions in `(after, upto]`, oldest first, at most
+/// `limit` of them (one more than wanted tells the caller there are too many).
+/// One statement.
+pub async fn logged_between(
+    db: &impl ConnectionTrait,
+    after: i64,
+    upto: i64,
+    limit: u64,
+) -> Result<Vec<Logged>> {
+    let rows: Vec<(i64, Uuid, bool)> = story_change::Entity::find()
+        .select_only()
+        .column(story_change::Column::Version)
+        .column(story_change::Column::StoryId)
+        .column(story_change::Column::Public)
+        .filter(story_change::Column::Version.gt(after))
+        .filter(story_change::Column::Version.lte(upto))
+        .order_by(story_change::Column::Version, Order::Asc)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(version, story_id, public)| Logged {
+            version,
+            story_id,
+            public,
+        })
+        .collect())
 }
 
 /// The earliest instant after `now` at which some story's visibility can change

@@ -24,6 +24,7 @@ use crate::{
         gate::{self, Viewer},
         takedown::{self, ReadLog},
     },
+    consumers::dependencies,
     error::Result,
     pagination::{AnyCursor, Page, PageRequest},
 };
@@ -98,6 +99,7 @@ pub async fn page(
     count: bool,
     now: DateTime<Utc>,
 ) -> Result<(Page<(PublishedStory, AnyCursor)>, Option<u64>)> {
+    dependencies::note_open();
     let select = story::Entity::find().filter(gate::visible(viewer, now));
     let (page, total) =
         super::filters::list(db, select, viewer, filter, request, count, now).await?;
@@ -175,6 +177,7 @@ pub async fn by_slug(
     join_usable_consents(&mut select, viewer, now);
     let rows = db.query_all(&select).await?;
     let Some(first) = rows.first() else {
+        dependencies::note_open();
         return Ok(None);
     };
     let story = story::Model::from_query_result(first, "s_")?;
@@ -195,6 +198,7 @@ pub async fn by_slug(
     }
     let shown = shape(story, &teller, texts);
     takedown::record_reads(db, reads, viewer, &[shown.id], now).await?;
+    dependencies::note_stories(&[shown.id]);
     Ok(Some(shown))
 }
 
@@ -214,6 +218,9 @@ pub async fn by_ids(
         .filter(gate::visible(viewer, now))
         .all(db)
         .await?;
+    if found.len() < ids.len() {
+        dependencies::note_open();
+    }
     let mut projected: HashMap<Uuid, PublishedStory> = project(db, reads, viewer, found, now)
         .await?
         .into_iter()
@@ -251,6 +258,7 @@ async fn project(
         })
         .collect();
     takedown::record_reads(db, reads, viewer, &story_ids, now).await?;
+    dependencies::note_stories(&story_ids);
     Ok(out)
 }
 
