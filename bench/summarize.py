@@ -48,7 +48,7 @@ for scale in scales:
         print(f"| {r['server']} | {r['cache']} | {r['workload']} | {r['writes_per_s']} "
               f"| {fmt(r['rps'])} | {fmt(r['p50_ms'], 1)} | {fmt(r['p99_ms'], 1)} "
               f"| {fmt(r['server_cpu_ms'], 2)} | {fmt(r['pg_cpu_ms'], 2)} | {fmt(r['bytes'])} "
-              f"| {r['statements'] or '–'} | {r['xacts'] or '–'} | {rss} | {r['errors'] or '0'} "
+              f"| {'n/a' if r['statements'] in ('', '-') else r['statements']} | {r['xacts'] or '–'} | {rss} | {r['errors'] or '0'} "
               f"| {r['writer'] or ''} |")
     print()
 
