@@ -177,3 +177,70 @@ async fn a_list_loads_relations_for_the_whole_page_and_says_what_each_story_says
         assert_eq!(node["media"].as_array().expect("media").len(), 2, "{slug}");
     }
 }
+
+#[tokio::test]
+async fn any_story_count_seeds_the_kits_shape_and_logs_every_story_once_changed() {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    let app = spawn_app().await;
+    let before = api::stories::changes::version(&app.db)
+        .await
+        .expect("version");
+    let twelve = Shape {
+        stories: 12,
+        ..SMALL
+    };
+    let seeded = bench::seed(
+        &app.db,
+        &app.state.crypto,
+        &app.state.config.consent,
+        twelve,
+        clock::now(),
+    )
+    .await
+    .expect("seeded");
+    assert_eq!((seeded.stories, seeded.published), (12, 10));
+
+    let data = consumer(
+        &app,
+        &seeded.api_key,
+        "{ stories(first: 100) { totalCount nodes { slug } } }",
+    )
+    .await;
+    assert_eq!(data["stories"]["totalCount"], 10);
+    assert_eq!(data["stories"]["nodes"][0]["slug"], "story-1");
+    assert_eq!(data["stories"]["nodes"][9]["slug"], "story-12");
+
+    // The change log names every seeded story (the sync feed and the cache's
+    // freshness check read it), however the seed wrote it.
+    let backend = app.db.get_database_backend();
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT COUNT(DISTINCT c.story_id) AS n FROM story_changes c \
+             JOIN stories s ON s.id = c.story_id",
+        ))
+        .await
+        .expect("query")
+        .expect("a row");
+    let logged: i64 = row.try_get("", "n").expect("count");
+    assert_eq!(logged, 12);
+    let after = api::stories::changes::version(&app.db)
+        .await
+        .expect("version");
+    assert!(after > before, "{before} → {after}");
+
+    // The triggers log writes after the seed as before it.
+    app.db
+        .execute_raw(Statement::from_string(
+            backend,
+            "UPDATE stories SET region = region WHERE slug = 'story-3'",
+        ))
+        .await
+        .expect("update");
+    let later = api::stories::changes::version(&app.db)
+        .await
+        .expect("version");
+    assert!(later > after, "{after} → {later}");
+}
