@@ -204,7 +204,7 @@ body_of() { # DIALECT WORKLOAD
 mixed_bodies() { # DIALECT URL SCALE [API_KEY]
     SLUG_MAX=$3 python3 "$KIT/mixed_bodies.py" "$1" "$2" "$WORK/mixed-$1.jsonl" ${4:+"$4"} >&2
     # Chorus's list node asks for the same fields as bench/queries/chorus_list.json.
-    [ "$1" != chorus ] || sed -i 's/sources { variant url }/sources { url }/g' "$WORK/mixed-$1.jsonl"
+    [ "$1" != chorus ] || sed -i 's/sources { variant url }/sources(variants: [\\"w800.webp\\"]) { url }/g' "$WORK/mixed-$1.jsonl"
 }
 
 # Statements per request on PostgreSQL: with `log_statement = 'all'` set on the

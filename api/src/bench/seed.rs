@@ -314,6 +314,8 @@ async fn log_changes(
             version: Set(version),
             story_id: Set(story_id),
             changed_at: Set(now),
+            // Seeded stories are published: flagged as the triggers would.
+            public: Set(true),
         })
         .collect();
     insert_all(txn, changes).await
