@@ -238,6 +238,34 @@ fn sqlite_path(url: &str) -> Option<&str> {
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
+/// Reads a row's columns by position, in the order a statement selected them.
+///
+/// Decoding a joined row into models by name costs a `format!` and a name
+/// lookup per column (`FromQueryResult` with a prefix); on the consumer read
+/// path, where a list page decodes hundreds of joined rows, that was the
+/// larger part of the work. A reader is paired with a select list written in
+/// the same function, in the same order, and builds the model with a struct
+/// literal, so a column added to the entity fails to compile until both are
+/// told.
+pub struct Columns<'a> {
+    row: &'a sea_orm::QueryResult,
+    at: usize,
+}
+
+impl<'a> Columns<'a> {
+    /// A reader starting at column `at`.
+    pub fn new(row: &'a sea_orm::QueryResult, at: usize) -> Self {
+        Self { row, at }
+    }
+
+    /// The next column's value.
+    pub fn take<T: sea_orm::TryGetable>(&mut self) -> Result<T, DbErr> {
+        let value = self.row.try_get_by_index(self.at);
+        self.at += 1;
+        value
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{in_list, sqlite_path};
@@ -264,33 +292,5 @@ mod tests {
         assert_eq!(sqlite_path("sqlite:/tmp/x.db"), Some("/tmp/x.db"));
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://localhost/chorus"), None);
-    }
-}
-
-/// Reads a row's columns by position, in the order a statement selected them.
-///
-/// Decoding a joined row into models by name costs a `format!` and a name
-/// lookup per column (`FromQueryResult` with a prefix); on the consumer read
-/// path, where a list page decodes hundreds of joined rows, that was the
-/// larger part of the work. A reader is paired with a select list written in
-/// the same function, in the same order, and builds the model with a struct
-/// literal, so a column added to the entity fails to compile until both are
-/// told.
-pub struct Columns<'a> {
-    row: &'a sea_orm::QueryResult,
-    at: usize,
-}
-
-impl<'a> Columns<'a> {
-    /// A reader starting at column `at`.
-    pub fn new(row: &'a sea_orm::QueryResult, at: usize) -> Self {
-        Self { row, at }
-    }
-
-    /// The next column's value.
-    pub fn take<T: sea_orm::TryGetable>(&mut self) -> Result<T, DbErr> {
-        let value = self.row.try_get_by_index(self.at);
-        self.at += 1;
-        value
     }
 }
