@@ -212,20 +212,21 @@ pub async fn handle(
         scope: Default::default(),
     });
 
-    // What the answer shows is noted while it is made (`dependencies`).
+    // What the answer shows is noted while it is made (`dependencies`), when
+    // it may be kept.
+    let keepable = mark.is_some() && cacheable != Cacheable::No && state.caches.responses.enabled();
     let (mut response, mut depends) = match over_limits {
         Some(refused) => (
             async_graphql::Response::from_errors(vec![refused]),
             Dependencies::default(),
         ),
         None => {
-            dependencies::collect(crate::graphql::execute(
-                &schema,
-                gql,
-                &state.config.graphql,
-                !mutates,
-            ))
-            .await
+            let run = crate::graphql::execute(&schema, gql, &state.config.graphql, !mutates);
+            if keepable {
+                dependencies::collect(run).await
+            } else {
+                (run.await, Dependencies::default())
+            }
         }
     };
     depends.global = cacheable == Cacheable::Global;
@@ -271,10 +272,9 @@ pub async fn handle(
         }
     };
     let etag = cache::etag(&body);
-    let keep = cacheable != Cacheable::No && state.caches.responses.enabled();
     // What is kept is gzipped once, here, and sent as it is to clients that
     // accept gzip; the rest get the JSON as it was made.
-    let (stored, gzipped) = if keep && body.len() >= compression::MIN_BYTES {
+    let (stored, gzipped) = if keepable && body.len() >= compression::MIN_BYTES {
         match compression::encode(&body) {
             Ok(gzipped) => (Bytes::from(gzipped), true),
             Err(e) => {
@@ -298,7 +298,7 @@ pub async fn handle(
     } else {
         answer(req, &state, body, false, Some(&entry))
     };
-    if keep && let Some(key) = key {
+    if keepable && let Some(key) = key {
         state.caches.responses.put(key, entry);
     }
     response
