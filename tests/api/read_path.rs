@@ -121,3 +121,84 @@ async fn sources_can_be_narrowed_to_the_variants_a_site_shows() {
         "{refused}"
     );
 }
+
+/// The variants asked for are read from the database alone (the page's media
+/// statement joins only those renditions), yet they never change which items a
+/// reader receives: an item without the variant is still given, with no
+/// source, and a second selection asking for every variant still gets them all.
+#[tokio::test]
+async fn asking_for_variants_leaves_the_items_as_they_are() {
+    let app = spawn_app().await;
+    let shape = Shape {
+        campaigns: 1,
+        tags: 2,
+        storytellers: 2,
+        stories: 3,
+        media_per_story: 2,
+    };
+    let seeded = bench::seed(
+        &app.db,
+        &app.state.crypto,
+        &app.state.config.consent,
+        shape,
+        clock::now(),
+    )
+    .await
+    .expect("seeded");
+    let key = &seeded.api_key;
+    let ids = |answer: &Value| -> Vec<Vec<String>> {
+        answer["data"]["stories"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| {
+                n["media"]
+                    .as_array()
+                    .expect("media")
+                    .iter()
+                    .map(|m| m["id"].as_str().expect("id").to_owned())
+                    .collect()
+            })
+            .collect()
+    };
+
+    let plain = read(&app, key, r#"{ stories { nodes { media { id } } } }"#).await;
+    let expected = ids(&plain);
+    assert_eq!(expected.len(), 3, "{plain}");
+    assert!(expected.iter().all(|m| m.len() == 2), "{plain}");
+
+    let none = read(
+        &app,
+        key,
+        r#"{ stories { nodes { media { id sources(variants: ["w9000.gif"]) { url } } } } }"#,
+    )
+    .await;
+    assert_eq!(ids(&none), expected, "{none}");
+    for node in none["data"]["stories"]["nodes"].as_array().expect("nodes") {
+        for item in node["media"].as_array().expect("media") {
+            assert_eq!(item["sources"], json!([]), "{none}");
+        }
+    }
+
+    // Through a variable, beside a selection of every variant.
+    let both = app
+        .client
+        .post(app.url("/graphql"))
+        .header("x-api-key", key)
+        .json(&json!({
+            "query": r#"query ($v: [String!]) { stories { nodes {
+                one: media { id sources(variants: $v) { variant url } }
+                all: media { id sources { variant url } } } } }"#,
+            "variables": { "v": ["w320.jpg"] },
+        }))
+        .send()
+        .await
+        .expect("request sent")
+        .json::<Value>()
+        .await
+        .expect("JSON response");
+    for node in both["data"]["stories"]["nodes"].as_array().expect("nodes") {
+        assert_eq!(variants(&node["one"]), vec![vec!["w320.jpg"]; 2], "{both}");
+        assert_eq!(variants(&node["all"])[0].len(), 6, "{both}");
+    }
+}

@@ -6,7 +6,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
-    Context, Enum, ID, Object, Result, SimpleObject,
+    Context, Enum, ID, Lookahead, Object, Result, SimpleObject,
     connection::{Connection, EmptyFields},
 };
 use chrono::{DateTime, Utc};
@@ -104,11 +104,12 @@ impl Preloaded {
         stories: &[published::PublishedStory],
     ) -> Result<Option<Arc<Self>>> {
         let look = ctx.look_ahead();
-        let asks = |field: &str| {
-            look.field("edges").field("node").field(field).exists()
-                || look.field("nodes").field(field).exists()
-        };
-        Self::load(ctx, stories, asks).await
+        Self::load(
+            ctx,
+            stories,
+            &[look.field("edges").field("node"), look.field("nodes")],
+        )
+        .await
     }
 
     /// Loads what the selection of one story asks for.
@@ -116,18 +117,16 @@ impl Preloaded {
         ctx: &Context<'_>,
         story: &published::PublishedStory,
     ) -> Result<Option<Arc<Self>>> {
-        let look = ctx.look_ahead();
-        Self::load(ctx, std::slice::from_ref(story), |field| {
-            look.field(field).exists()
-        })
-        .await
+        Self::load(ctx, std::slice::from_ref(story), &[ctx.look_ahead()]).await
     }
 
+    /// `nodes`: the selections of a story (one per path to it).
     async fn load(
         ctx: &Context<'_>,
         stories: &[published::PublishedStory],
-        asks: impl Fn(&str) -> bool,
+        nodes: &[Lookahead<'_>],
     ) -> Result<Option<Arc<Self>>> {
+        let asks = |field: &str| nodes.iter().any(|n| n.field(field).exists());
         let kinds = stories::LinkKinds {
             campaigns: asks("campaigns"),
             tags: asks("tags"),
@@ -147,10 +146,43 @@ impl Preloaded {
         if media {
             let wanted: Vec<(Uuid, delivery::Allowance)> =
                 stories.iter().map(|s| (s.id, s.media_allowance)).collect();
-            loaded.media = Some(delivery::for_stories(db, &wanted).await?);
+            let variants = asked_variants(nodes);
+            loaded.media = Some(delivery::for_stories(db, &wanted, variants.as_deref()).await?);
         }
         Ok(Some(Arc::new(loaded)))
     }
+}
+
+/// The rendition variants the `media { sources(variants: …) }` selections
+/// under `nodes` name, all together; `None` when one of them takes every
+/// variant (or names too many, which its resolver refuses). No `sources` at
+/// all names none.
+fn asked_variants(nodes: &[Lookahead<'_>]) -> Option<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for sources in nodes
+        .iter()
+        .flat_map(|n| n.field("media").field("sources").selection_fields())
+    {
+        let arguments = sources.arguments().ok()?;
+        let (_, async_graphql::Value::List(asked)) = arguments
+            .iter()
+            .find(|(name, _)| name.as_str() == "variants")?
+        else {
+            return None;
+        };
+        if asked.len() > MAX_VARIANTS {
+            return None;
+        }
+        for name in asked {
+            let async_graphql::Value::String(name) = name else {
+                return None;
+            };
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    Some(names)
 }
 
 impl PublishedStory {

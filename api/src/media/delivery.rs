@@ -30,7 +30,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::{Alias, Expr, ExprTrait, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -152,12 +152,31 @@ pub fn consumer_sources(
     renditions: &[media_rendition::Model],
     allowance: Allowance,
 ) -> Vec<Source> {
+    match deliverable_form(asset, allowance) {
+        Some(Form::Renditions) => renditions.iter().map(Source::rendition).collect(),
+        Some(Form::Original) => vec![Source::original(asset)],
+        None => Vec::new(),
+    }
+}
+
+/// Which forms of an item a consumer may be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// The web renditions (images: the masks are burned into them).
+    Renditions,
+    /// The cleaned original (audio and video).
+    Original,
+}
+
+/// What of `asset` a consumer under `allowance` may receive, renditions aside:
+/// `None` when nothing.
+fn deliverable_form(asset: &media_asset::Model, allowance: Allowance) -> Option<Form> {
     let publishable = asset.state == State::Ready
         && !asset.private
         && asset.metadata_status == MetadataStatus::Cleaned
         && asset.story_id.is_some();
     if !publishable {
-        return Vec::new();
+        return None;
     }
     let faces_ok = |maskable: bool| {
         !asset.shows_faces
@@ -169,12 +188,10 @@ pub fn consumer_sources(
     };
     let voice_ok = allowance.voice == Voice::Original;
     match asset.kind {
-        Kind::Image if faces_ok(true) && is_current(asset) => {
-            renditions.iter().map(Source::rendition).collect()
-        }
-        Kind::Audio if voice_ok => vec![Source::original(asset)],
-        Kind::Video if voice_ok && faces_ok(false) => vec![Source::original(asset)],
-        _ => Vec::new(),
+        Kind::Image if faces_ok(true) && is_current(asset) => Some(Form::Renditions),
+        Kind::Audio if voice_ok => Some(Form::Original),
+        Kind::Video if voice_ok && faces_ok(false) => Some(Form::Original),
+        _ => None,
     }
 }
 
@@ -197,7 +214,7 @@ pub async fn for_story(
     story_id: Uuid,
     allowance: Allowance,
 ) -> Result<Vec<Delivered>> {
-    Ok(for_stories(db, &[(story_id, allowance)])
+    Ok(for_stories(db, &[(story_id, allowance)], None)
         .await?
         .remove(&story_id)
         .unwrap_or_default())
@@ -208,9 +225,17 @@ pub async fn for_story(
 /// per rendition (or one without, for an item that has none). Only the
 /// renditions of the generation the item names current are kept, as
 /// [`renditions::current_for`] does.
+///
+/// With `variants`, only renditions of those names are read (an image has six,
+/// and a page that shows one size asks for one): the items delivered are the
+/// same, only their `sources` are cut to those variants. Whether an image has
+/// renditions at all is then asked of the database; the rows of a generation
+/// replace the last one's in one transaction (`renditions::make_current`), so
+/// a current image's rows are all of its generation.
 pub async fn for_stories(
     db: &impl ConnectionTrait,
     stories: &[(Uuid, Allowance)],
+    variants: Option<&[String]>,
 ) -> Result<std::collections::HashMap<Uuid, Vec<Delivered>>> {
     let allowances: std::collections::HashMap<Uuid, Allowance> = stories.iter().copied().collect();
     let mut out: std::collections::HashMap<Uuid, Vec<Delivered>> = std::collections::HashMap::new();
@@ -266,32 +291,51 @@ pub async fn for_stories(
         select.expr(column.select_as(Expr::col((media_rendition::Entity, column))));
     }
     let asset = |column: media_asset::Column| Expr::col((media_asset::Entity, column));
+    let mut joined = Expr::col((media_rendition::Entity, media_rendition::Column::MediaId))
+        .equals((media_asset::Entity, media_asset::Column::Id));
+    if let Some(variants) = variants {
+        joined = joined.and(
+            Expr::col((media_rendition::Entity, media_rendition::Column::Variant))
+                .is_in(variants.iter().map(String::as_str)),
+        );
+        let any = Alias::new("any_rendition");
+        select.expr(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from_as(media_rendition::Entity, any.clone())
+                .and_where(
+                    Expr::col((any, media_rendition::Column::MediaId))
+                        .equals((media_asset::Entity, media_asset::Column::Id)),
+                )
+                .to_owned(),
+        ));
+    }
     // No ORDER BY: sorting every joined row in the database (by the variant's
     // collation) cost more than the rest of the statement; the few items of a
     // page are put in order below.
     select
         .from(media_asset::Entity)
-        .left_join(
-            media_rendition::Entity,
-            Expr::col((media_rendition::Entity, media_rendition::Column::MediaId))
-                .equals((media_asset::Entity, media_asset::Column::Id)),
-        )
+        .left_join(media_rendition::Entity, joined)
         .and_where(
             asset(media_asset::Column::StoryId)
                 .is_in(crate::db::in_list(allowances.keys().copied())),
         )
         .and_where(asset(media_asset::Column::State).eq(State::Ready.to_value()))
         .and_where(asset(media_asset::Column::Private).eq(false));
-    let mut by_id: std::collections::HashMap<
-        Uuid,
-        (media_asset::Model, Vec<media_rendition::Model>),
-    > = std::collections::HashMap::new();
+    // By item: the item, its current renditions read, and whether it has any.
+    type Read = (media_asset::Model, Vec<media_rendition::Model>, bool);
+    let mut by_id: std::collections::HashMap<Uuid, Read> = std::collections::HashMap::new();
     for row in db.query_all(&select).await? {
         let id: Uuid = row.try_get_by_index(0)?;
-        let (asset, renditions) = match by_id.entry(id) {
+        let (asset, renditions, any) = match by_id.entry(id) {
             std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
             std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert((read_asset(&mut Columns::new(&row, 0))?, Vec::new()))
+                let asset = read_asset(&mut Columns::new(&row, 0))?;
+                let any = match variants {
+                    Some(_) => row.try_get_by_index::<bool>(ASSET.len() + RENDITION.len())?,
+                    None => false,
+                };
+                slot.insert((asset, Vec::new(), any))
             }
         };
         // An item without renditions leaves the joined columns `NULL`.
@@ -306,28 +350,33 @@ pub async fn for_stories(
                     ));
             if current {
                 renditions.push(rendition);
+                // Unfiltered, the rows read are all there are.
+                *any |= variants.is_none();
             }
         }
     }
     // Items oldest first (ids are time-ordered), renditions narrowest first.
-    let mut items: Vec<(media_asset::Model, Vec<media_rendition::Model>)> =
-        by_id.into_values().collect();
-    items.sort_by_key(|(asset, _)| asset.id);
-    for (_, renditions) in &mut items {
+    let mut items: Vec<Read> = by_id.into_values().collect();
+    items.sort_by_key(|(asset, _, _)| asset.id);
+    for (_, renditions, _) in &mut items {
         renditions.sort_by(|a, b| (a.width, &a.variant).cmp(&(b.width, &b.variant)));
     }
-    for (asset, renditions) in items {
-        let Some(allowance) = asset.story_id.and_then(|id| allowances.get(&id).copied()) else {
+    for (asset, renditions, any) in items {
+        let (Some(story_id), Some(allowance)) = (
+            asset.story_id,
+            asset.story_id.and_then(|id| allowances.get(&id).copied()),
+        ) else {
             continue;
         };
-        let sources = consumer_sources(&asset, &renditions, allowance);
-        if !sources.is_empty()
-            && let Some(story_id) = asset.story_id
-        {
-            out.entry(story_id)
-                .or_default()
-                .push(Delivered { asset, sources });
-        }
+        let sources = match deliverable_form(&asset, allowance) {
+            // An image is given when it has renditions, whichever were read.
+            Some(Form::Renditions) if any => renditions.iter().map(Source::rendition).collect(),
+            Some(Form::Original) => vec![Source::original(&asset)],
+            _ => continue,
+        };
+        out.entry(story_id)
+            .or_default()
+            .push(Delivered { asset, sources });
     }
     Ok(out)
 }
