@@ -9,11 +9,37 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 
+/// An app with `stories` bench stories of two images each, and its key.
+async fn seeded(stories: usize) -> (TestApp, String) {
+    let app = spawn_app().await;
+    let shape = Shape {
+        campaigns: 1,
+        tags: 2,
+        storytellers: 2,
+        stories,
+        media_per_story: 2,
+    };
+    let seeded = bench::seed(
+        &app.db,
+        &app.state.crypto,
+        &app.state.config.consent,
+        shape,
+        clock::now(),
+    )
+    .await
+    .expect("seeded");
+    (app, seeded.api_key)
+}
+
 async fn read(app: &TestApp, key: &str, query: &str) -> Value {
+    read_with(app, key, query, json!({})).await
+}
+
+async fn read_with(app: &TestApp, key: &str, query: &str, variables: Value) -> Value {
     app.client
         .post(app.url("/graphql"))
         .header("x-api-key", key)
-        .json(&json!({ "query": query }))
+        .json(&json!({ "query": query, "variables": variables }))
         .send()
         .await
         .expect("request sent")
@@ -43,24 +69,8 @@ fn variants(media: &Value) -> Vec<Vec<String>> {
 
 #[tokio::test]
 async fn sources_can_be_narrowed_to_the_variants_a_site_shows() {
-    let app = spawn_app().await;
-    let shape = Shape {
-        campaigns: 1,
-        tags: 2,
-        storytellers: 2,
-        stories: 4,
-        media_per_story: 2,
-    };
-    let seeded = bench::seed(
-        &app.db,
-        &app.state.crypto,
-        &app.state.config.consent,
-        shape,
-        clock::now(),
-    )
-    .await
-    .expect("seeded");
-    let key = &seeded.api_key;
+    let (app, key) = seeded(4).await;
+    let key = &key;
 
     let all = read(
         &app,
@@ -128,24 +138,8 @@ async fn sources_can_be_narrowed_to_the_variants_a_site_shows() {
 /// source, and a second selection asking for every variant still gets them all.
 #[tokio::test]
 async fn asking_for_variants_leaves_the_items_as_they_are() {
-    let app = spawn_app().await;
-    let shape = Shape {
-        campaigns: 1,
-        tags: 2,
-        storytellers: 2,
-        stories: 3,
-        media_per_story: 2,
-    };
-    let seeded = bench::seed(
-        &app.db,
-        &app.state.crypto,
-        &app.state.config.consent,
-        shape,
-        clock::now(),
-    )
-    .await
-    .expect("seeded");
-    let key = &seeded.api_key;
+    let (app, key) = seeded(3).await;
+    let key = &key;
     let ids = |answer: &Value| -> Vec<Vec<String>> {
         answer["data"]["stories"]["nodes"]
             .as_array()
@@ -181,22 +175,15 @@ async fn asking_for_variants_leaves_the_items_as_they_are() {
     }
 
     // Through a variable, beside a selection of every variant.
-    let both = app
-        .client
-        .post(app.url("/graphql"))
-        .header("x-api-key", key)
-        .json(&json!({
-            "query": r#"query ($v: [String!]) { stories { nodes {
-                one: media { id sources(variants: $v) { variant url } }
-                all: media { id sources { variant url } } } } }"#,
-            "variables": { "v": ["w320.jpg"] },
-        }))
-        .send()
-        .await
-        .expect("request sent")
-        .json::<Value>()
-        .await
-        .expect("JSON response");
+    let both = read_with(
+        &app,
+        key,
+        r#"query ($v: [String!]) { stories { nodes {
+            one: media { id sources(variants: $v) { variant url } }
+            all: media { id sources { variant url } } } } }"#,
+        json!({ "v": ["w320.jpg"] }),
+    )
+    .await;
     for node in both["data"]["stories"]["nodes"].as_array().expect("nodes") {
         assert_eq!(variants(&node["one"]), vec![vec!["w320.jpg"]; 2], "{both}");
         assert_eq!(variants(&node["all"])[0].len(), 6, "{both}");
