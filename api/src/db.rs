@@ -185,6 +185,38 @@ pub fn in_list(ids: impl IntoIterator<Item = uuid::Uuid>) -> Vec<uuid::Uuid> {
     out
 }
 
+/// `column IN (ids)` for a statement run on `backend`. On PostgreSQL the ids go
+/// as one array (`= ANY(…)`): the statement is the same for any number of ids,
+/// and a generic plan estimates a few rows and looks each id up by its index,
+/// where a long `IN` list of parameters is compared with every row of a scan.
+/// SQLite has no arrays; it takes [`in_list`].
+pub fn id_in(
+    backend: DbBackend,
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    ids: impl IntoIterator<Item = uuid::Uuid>,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    match backend {
+        DbBackend::Postgres => {
+            let mut array = String::from("{");
+            for (i, id) in ids.into_iter().enumerate() {
+                if i > 0 {
+                    array.push(',');
+                }
+                array.push_str(&id.to_string());
+            }
+            array.push('}');
+            // Bound as text and cast once, in a scalar subquery (a plain cast
+            // would parse the text again for every row compared); cast again
+            // outside, or `ANY` would take the subquery's rows as the set.
+            Expr::col(column).eq(sea_orm::sea_query::extension::postgres::PgFunc::any(
+                Expr::cust_with_values("(SELECT CAST($1 AS uuid[]))", [array]).cast_as("uuid[]"),
+            ))
+        }
+        _ => Expr::col(column).is_in(in_list(ids)),
+    }
+}
+
 /// Starts a transaction that will write. On SQLite it takes the write lock at
 /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes
 /// later cannot wait for another writer, it fails with "database is locked" if

@@ -316,10 +316,11 @@ pub async fn for_stories(
     select
         .from(media_asset::Entity)
         .left_join(media_rendition::Entity, joined)
-        .and_where(
-            asset(media_asset::Column::StoryId)
-                .is_in(crate::db::in_list(allowances.keys().copied())),
-        )
+        .and_where(crate::db::id_in(
+            db.get_database_backend(),
+            (media_asset::Entity, media_asset::Column::StoryId),
+            allowances.keys().copied(),
+        ))
         .and_where(asset(media_asset::Column::State).eq(State::Ready.to_value()))
         .and_where(asset(media_asset::Column::Private).eq(false));
     // By item: the item, its current renditions read, and whether it has any.

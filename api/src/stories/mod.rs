@@ -646,7 +646,7 @@ pub async fn links_of(
             None,
         ]
     };
-    let ids = crate::db::in_list(story_ids.iter().copied());
+    let backend = db.get_database_backend();
     // `link` (its story and target columns) joined with `table` on its id.
     let branch = |kind: i32,
                   link: DynIden,
@@ -674,7 +674,11 @@ pub async fn links_of(
                 table.clone(),
                 Expr::col((table, table_id)).equals((link.clone(), target_id)),
             )
-            .and_where(Expr::col((link, story_id)).is_in(ids.clone()));
+            .and_where(crate::db::id_in(
+                backend,
+                (link, story_id),
+                story_ids.iter().copied(),
+            ));
         select
     };
     let mut branches = Vec::new();
@@ -707,7 +711,7 @@ pub async fn links_of(
     }
     let mut out = Links::default();
     let mut branches = branches.into_iter();
-    let Some(mut select) = branches.next().filter(|_| !ids.is_empty()) else {
+    let Some(mut select) = branches.next().filter(|_| !story_ids.is_empty()) else {
         return Ok(out);
     };
     select.unions(branches.map(|b| (UnionType::All, b)));

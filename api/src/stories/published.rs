@@ -214,7 +214,11 @@ pub async fn by_ids(
         return Ok(Vec::new());
     }
     let found = story::Entity::find()
-        .filter(story::Column::Id.is_in(crate::db::in_list(ids.iter().copied())))
+        .filter(crate::db::id_in(
+            db.get_database_backend(),
+            (story::Entity, story::Column::Id),
+            ids.iter().copied(),
+        ))
         .filter(gate::visible(viewer, now))
         .all(db)
         .await?;
@@ -355,20 +359,35 @@ pub struct TellerName {
 
 /// The storytellers with these ids, each with the consents usable for the
 /// viewer now (which covering a given story is decided per story), in one
-/// statement: storytellers `LEFT JOIN` consent records on the gate's
-/// conditions, one row per usable consent.
+/// statement: the usable consents of these storytellers joined with their
+/// storyteller, one row per consent. Driven from the consents, so each
+/// storyteller's are found by its index rather than every usable consent being
+/// gathered first. A storyteller with no usable consent is left out: none of
+/// their stories can be shown ([`project`] leaves such a story out).
 async fn tellers_of(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     ids: impl IntoIterator<Item = Uuid>,
     now: DateTime<Utc>,
 ) -> Result<HashMap<Uuid, Teller>> {
+    let c = Alias::new("c");
     let mut select = Query::select();
     select_teller_columns(&mut select);
-    select.from(storyteller::Entity).and_where(
-        Expr::col((storyteller::Entity, storyteller::Column::Id)).is_in(crate::db::in_list(ids)),
-    );
-    join_usable_consents(&mut select, viewer, now);
+    select_terms(&mut select);
+    select
+        .from_as(consent_record::Entity, c.clone())
+        .join(
+            JoinType::InnerJoin,
+            storyteller::Entity,
+            Expr::col((storyteller::Entity, storyteller::Column::Id))
+                .equals((c.clone(), consent_record::Column::StorytellerId)),
+        )
+        .and_where(crate::db::id_in(
+            db.get_database_backend(),
+            (c.clone(), consent_record::Column::StorytellerId),
+            ids,
+        ))
+        .cond_where(gate::usable_consent(c, viewer, now));
     let mut out: HashMap<Uuid, Teller> = HashMap::new();
     for row in db.query_all(&select).await? {
         let id: Uuid = row.try_get("", "teller_id")?;
@@ -409,12 +428,7 @@ fn select_teller_columns(select: &mut SelectStatement) {
 /// and selects the consents' columns as `c_*` ([`read_consent`]).
 fn join_usable_consents(select: &mut SelectStatement, viewer: &Viewer, now: DateTime<Utc>) {
     let c = Alias::new("c");
-    for column in TERMS {
-        select.expr_as(
-            column.select_as(Expr::col((c.clone(), column))),
-            Alias::new(format!("c_{}", column.as_str())),
-        );
-    }
+    select_terms(select);
     select.join_as(
         JoinType::LeftJoin,
         consent_record::Entity,
@@ -426,6 +440,17 @@ fn join_usable_consents(select: &mut SelectStatement, viewer: &Viewer, now: Date
             )
             .add(gate::usable_consent(c, viewer, now)),
     );
+}
+
+/// Selects the [`TERMS`] of the consent records aliased `c`, as `c_*`.
+fn select_terms(select: &mut SelectStatement) {
+    let c = Alias::new("c");
+    for column in TERMS {
+        select.expr_as(
+            column.select_as(Expr::col((c.clone(), column))),
+            Alias::new(format!("c_{}", column.as_str())),
+        );
+    }
 }
 
 /// Adds the consent of a [`join_usable_consents`] row to the teller, once.
@@ -475,7 +500,11 @@ async fn texts_of(
     );
     let mut out: HashMap<Uuid, Vec<story_revision::Model>> = HashMap::new();
     for revision in select
-        .filter(story_locale::Column::StoryId.is_in(crate::db::in_list(story_ids.iter().copied())))
+        .filter(crate::db::id_in(
+            db.get_database_backend(),
+            (story_locale::Entity, story_locale::Column::StoryId),
+            story_ids.iter().copied(),
+        ))
         .all(db)
         .await?
     {
