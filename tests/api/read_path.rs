@@ -189,3 +189,50 @@ async fn asking_for_variants_leaves_the_items_as_they_are() {
         assert_eq!(variants(&node["all"])[0].len(), 6, "{both}");
     }
 }
+
+/// A list reads the texts' bodies only when its selection shows one, however
+/// it is asked for: by alias, in a fragment, through `edges`, in a translation.
+#[tokio::test]
+async fn a_list_has_its_bodies_whenever_its_selection_asks_for_them() {
+    let (app, key) = seeded(2).await;
+    let bodies = |answer: &Value, path: &[&str]| -> Vec<String> {
+        let mut nodes = &answer["data"]["stories"];
+        for step in path {
+            nodes = &nodes[*step];
+        }
+        nodes
+            .as_array()
+            .unwrap_or_else(|| panic!("no list at {path:?}: {answer}"))
+            .iter()
+            .map(|n| {
+                let n = n.get("node").unwrap_or(n);
+                n["text"]
+                    .as_str()
+                    .or_else(|| n["translations"][0]["body"].as_str())
+                    .unwrap_or_else(|| panic!("no body: {answer}"))
+                    .to_owned()
+            })
+            .collect()
+    };
+    let by_slug = read(&app, &key, r#"{ story(slug: "story-1") { body } }"#).await;
+    let body = by_slug["data"]["story"]["body"].as_str().expect("a body");
+    assert!(!body.is_empty(), "{by_slug}");
+
+    for (query, path) in [
+        (
+            "{ stories { nodes { ...F } } } fragment F on PublishedStory { text: body }",
+            &["nodes"][..],
+        ),
+        ("{ stories { edges { node { text: body } } } }", &["edges"]),
+        (
+            "{ stories { nodes { ... on PublishedStory { translations { body } } } } }",
+            &["nodes"],
+        ),
+    ] {
+        let answer = read(&app, &key, query).await;
+        let found = bodies(&answer, path);
+        assert_eq!(found.len(), 2, "{answer}");
+        assert!(found.iter().all(|b| !b.is_empty()), "{query}: {answer}");
+        assert!(found.iter().any(|b| b == body), "{query}: {answer}");
+    }
+}

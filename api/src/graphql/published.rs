@@ -488,8 +488,18 @@ impl PublishedQuery {
             .into());
         }
         let request = any_page_request(first, after, last, before)?;
-        // Counting means evaluating the gate over every match: only when asked.
-        let count = ctx.look_ahead().field("totalCount").exists();
+        let look = ctx.look_ahead();
+        let asks = published::Asks {
+            // Counting means evaluating the gate over every match: only when asked.
+            count: look.field("totalCount").exists(),
+            bodies: [look.field("edges").field("node"), look.field("nodes")]
+                .iter()
+                .any(|node| {
+                    ["body", "bodyHtml", "translations"]
+                        .iter()
+                        .any(|field| node.field(field).exists())
+                }),
+        };
         let (page, total) = published::page(
             &ctx.state().db,
             &ctx.state().reads,
@@ -515,7 +525,7 @@ impl PublishedQuery {
                 },
             },
             request,
-            count,
+            asks,
             clock::now(),
         )
         .await?;

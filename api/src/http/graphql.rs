@@ -65,7 +65,10 @@ pub async fn handle(
     let tracked = !uploads
         && !matches!(credentials, Ok(Credentials::Bearer(_)))
         && (state.caches.responses.enabled() || (is_get && !cache_setting.max_age.is_zero()));
-    let high_water = if tracked {
+    // An API key known at the mark needs no lookup (two statements), so the
+    // mark (one) is read for every key's request, cache or not.
+    let keyed = matches!(credentials, Ok(Credentials::ApiKey(_)));
+    let high_water = if tracked || keyed {
         match response_cache::high_water(&state.db).await {
             Ok(high_water) => Some(high_water),
             // The query will meet the same trouble and report it; keep nothing.
@@ -123,7 +126,7 @@ pub async fn handle(
         )
     };
     let mut mark = None;
-    if let (Some(high_water), Some(key)) = (high_water, &key) {
+    if let (true, Some(high_water), Some(key)) = (tracked, high_water, &key) {
         // Entries a change up to this mark can change end first; should the
         // change rows not be readable, nothing is served from the cache.
         let current = match state.caches.responses.catch_up(&state.db, high_water).await {

@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    JoinType, QueryFilter, QueryResult, QueryTrait,
+    JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -88,24 +88,34 @@ pub struct Filter {
     pub order: super::filters::Order,
 }
 
+/// What a list's reader asks for beyond the page itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asks {
+    /// How many stories there are in all (the gate over every match).
+    pub count: bool,
+    /// The texts' bodies; without them a page reads titles and summaries only
+    /// (a body is most of a story's bytes).
+    pub bodies: bool,
+}
+
 /// A page of the stories the viewer may see now, each with its cursor, with
-/// how many there are in all when `count` asks for it.
+/// how many there are in all when `asks.count`.
 pub async fn page(
     db: &impl ConnectionTrait,
     reads: &ReadLog,
     viewer: &Viewer,
     filter: &Filter,
     request: PageRequest<AnyCursor>,
-    count: bool,
+    asks: Asks,
     now: DateTime<Utc>,
 ) -> Result<(Page<(PublishedStory, AnyCursor)>, Option<u64>)> {
     dependencies::note_open();
     let select = story::Entity::find().filter(gate::visible(viewer, now));
     let (page, total) =
-        super::filters::list(db, select, viewer, filter, request, count, now).await?;
+        super::filters::list(db, select, viewer, filter, request, asks.count, now).await?;
     let (stories, cursors): (Vec<story::Model>, Vec<AnyCursor>) = page.items.into_iter().unzip();
     let mut cursors: HashMap<Uuid, AnyCursor> = stories.iter().map(|s| s.id).zip(cursors).collect();
-    let items = project(db, reads, viewer, stories, now)
+    let items = project(db, reads, viewer, stories, asks.bodies, now)
         .await?
         .into_iter()
         .filter_map(|s| cursors.remove(&s.id).map(|c| (s, c)))
@@ -225,7 +235,7 @@ pub async fn by_ids(
     if found.len() < ids.len() {
         dependencies::note_open();
     }
-    let mut projected: HashMap<Uuid, PublishedStory> = project(db, reads, viewer, found, now)
+    let mut projected: HashMap<Uuid, PublishedStory> = project(db, reads, viewer, found, true, now)
         .await?
         .into_iter()
         .map(|s| (s.id, s))
@@ -236,12 +246,14 @@ pub async fn by_ids(
 /// Turns visible stories into what the viewer may see of them, and remembers
 /// that the viewer's key received them. Two statements whatever the number of
 /// stories ([`tellers_of`] and [`texts_of`]), and the `story_reads` write the
-/// first time a key receives a story.
+/// first time a key receives a story. Without `bodies`, the texts' bodies are
+/// left empty.
 async fn project(
     db: &impl ConnectionTrait,
     reads: &ReadLog,
     viewer: &Viewer,
     stories: Vec<story::Model>,
+    bodies: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<PublishedStory>> {
     if stories.is_empty() {
@@ -249,7 +261,7 @@ async fn project(
     }
     let story_ids: Vec<Uuid> = stories.iter().map(|s| s.id).collect();
     let tellers = tellers_of(db, viewer, stories.iter().map(|s| s.storyteller_id), now).await?;
-    let mut texts = texts_of(db, &story_ids).await?;
+    let mut texts = texts_of(db, &story_ids, bodies).await?;
 
     let out = stories
         .into_iter()
@@ -484,12 +496,23 @@ fn teller_name(row: &QueryResult) -> Result<TellerName> {
 }
 
 /// The published revision of every locale of these stories, by story, in one
-/// statement (revisions joined with the locales that publish them).
+/// statement (revisions joined with the locales that publish them); with an
+/// empty body unless `bodies`.
 async fn texts_of(
     db: &impl ConnectionTrait,
     story_ids: &[Uuid],
+    bodies: bool,
 ) -> Result<HashMap<Uuid, Vec<story_revision::Model>>> {
     let mut select = story_revision::Entity::find();
+    if !bodies {
+        select = select.select_only();
+        for column in story_revision::Column::iter() {
+            select = match column {
+                story_revision::Column::Body => select.column_as(Expr::val(""), column.as_str()),
+                column => select.column(column),
+            };
+        }
+    }
     QueryTrait::query(&mut select).inner_join(
         story_locale::Entity,
         Expr::col((
