@@ -39,7 +39,7 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
-use super::ChorusSchema;
+use super::{ChorusSchema, RequestContext, storable};
 use crate::{config::GraphqlConfig, db};
 
 /// How deeply selection sets (fields, spreads, inline fragments) may nest in a
@@ -362,10 +362,10 @@ pub async fn execute(
     is_query: bool,
 ) -> Response {
     if !is_query {
-        return schema.execute(request).await;
+        return schema.checked.execute(request).await;
     }
     let budget = config.max_statements;
-    let run = db::with_statement_budget(budget, schema.execute(request));
+    let run = db::with_statement_budget(budget, run_query(schema, request));
     let stopped = match tokio::time::timeout(config.deadline, run).await {
         // PostgreSQL's `statement_timeout` is the same deadline on the database's
         // clock and may fire first: the same answer either way.
@@ -409,6 +409,69 @@ pub async fn execute(
         }
     };
     Response::from_errors(vec![error])
+}
+
+/// Runs a query on the lean schema ([`ChorusSchema`]) when what the extensions
+/// check before it runs can be checked without them; on the checked schema when
+/// it cannot, and again there when the lean one refuses it before running it
+/// (nothing has run, so nothing runs twice), for the extensions' wording.
+async fn run_query(schema: &ChorusSchema, mut request: Request) -> Response {
+    let Some(spare) = Spare::of(&mut request) else {
+        return schema.checked.execute(request).await;
+    };
+    let mut response = schema.lean.execute(request).await;
+    if refused_before_running(&response) {
+        return schema.checked.execute(spare.request).await;
+    }
+    storable::name_arguments(&spare.argument_names, &mut response);
+    response
+}
+
+/// What the lean run needs besides the request: a copy of it for the checked
+/// schema, and the names of its arguments for its errors.
+struct Spare {
+    request: Request,
+    argument_names: storable::ArgumentNames,
+}
+
+impl Spare {
+    /// `None` when the request must go to the checked schema at once: it does
+    /// not parse, holds a NUL ([`storable`]), carries files, or has no context.
+    fn of(request: &mut Request) -> Option<Self> {
+        if !request.uploads.is_empty() {
+            return None;
+        }
+        let context = request
+            .data
+            .get(&std::any::TypeId::of::<RequestContext>())
+            .and_then(|c| c.downcast_ref::<RequestContext>())?
+            .clone();
+        let variables = request.variables.clone();
+        let doc = request.parsed_query().ok()?;
+        if storable::refusal_of(doc, &variables).is_some() {
+            return None;
+        }
+        let argument_names = storable::argument_names(doc);
+        let mut copy = Request::new(request.query.clone())
+            .variables(variables)
+            .data(context);
+        copy.operation_name = request.operation_name.clone();
+        copy.extensions = request.extensions.clone();
+        copy.introspection_mode = request.introspection_mode;
+        Some(Self {
+            request: copy,
+            argument_names,
+        })
+    }
+}
+
+/// The answer is a refusal from before the operation ran (parsing, validation,
+/// the limits): errors without a path, and no data. A field's error always has
+/// its path.
+fn refused_before_running(response: &Response) -> bool {
+    !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+        && response.data == async_graphql::Value::Null
 }
 
 /// True when a resolver failed because the database stopped its statement at the

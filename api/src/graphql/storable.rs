@@ -40,7 +40,7 @@ impl ExtensionFactory for StorableInput {
 struct Check {
     /// Where each argument's value is written, its name and what it is given to,
     /// to name the argument in errors from parsing it (see `execute`).
-    arguments: Mutex<HashMap<Pos, (Name, String)>>,
+    arguments: Mutex<ArgumentNames>,
 }
 
 #[async_trait::async_trait]
@@ -53,55 +53,15 @@ impl Extension for Check {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        let arguments = arguments(&doc);
         if let Ok(mut known) = self.arguments.lock() {
-            known.extend(
-                arguments
-                    .iter()
-                    .map(|a| (a.at, (a.name.clone(), a.of.clone()))),
-            );
+            known.extend(argument_names(&doc));
         }
-        for (name, value) in variables.iter() {
-            if let Some(path) = nul_in(value, format!("${name}")) {
-                // Named by the argument it is given to, when it is used.
-                let used = arguments.iter().find(|a| {
-                    let mut mentioned = false;
-                    inline_with(a.value, |var| mentioned |= var == name);
-                    mentioned
-                });
-                return Err(match used {
-                    Some(a) => refusal(
-                        format!("`{path}` (argument `{}` of {})", a.name, a.of),
-                        a.name,
-                    ),
-                    None => refusal(format!("`{path}`"), name),
-                });
-            }
+        match refusal_of(&doc, variables) {
+            Some(refused) => Err(refused),
+            None => Ok(doc),
         }
-        for a in &arguments {
-            if let Some(path) = nul_in(&inline_with(a.value, |_| ()), a.name.to_string()) {
-                return Err(refusal(format!("argument `{path}` of {}", a.of), a.name));
-            }
-        }
-        for (_, op) in doc.operations.iter() {
-            for var in &op.node.variable_definitions {
-                let var = &var.node;
-                if let Some(path) = var
-                    .default_value
-                    .as_ref()
-                    .and_then(|d| nul_in(&d.node, format!("${}", var.name.node)))
-                {
-                    return Err(refusal(format!("the default of `{path}`"), &var.name.node));
-                }
-            }
-        }
-        Ok(doc)
     }
 
-    /// async-graphql reports a value its scalar or input type refuses (an
-    /// out-of-range `DateTime`, a malformed `Date`) as "Failed to parse …" at the
-    /// argument, without its name; this adds the name, in the message and as
-    /// `extensions.field`.
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -109,24 +69,83 @@ impl Extension for Check {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        let Ok(known) = self.arguments.lock() else {
-            return response;
-        };
-        for error in &mut response.errors {
-            let coded = error
-                .extensions
-                .as_ref()
-                .is_some_and(|e| e.get("code").is_some());
-            if let ([at], false) = (error.locations.as_slice(), coded)
-                && let Some((name, of)) = known.get(at)
-            {
-                error.message = format!("argument `{name}` of {of}: {}", error.message);
-                let ext = error.extensions.get_or_insert_with(Default::default);
-                ext.set("code", "BAD_USER_INPUT");
-                ext.set("field", name.as_str());
-            }
+        if let Ok(known) = self.arguments.lock() {
+            name_arguments(&known, &mut response);
         }
         response
+    }
+}
+
+/// Where each argument's value is written: its name and what it is given to.
+pub(super) type ArgumentNames = HashMap<Pos, (Name, String)>;
+
+/// The [`ArgumentNames`] of a document.
+pub(super) fn argument_names(doc: &ExecutableDocument) -> ArgumentNames {
+    arguments(doc)
+        .iter()
+        .map(|a| (a.at, (a.name.clone(), a.of.clone())))
+        .collect()
+}
+
+/// The refusal of a document and its variables holding a NUL anywhere: in a
+/// variable, an inline argument or a variable's default.
+pub(super) fn refusal_of(doc: &ExecutableDocument, variables: &Variables) -> Option<ServerError> {
+    let arguments = arguments(doc);
+    for (name, value) in variables.iter() {
+        if let Some(path) = nul_in(value, format!("${name}")) {
+            // Named by the argument it is given to, when it is used.
+            let used = arguments.iter().find(|a| {
+                let mut mentioned = false;
+                inline_with(a.value, |var| mentioned |= var == name);
+                mentioned
+            });
+            return Some(match used {
+                Some(a) => refusal(
+                    format!("`{path}` (argument `{}` of {})", a.name, a.of),
+                    a.name,
+                ),
+                None => refusal(format!("`{path}`"), name),
+            });
+        }
+    }
+    for a in &arguments {
+        if let Some(path) = nul_in(&inline_with(a.value, |_| ()), a.name.to_string()) {
+            return Some(refusal(format!("argument `{path}` of {}", a.of), a.name));
+        }
+    }
+    for (_, op) in doc.operations.iter() {
+        for var in &op.node.variable_definitions {
+            let var = &var.node;
+            if let Some(path) = var
+                .default_value
+                .as_ref()
+                .and_then(|d| nul_in(&d.node, format!("${}", var.name.node)))
+            {
+                return Some(refusal(format!("the default of `{path}`"), &var.name.node));
+            }
+        }
+    }
+    None
+}
+
+/// async-graphql reports a value its scalar or input type refuses (an
+/// out-of-range `DateTime`, a malformed `Date`) as "Failed to parse …" at the
+/// argument, without its name; this adds the name, in the message and as
+/// `extensions.field`.
+pub(super) fn name_arguments(known: &ArgumentNames, response: &mut Response) {
+    for error in &mut response.errors {
+        let coded = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if let ([at], false) = (error.locations.as_slice(), coded)
+            && let Some((name, of)) = known.get(at)
+        {
+            error.message = format!("argument `{name}` of {of}: {}", error.message);
+            let ext = error.extensions.get_or_insert_with(Default::default);
+            ext.set("code", "BAD_USER_INPUT");
+            ext.set("field", name.as_str());
+        }
     }
 }
 
