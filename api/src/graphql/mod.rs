@@ -14,6 +14,7 @@ mod connection;
 mod consent;
 mod consumers;
 mod context;
+mod documents;
 mod error;
 mod limits;
 mod media;
@@ -125,6 +126,8 @@ merged_root!(
 pub struct ChorusSchema {
     checked: Schema<Query, Mutation, EmptySubscription>,
     lean: Schema<Query, Mutation, EmptySubscription>,
+    /// The documents parsed for it, by text.
+    pub documents: std::sync::Arc<documents::Documents>,
 }
 
 /// Builds the schema with the request limits from the configuration.
@@ -141,7 +144,11 @@ pub fn build_schema(state: AppState, limits: &GraphqlConfig) -> ChorusSchema {
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .finish();
-    ChorusSchema { checked, lean }
+    ChorusSchema {
+        checked,
+        lean,
+        documents: Default::default(),
+    }
 }
 
 /// The schema in SDL; `schema.graphql` at the repository root must equal it.

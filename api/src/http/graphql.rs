@@ -160,7 +160,7 @@ pub async fn handle(
     let parsed = match limits.check_text(&gql.query) {
         // Refused unparsed: its length alone is the cost.
         Err(refused) => Err(Some(refused)),
-        Ok(()) => gql.parsed_query().map_err(|_| None),
+        Ok(()) => schema.documents.parse(&mut gql).map_err(|_| None),
     };
     let (mutates, introspects, cacheable, over_limits) = match parsed {
         // Measured first, in one pass: a document over the limits is walked no
