@@ -448,10 +448,10 @@ impl Spare {
             .clone();
         let variables = request.variables.clone();
         let doc = request.parsed_query().ok()?;
-        if storable::refusal_of(doc, &variables).is_some() {
+        let (argument_names, refused) = storable::check(doc, &variables);
+        if refused.is_some() {
             return None;
         }
-        let argument_names = storable::argument_names(doc);
         let mut copy = Request::new(request.query.clone())
             .variables(variables)
             .data(context);

@@ -53,10 +53,11 @@ impl Extension for Check {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        let (names, refused) = check(&doc, variables);
         if let Ok(mut known) = self.arguments.lock() {
-            known.extend(argument_names(&doc));
+            known.extend(names);
         }
-        match refusal_of(&doc, variables) {
+        match refused {
             Some(refused) => Err(refused),
             None => Ok(doc),
         }
@@ -79,18 +80,26 @@ impl Extension for Check {
 /// Where each argument's value is written: its name and what it is given to.
 pub(super) type ArgumentNames = HashMap<Pos, (Name, String)>;
 
-/// The [`ArgumentNames`] of a document.
-pub(super) fn argument_names(doc: &ExecutableDocument) -> ArgumentNames {
-    arguments(doc)
+/// In one walk of the document: the [`ArgumentNames`], and the refusal of a
+/// document and its variables holding a NUL anywhere (in a variable, an inline
+/// argument or a variable's default).
+pub(super) fn check(
+    doc: &ExecutableDocument,
+    variables: &Variables,
+) -> (ArgumentNames, Option<ServerError>) {
+    let arguments = arguments(doc);
+    let names = arguments
         .iter()
         .map(|a| (a.at, (a.name.clone(), a.of.clone())))
-        .collect()
+        .collect();
+    (names, refusal_of(doc, &arguments, variables))
 }
 
-/// The refusal of a document and its variables holding a NUL anywhere: in a
-/// variable, an inline argument or a variable's default.
-pub(super) fn refusal_of(doc: &ExecutableDocument, variables: &Variables) -> Option<ServerError> {
-    let arguments = arguments(doc);
+fn refusal_of(
+    doc: &ExecutableDocument,
+    arguments: &[Argument<'_>],
+    variables: &Variables,
+) -> Option<ServerError> {
     for (name, value) in variables.iter() {
         if let Some(path) = nul_in(value, format!("${name}")) {
             // Named by the argument it is given to, when it is used.
@@ -108,7 +117,7 @@ pub(super) fn refusal_of(doc: &ExecutableDocument, variables: &Variables) -> Opt
             });
         }
     }
-    for a in &arguments {
+    for a in arguments {
         if let Some(path) = nul_in(&inline_with(a.value, |_| ()), a.name.to_string()) {
             return Some(refusal(format!("argument `{path}` of {}", a.of), a.name));
         }
