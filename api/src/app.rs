@@ -97,6 +97,7 @@ impl Application {
                     &config.cache,
                 )),
                 statements,
+                live: Arc::default(),
                 storage,
                 db,
                 config: Arc::new(config),
@@ -139,14 +140,30 @@ impl Application {
                 stop,
             ))
         });
+        let webhooks = config.jobs.enabled.then(|| {
+            tokio::spawn(crate::webhooks::sender::worker(
+                self.state.db.clone(),
+                self.state.crypto.clone(),
+                config.webhooks.clone(),
+                stop_worker.subscribe(),
+            ))
+        });
+        // Subscriptions wake on any node's writes, whether or not this node works.
+        let watcher = tokio::spawn(crate::live::watch_writes(
+            self.state.db.clone(),
+            config.database_url.clone(),
+            self.state.live.clone(),
+            stop_worker.subscribe(),
+        ));
         let served = Server::new_with_acceptor(self.acceptor)
             .name("chorus")
             .run_with_graceful_shutdown(routes, shutdown, Some(config.shutdown_grace))
             .await;
         let _ = stop_worker.send(true);
-        if let Some(worker) = worker {
+        for worker in [worker, webhooks].into_iter().flatten() {
             let _ = worker.await;
         }
+        let _ = watcher.await;
         self.state.db.clone().close().await.ok();
         served
     }

@@ -27,6 +27,8 @@ pub enum Actor {
     Cli,
     /// A campaign site sending a story in with a `SUBMISSIONS` key (the key's id).
     SubmissionKey(Uuid),
+    /// A partner's key acknowledging a takedown (the key's id).
+    ApiKey(Uuid),
 }
 
 impl Actor {
@@ -35,7 +37,7 @@ impl Actor {
             Actor::User(id) => (Some(id), "user"),
             Actor::Worker => (None, "worker"),
             Actor::Cli => (None, "cli"),
-            Actor::SubmissionKey(id) => (Some(id), "api_key"),
+            Actor::SubmissionKey(id) | Actor::ApiKey(id) => (Some(id), "api_key"),
         }
     }
 }

@@ -102,6 +102,8 @@ pub struct GraphqlConfig {
     /// Whether callers who are not signed-in staff may introspect the schema.
     pub public_introspection: bool,
     pub max_body_bytes: usize,
+    /// Live (WebSocket) connections one API key or staff member may hold at once.
+    pub live_connections_per_key: u32,
 }
 
 /// How much consumers may ask of the API, and from which web pages.
@@ -260,6 +262,30 @@ pub struct SubmissionsConfig {
     pub max_body_bytes: usize,
 }
 
+/// Webhooks and takedown acknowledgement (`docs/WEBHOOKS.md`).
+#[derive(Debug, Clone)]
+pub struct WebhooksConfig {
+    /// How often the sender looks for events to fan out and deliveries due.
+    pub poll_interval: Duration,
+    /// The longest one delivery may take, connecting included.
+    pub timeout: Duration,
+    /// The wait before the first retry; each later one doubles it (with jitter),
+    /// up to `max_retry_delay`.
+    pub retry_delay: Duration,
+    pub max_retry_delay: Duration,
+    /// How long a failing delivery is retried before it goes to the dead-letter list.
+    pub retry_for: Duration,
+    /// Deliveries in flight at once, over all endpoints.
+    pub concurrency: u32,
+    /// Deliveries in flight at once to one endpoint.
+    pub per_endpoint: u32,
+    /// Whether endpoints may be on loopback, private or link-local addresses
+    /// (tests and self-hosting).
+    pub allow_private: bool,
+    /// How long a partner has to acknowledge a takedown before it is flagged.
+    pub takedown_deadline: Duration,
+}
+
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -299,6 +325,7 @@ pub struct Config {
     pub four_eyes: bool,
     pub consent: ConsentConfig,
     pub submissions: SubmissionsConfig,
+    pub webhooks: WebhooksConfig,
     pub shutdown_grace: Duration,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -502,6 +529,7 @@ impl Config {
             max_statements: vars.count("CHORUS_GRAPHQL_MAX_STATEMENTS", "200")?.into(),
             public_introspection: vars.bool("CHORUS_PUBLIC_INTROSPECTION", !production)?,
             max_body_bytes: vars.count("CHORUS_GRAPHQL_MAX_BODY_BYTES", "1048576")? as usize,
+            live_connections_per_key: vars.count("CHORUS_LIVE_CONNECTIONS_PER_KEY", "5")?,
         };
         let limits = LimitsConfig {
             api_key_rate: vars.parse_with(
@@ -622,6 +650,23 @@ impl Config {
                 },
             )?,
         };
+        let webhooks = WebhooksConfig {
+            poll_interval: vars.duration("CHORUS_WEBHOOK_POLL_INTERVAL", "2s")?,
+            timeout: vars.duration("CHORUS_WEBHOOK_TIMEOUT", "10s")?,
+            retry_delay: vars.duration("CHORUS_WEBHOOK_RETRY_DELAY", "30s")?,
+            max_retry_delay: vars.duration("CHORUS_WEBHOOK_MAX_RETRY_DELAY", "2h")?,
+            retry_for: vars.duration("CHORUS_WEBHOOK_RETRY_FOR", "24h")?,
+            concurrency: vars.count("CHORUS_WEBHOOK_CONCURRENCY", "32")?,
+            per_endpoint: vars.count("CHORUS_WEBHOOK_PER_ENDPOINT", "4")?,
+            allow_private: vars.bool("CHORUS_WEBHOOK_ALLOW_PRIVATE", false)?,
+            takedown_deadline: vars.duration("CHORUS_TAKEDOWN_ACK_DEADLINE", "48h")?,
+        };
+        if webhooks.max_retry_delay < webhooks.retry_delay {
+            return Err(ConfigError::new(
+                "CHORUS_WEBHOOK_MAX_RETRY_DELAY",
+                "must not be shorter than CHORUS_WEBHOOK_RETRY_DELAY",
+            ));
+        }
         let shutdown_grace = vars.duration("CHORUS_SHUTDOWN_GRACE", "30s")?;
         let log_filter = vars.get("CHORUS_LOG").unwrap_or_else(|| "info".into());
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_filter) {
@@ -667,6 +712,7 @@ impl Config {
             four_eyes,
             consent,
             submissions,
+            webhooks,
             shutdown_grace,
             log_filter,
             log_format,
@@ -762,13 +808,17 @@ impl Vars<'_> {
     }
 }
 
-/// Parses `90s`, `15m`, `12h`, `14d` or a bare number of seconds; zero is refused.
+/// Parses `250ms`, `90s`, `15m`, `12h`, `14d` or a bare number of seconds;
+/// zero is refused.
 pub fn parse_duration(value: &str) -> Option<Duration> {
     let (digits, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => value.split_at(i),
         None => (value, "s"),
     };
     let n: u64 = digits.parse().ok().filter(|n| *n > 0)?;
+    if unit == "ms" {
+        return Some(Duration::from_millis(n));
+    }
     let secs = match unit {
         "s" => n,
         "m" => n.checked_mul(60)?,
@@ -998,6 +1048,8 @@ mod tests {
     fn durations_accept_units_and_refuse_zero() {
         assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("0ms"), None);
         assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
         assert_eq!(
             parse_duration("14d"),

@@ -25,6 +25,7 @@ pub mod fuzzing;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod live;
 pub mod locale;
 pub mod media;
 pub mod organisations;
@@ -39,6 +40,7 @@ pub mod stories;
 pub mod storytellers;
 pub mod submissions;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use app::Application;
 pub use config::Config;

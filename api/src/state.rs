@@ -31,4 +31,6 @@ pub struct AppState {
     /// Consumer answers and persisted queries kept in memory (exact: see `response_cache`).
     pub caches: Arc<crate::consumers::response_cache::Caches>,
     pub statements: Arc<crate::db::StatementCount>, // SQL statements sent so far (see its docs)
+    /// Wakes live subscriptions, and counts their connections.
+    pub live: Arc<crate::live::Live>,
 }

@@ -43,6 +43,10 @@ pub mod tag;
 pub mod takedown;
 pub mod user;
 pub mod user_invite;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
+pub mod webhook_known;
 pub mod withdrawal_code;
 
 pub mod prelude {

@@ -18,6 +18,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub delivered_at: Option<DateTimeUtc>,
     pub acknowledged_at: Option<DateTimeUtc>,
+    /// The key that acknowledged it (the recipient's, or another of its partner's).
+    pub acknowledged_by: Option<Uuid>,
+    /// When it was flagged as unacknowledged past the deadline.
+    pub overdue_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,8 @@ mod m20261206_000015_organisations;
 mod m20261206_000016_record_owners;
 mod m20261206_000017_submissions;
 mod m20261206_000018_story_change_visibility;
+mod m20261206_000019_webhooks;
+mod m20261206_000020_live_notify;
 
 pub struct Migrator;
 
@@ -49,6 +51,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_record_owners::Migration),
             Box::new(m20261206_000017_submissions::Migration),
             Box::new(m20261206_000018_story_change_visibility::Migration),
+            Box::new(m20261206_000019_webhooks::Migration),
+            Box::new(m20261206_000020_live_notify::Migration),
         ]
     }
 }

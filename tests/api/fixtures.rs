@@ -250,3 +250,72 @@ pub async fn approved(
         .await
         .expect("approved")
 }
+
+/// A partner organisation (by a platform admin); its id.
+pub async fn partner(db: &DatabaseConnection, admin: &Principal, slug: &str) -> Uuid {
+    api::consumers::create_partner(db, admin, slug, slug, clock::now())
+        .await
+        .expect("partner")
+        .id
+}
+
+/// An API key for `channel` (and `partner`), made by an admin: its id and the key itself.
+pub async fn api_key(
+    db: &DatabaseConnection,
+    admin: &Principal,
+    channel: Channel,
+    partner: Option<Uuid>,
+) -> (Uuid, String) {
+    let (key, secret) = api::consumers::create_key(
+        db,
+        admin,
+        api::consumers::NewKey {
+            name: "test key".into(),
+            channel,
+            partner_id: partner,
+            campaign_ids: vec![],
+            expires_at: None,
+        },
+        clock::now(),
+    )
+    .await
+    .expect("key");
+    (key.id, secret)
+}
+
+/// The storyteller withdraws consent `consent_id`, in person with an editor.
+pub async fn withdraw(db: &DatabaseConnection, editor: &Principal, consent_id: Uuid) {
+    consent::records::end(
+        db,
+        editor,
+        consent_id,
+        consent::Ending::Withdraw,
+        Decision {
+            indicated_by: IndicatedBy::Storyteller,
+            via: Via::InPerson,
+        },
+        clock::now(),
+    )
+    .await
+    .expect("withdrawn");
+}
+
+/// A new adult storyteller whose consent grants `terms`, and a story of theirs,
+/// approved and published now: the story, and the consent's id.
+pub async fn published_with_consent(
+    db: &DatabaseConnection,
+    keys: &KeyRing,
+    author: &Principal,
+    editor: &Principal,
+    terms: Terms,
+    title: &str,
+) -> (story::Model, Uuid) {
+    let teller =
+        storyteller_without_consent(db, keys, editor, Person::Adult, "Legal Name Of Teller").await;
+    let recorded = consent(db, teller.id, terms).await;
+    let story = approved(db, author, editor, teller.id, title).await;
+    let story = workflow::publish(db, editor, story.id, None, None, clock::now())
+        .await
+        .expect("published");
+    (story, recorded.consent.record.id)
+}

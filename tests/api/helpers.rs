@@ -30,8 +30,9 @@ pub struct TestApp {
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// The S3 server the app stores media in, when it uses one.
     pub s3: Option<crate::s3_server::S3Server>,
-    /// Dropped after the server is told to stop (fields drop after `Drop::drop`).
-    _database: TestDatabase,
+    /// Dropped after the server is told to stop (fields drop after `Drop::drop`);
+    /// `None` for a second server on another's database ([`spawn_app_on`]).
+    _database: Option<TestDatabase>,
 }
 
 /// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
@@ -139,7 +140,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server with some settings overridden.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let database = TestDatabase::new().await;
+    serve(TestDatabase::new().await, overrides).await
+}
+
+/// Starts a server on `database` (kept until the app is dropped).
+async fn serve(database: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
     let config = Config::from_map(&database.config(overrides)).expect("valid test config");
     let app = Application::build(config).await.expect("app builds");
     let addr = app.local_addr();
@@ -158,8 +163,20 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         shutdown: Some(tx),
         server: Some(server),
         s3: None,
-        _database: database,
+        _database: Some(database),
     }
+}
+
+/// A second server (another process, as far as Chorus can tell: its own pool,
+/// caches and worker) on `first`'s database, which `first` keeps.
+pub async fn spawn_app_on(first: &TestApp, overrides: &[(&str, &str)]) -> TestApp {
+    let database = TestDatabase {
+        url: first.database_url.clone(),
+        // Not this app's to drop.
+        pg: None,
+        dir: tempfile::tempdir().expect("temp dir"),
+    };
+    serve(database, overrides).await
 }
 
 /// Starts the server with the media backend paired to the database: local disk

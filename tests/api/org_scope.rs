@@ -23,7 +23,7 @@ use async_graphql_parser::types::{DocumentOperations, Selection, TypeKind, TypeS
 use entity::{
     api_key, audit_event, campaign, consent_record, job, media_asset, media_upload, partner_origin,
     review_comment, risk_assessment, story, story_revision, storyteller, storyteller_review,
-    submission, submission_block, takedown,
+    submission, submission_block, takedown, webhook_delivery, webhook_endpoint,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, Set,
@@ -78,6 +78,10 @@ const NOT_RECORD_SCOPED: &[&str] = &[
     // refused there (tests/api/submissions.rs).
     "submissionChallenge",
     "sendInStory",
+    // A partner's own takedowns, with its API key; staff are refused there
+    // (tests/api/webhooks.rs) and see them through `outstandingTakedowns`.
+    "takedownRequests",
+    "acknowledgeTakedown",
 ];
 
 const PLATFORM_ADMIN: &str = "platform@chorus.test";
@@ -116,6 +120,12 @@ struct Records {
     block: String,
     /// The campaign site's `SUBMISSIONS` key.
     form_key: String,
+    /// The takedown made for the partner's key.
+    takedown: String,
+    /// A webhook endpoint reading as the partner's key.
+    endpoint: String,
+    /// A delivery to it in the dead-letter list.
+    dead_delivery: String,
 }
 
 impl Records {
@@ -146,6 +156,9 @@ impl Records {
             sent_in: id(),
             block: id(),
             form_key: id(),
+            takedown: id(),
+            endpoint: id(),
+            dead_delivery: id(),
         }
     }
 
@@ -357,7 +370,7 @@ async fn file_records(
     .await;
     // A takedown needs a published story a key read, then a withdrawal; the
     // row alone is what `takedowns` shows.
-    takedown::ActiveModel {
+    let takedown = takedown::ActiveModel {
         id: Set(Uuid::now_v7()),
         story_id: Set(story.parse().expect("uuid")),
         api_key_id: Set(api_key.parse().expect("uuid")),
@@ -367,6 +380,8 @@ async fn file_records(
         created_at: Set(clock::now()),
         delivered_at: Set(None),
         acknowledged_at: Set(None),
+        acknowledged_by: Set(None),
+        overdue_at: Set(None),
     }
     .insert(&app.db)
     .await
@@ -384,6 +399,7 @@ async fn file_records(
         evidence: text(proof.data(), "/addConsentEvidence/id"),
         comment: text(&comment, "/addReviewComment/id"),
         upload: text(&pending, "/createMediaUpload/id"),
+        takedown: takedown.id.to_string(),
         story,
         ..Records::default()
     }
@@ -461,6 +477,17 @@ async fn organisation(app: &TestApp, platform: &str, slug: &str) -> Org {
     )
     .await;
     let (sent_in, block, form_key) = send_in(app, platform, &campaign, slug).await;
+    // The takedown is the partner's, as one made by a withdrawal would be.
+    takedown::Entity::update_many()
+        .col_expr(
+            takedown::Column::PartnerId,
+            sea_orm::sea_query::Expr::value(partner.parse::<Uuid>().expect("uuid")),
+        )
+        .filter(takedown::Column::Id.eq(records.takedown.parse::<Uuid>().expect("uuid")))
+        .exec(&app.db)
+        .await
+        .expect("takedown's partner");
+    let (endpoint, dead_delivery) = webhook_with_dead_letter(app, platform, &api_key, slug).await;
     Org {
         records: Records {
             organisation,
@@ -475,12 +502,59 @@ async fn organisation(app: &TestApp, platform: &str, slug: &str) -> Org {
             sent_in,
             block,
             form_key,
+            endpoint,
+            dead_delivery,
             ..records
         },
         editor,
         admin,
         spare,
     }
+}
+
+/// A webhook endpoint reading as `api_key` (to a public address that is never
+/// reached: nothing the world holds is published), and a delivery to it in the
+/// dead-letter list. Answers their ids.
+async fn webhook_with_dead_letter(
+    app: &TestApp,
+    platform: &str,
+    api_key: &str,
+    slug: &str,
+) -> (String, String) {
+    let made = data(
+        app,
+        platform,
+        "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }",
+        json!({ "i": {
+            "apiKeyId": api_key,
+            "url": format!("https://hooks.{slug}.example/chorus"),
+            "events": ["STORY_TAKEN_DOWN"],
+        } }),
+    )
+    .await;
+    let endpoint = text(&made, "/createWebhookEndpoint/endpoint/id");
+    let now = clock::now();
+    let dead = webhook_delivery::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        endpoint_id: Set(endpoint.parse().expect("uuid")),
+        event: Set("story.taken_down".into()),
+        story_id: Set(Uuid::now_v7()),
+        payload: Set("{}".into()),
+        created_at: Set(now),
+        next_attempt_at: Set(now),
+        retry_from: Set(now),
+        attempts: Set(3),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        delivered_at: Set(None),
+        dead_at: Set(Some(now)),
+        last_status: Set(Some(500)),
+        last_error: Set(Some("the endpoint answered HTTP 500".into())),
+    }
+    .insert(&app.db)
+    .await
+    .expect("dead delivery");
+    (endpoint, dead.id.to_string())
 }
 
 /// Two stories sent in through a `SUBMISSIONS` key of `campaign`'s site; the
@@ -631,7 +705,14 @@ impl World {
     /// and the number of rows of every table a staff mutation writes.
     async fn snapshot_of_b(&self) -> Value {
         let b = &self.b.records;
-        let reads: [(&str, Value); 10] = [
+        let reads: [(&str, Value); 11] = [
+            (
+                "query($id: ID!) { webhookEndpoint(id: $id) {
+                   url events enabled previousSecretValidUntil
+                   deliveries { id status deadAt attempts }
+                 } }",
+                json!({ "id": b.endpoint }),
+            ),
             (
                 "query($id: ID!) { editorialStory(id: $id) {
                    state version slug region identityLevel publishAt unpublishAt
@@ -737,6 +818,7 @@ impl World {
             partner_origin,
             submission,
             submission_block,
+            webhook_endpoint,
         )
     }
 
@@ -1144,6 +1226,34 @@ fn queries() -> Vec<Case> {
         )
         .by(AdminA)
         .mirrored_by(Platform),
+        case(
+            "webhookEndpoints (org admin of a partner)",
+            AdminA,
+            Expect::Listed {
+                path: "/webhookEndpoints",
+                key: "id",
+                own: |r| vec![r.endpoint.clone()],
+            },
+            "{ webhookEndpoints { id } }",
+            |_, _| json!({}),
+        ),
+        hidden(
+            "webhookEndpoint(id) of B's partner's endpoint (org admin)",
+            "query($id: ID!) { webhookEndpoint(id: $id) { id deliveries { id } } }",
+            |r, _| json!({ "id": r.endpoint }),
+        )
+        .by(AdminA),
+        case(
+            "outstandingTakedowns (org admin of a partner)",
+            AdminA,
+            Expect::Listed {
+                path: "/outstandingTakedowns",
+                key: "id",
+                own: |r| vec![r.takedown.clone()],
+            },
+            "{ outstandingTakedowns { id } }",
+            |_, _| json!({}),
+        ),
     ]
 }
 
@@ -1384,6 +1494,37 @@ fn mutations() -> Vec<Case> {
             "revokeApiKey of B's campaign site key (org admin)",
             "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
             |r, _| json!({ "id": r.form_key }),
+        )
+        .by(AdminA),
+        refused(
+            "createWebhookEndpoint for B's partner's key (org admin)",
+            "mutation($k: ID!) { createWebhookEndpoint(input: { apiKeyId: $k, url: \"https://hooks.example.org/x\", events: [STORY_TAKEN_DOWN] }) { endpoint { id } } }",
+            |r, _| json!({ "k": r.api_key }),
+        )
+        .by(AdminA),
+        refused(
+            "rotateWebhookSecret of B's endpoint (org admin)",
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { id } } }",
+            |r, _| json!({ "id": r.endpoint }),
+        )
+        .by(AdminA),
+        refused(
+            "replayWebhookDelivery of B's dead delivery (org admin)",
+            "mutation($id: ID!) { replayWebhookDelivery(id: $id) { id } }",
+            |r, _| json!({ "id": r.dead_delivery }),
+        )
+        .by(AdminA),
+        refused(
+            "setWebhookEndpointEnabled of B's endpoint (org admin)",
+            "mutation($id: ID!) { setWebhookEndpointEnabled(id: $id, enabled: false) { id } }",
+            |r, _| json!({ "id": r.endpoint }),
+        )
+        .by(AdminA),
+        // Last of the endpoint's cases: A's own is gone after it.
+        refused(
+            "deleteWebhookEndpoint of B's endpoint (org admin)",
+            "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            |r, _| json!({ "id": r.endpoint }),
         )
         .by(AdminA),
         refused(

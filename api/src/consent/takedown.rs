@@ -14,14 +14,21 @@ use entity::{
     story_read, takedown,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Iterable,
-    QueryFilter, QueryOrder, Set, sea_query::OnConflict,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, Iterable, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, OnConflict},
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::gate::{self, PartnerScope, Viewer};
-use crate::{audit::Actor, error::Result, queue, stories::workflow};
+use crate::{
+    audit::{self, Actor},
+    auth::Principal,
+    error::{Error, Result},
+    queue,
+    stories::workflow,
+};
 
 /// After a record ended (withdrawn, revoked, invalidated, expired): take its
 /// stories down from every recipient that may no longer see them. A withdrawal
@@ -134,6 +141,8 @@ pub async fn take_down(
             created_at: Set(now),
             delivered_at: Set(None),
             acknowledged_at: Set(None),
+            acknowledged_by: Set(None),
+            overdue_at: Set(None),
         }
         .insert(txn)
         .await?;
@@ -154,6 +163,211 @@ pub async fn of_story(
         .order_by_asc(takedown::Column::Id)
         .all(db)
         .await?)
+}
+
+/// Acknowledges a takedown for the partner: every copy of the story is gone.
+/// The key it was made for may acknowledge it, and so may another key of the
+/// same partner; anyone else gets `NOT_FOUND`, as for an unknown id. Saying it
+/// twice keeps the first acknowledgement.
+pub async fn acknowledge(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<takedown::Model> {
+    let consumer = match principal {
+        Principal::Consumer(consumer) => consumer,
+        _ => {
+            return Err(Error::Forbidden(
+                "a partner acknowledges its takedowns with its API key".into(),
+            ));
+        }
+    };
+    let txn = crate::db::begin_write(db).await?;
+    let found = takedown::Entity::find_by_id(id)
+        .filter(of_consumer(consumer))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::NotFound("no takedown with this id for this key".into()))?;
+    if found.acknowledged_at.is_some() {
+        txn.commit().await?;
+        return Ok(found);
+    }
+    let mut active: takedown::ActiveModel = found.into();
+    active.acknowledged_at = Set(Some(now));
+    active.acknowledged_by = Set(Some(consumer.key_id));
+    let acknowledged = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        Actor::ApiKey(consumer.key_id),
+        audit::Event::new("takedown.acknowledged", "takedown", acknowledged.id).detail(json!({
+            "storyId": acknowledged.story_id,
+            "partnerId": acknowledged.partner_id,
+            "hoursAfter": (now - acknowledged.created_at).num_hours(),
+        })),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(acknowledged)
+}
+
+/// The oldest unacknowledged takedown of each of these stories for a key,
+/// marked delivered now: the sync feed hands them out with its tombstones.
+pub async fn hand_out(
+    db: &DatabaseConnection,
+    key_id: Uuid,
+    story_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<std::collections::HashMap<Uuid, Uuid>> {
+    let mut by_story = std::collections::HashMap::new();
+    if story_ids.is_empty() {
+        return Ok(by_story);
+    }
+    let found = takedown::Entity::find()
+        .filter(takedown::Column::ApiKeyId.eq(key_id))
+        .filter(takedown::Column::StoryId.is_in(story_ids.iter().copied()))
+        .filter(takedown::Column::AcknowledgedAt.is_null())
+        .order_by_asc(takedown::Column::Id)
+        .all(db)
+        .await?;
+    let undelivered: Vec<Uuid> = found
+        .iter()
+        .filter(|t| t.delivered_at.is_none())
+        .map(|t| t.id)
+        .collect();
+    for t in found {
+        by_story.entry(t.story_id).or_insert(t.id);
+    }
+    if !undelivered.is_empty() {
+        takedown::Entity::update_many()
+            .col_expr(takedown::Column::DeliveredAt, Expr::value(now))
+            .filter(takedown::Column::Id.is_in(undelivered))
+            .filter(takedown::Column::DeliveredAt.is_null())
+            .exec(db)
+            .await?;
+    }
+    Ok(by_story)
+}
+
+/// The takedowns a consumer may see and acknowledge: its key's, and its
+/// partner's other keys'.
+fn of_consumer(consumer: &crate::auth::principal::Consumer) -> Condition {
+    let mut mine = Condition::any().add(takedown::Column::ApiKeyId.eq(consumer.key_id));
+    if let Some(partner) = consumer.partner_id {
+        mine = mine.add(takedown::Column::PartnerId.eq(partner));
+    }
+    mine
+}
+
+/// A consumer's takedowns, oldest first; only those not acknowledged yet when
+/// `outstanding`.
+pub async fn for_consumer(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    outstanding: bool,
+    limit: u64,
+) -> Result<Vec<takedown::Model>> {
+    let Principal::Consumer(consumer) = principal else {
+        return Err(Error::Forbidden(
+            "`takedowns` lists a partner's takedowns: send its API key".into(),
+        ));
+    };
+    let mut select = takedown::Entity::find().filter(of_consumer(consumer));
+    if outstanding {
+        select = select.filter(takedown::Column::AcknowledgedAt.is_null());
+    }
+    Ok(select
+        .order_by_asc(takedown::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// The takedowns not yet acknowledged, oldest first, for the partners the
+/// admin reaches (one partner's when `partner_id` is given; `None` inside it
+/// means the organisation's own keys). Admins only.
+pub async fn outstanding(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    partner_id: Option<Option<Uuid>>,
+    limit: u64,
+) -> Result<Vec<takedown::Model>> {
+    let (_, reach) = crate::consumers::reach::key_manager(db, principal).await?;
+    let mut select = takedown::Entity::find()
+        .filter(takedown::Column::AcknowledgedAt.is_null())
+        .filter(reach.condition(takedown::Column::PartnerId));
+    select = match partner_id {
+        None => select,
+        Some(Some(partner)) => select.filter(takedown::Column::PartnerId.eq(partner)),
+        Some(None) => select.filter(takedown::Column::PartnerId.is_null()),
+    };
+    Ok(select
+        .order_by_asc(takedown::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Flags every takedown still unacknowledged `deadline` after it was made,
+/// once each, in the audit log; returns how many were flagged.
+pub async fn flag_overdue(
+    db: &DatabaseConnection,
+    deadline: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let late = || {
+        takedown::Entity::find()
+            .filter(takedown::Column::AcknowledgedAt.is_null())
+            .filter(takedown::Column::OverdueAt.is_null())
+            .filter(takedown::Column::CreatedAt.lte(now - deadline))
+    };
+    // Looked for outside a transaction: on most rounds there is none, and the
+    // embedded database has one writer.
+    if late().one(db).await?.is_none() {
+        return Ok(0);
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let overdue = late()
+        .order_by_asc(takedown::Column::Id)
+        .limit(500)
+        .all(&txn)
+        .await?;
+    let mut flagged = 0;
+    for late in &overdue {
+        let marked = takedown::Entity::update_many()
+            .col_expr(takedown::Column::OverdueAt, Expr::value(now))
+            .filter(takedown::Column::Id.eq(late.id))
+            .filter(takedown::Column::OverdueAt.is_null())
+            .exec(&txn)
+            .await?;
+        if marked.rows_affected == 0 {
+            continue;
+        }
+        flagged += 1;
+        audit::record(
+            &txn,
+            Actor::Worker,
+            audit::Event::new("takedown.overdue", "takedown", late.id).detail(json!({
+                "storyId": late.story_id,
+                "apiKeyId": late.api_key_id,
+                "partnerId": late.partner_id,
+                "reason": late.reason,
+                "deliveredAt": late.delivered_at,
+                "ageHours": (now - late.created_at).num_hours(),
+            })),
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    if flagged > 0 {
+        tracing::warn!(
+            takedowns = flagged,
+            "takedowns unacknowledged past the deadline; flagged in the audit log"
+        );
+    }
+    Ok(flagged)
 }
 
 /// The (story, key) pairs this process has already written to `story_reads`, so
@@ -282,7 +496,7 @@ async fn withdraw_story(
 }
 
 /// The viewer a key reads as; `None` when the key is gone.
-async fn viewer_of_key(db: &impl ConnectionTrait, key_id: Uuid) -> Result<Option<Viewer>> {
+pub async fn viewer_of_key(db: &impl ConnectionTrait, key_id: Uuid) -> Result<Option<Viewer>> {
     let Some(key) = api_key::Entity::find_by_id(key_id).one(db).await? else {
         return Ok(None);
     };

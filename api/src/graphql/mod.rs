@@ -30,14 +30,18 @@ mod storable;
 mod stories;
 mod storytellers;
 mod submissions;
+mod subscriptions;
 mod suggestions;
 mod sync;
+mod webhooks;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 pub use context::RequestContext;
 pub use error::{error_response, finalize_errors};
 pub use limits::{QueryLimits, execute};
+pub use subscriptions::LiveCredential;
+pub use subscriptions::LiveSubscription;
 
 use crate::{config::GraphqlConfig, state::AppState};
 
@@ -89,6 +93,7 @@ merged_root!(
         media::MediaQuery,
         organisations::OrganisationQuery,
         submissions::SubmissionQuery,
+        webhooks::WebhookQuery,
     }
 );
 
@@ -109,6 +114,7 @@ merged_root!(
         media_uploads::MediaUploadMutation,
         organisations::OrganisationMutation,
         submissions::SubmissionMutation,
+        webhooks::WebhookMutation,
     }
 );
 
@@ -124,22 +130,30 @@ merged_root!(
 /// the extensions word it ([`limits::execute`]).
 #[derive(Clone)]
 pub struct ChorusSchema {
-    checked: Schema<Query, Mutation, EmptySubscription>,
-    lean: Schema<Query, Mutation, EmptySubscription>,
+    checked: Schema<Query, Mutation, LiveSubscription>,
+    lean: Schema<Query, Mutation, LiveSubscription>,
     /// The documents parsed for it, by text.
     pub documents: std::sync::Arc<documents::Documents>,
 }
 
+impl ChorusSchema {
+    /// The schema subscriptions run on: the checked one, whose extensions look
+    /// at every operation before it runs.
+    pub fn live(&self) -> Schema<Query, Mutation, LiveSubscription> {
+        self.checked.clone()
+    }
+}
+
 /// Builds the schema with the request limits from the configuration.
 pub fn build_schema(state: AppState, limits: &GraphqlConfig) -> ChorusSchema {
-    let checked = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let checked = Schema::build(Query::default(), Mutation::default(), LiveSubscription)
         .data(state.clone())
         // Instead of `limit_depth`/`limit_complexity`, so the error states the cost.
         .extension(limits::QueryLimits::new(limits))
         .extension(storable::StorableInput)
         .extension(suggestions::SuggestionsForIntrospectors::new(limits))
         .finish();
-    let lean = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let lean = Schema::build(Query::default(), Mutation::default(), LiveSubscription)
         .data(state)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
@@ -153,7 +167,7 @@ pub fn build_schema(state: AppState, limits: &GraphqlConfig) -> ChorusSchema {
 
 /// The schema in SDL; `schema.graphql` at the repository root must equal it.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), LiveSubscription)
         .finish()
         .sdl()
 }

@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// The story as the reader may now show it: add it, or replace the copy held.
-pub struct StoryUpsert(PublishedStory);
+pub struct StoryUpsert(pub PublishedStory);
 
 #[Object]
 impl StoryUpsert {
@@ -44,6 +44,9 @@ pub enum TombstoneReason {
 pub struct StoryTombstone {
     pub story_id: ID,
     pub reason: TombstoneReason,
+    /// The takedown to acknowledge (`acknowledgeTakedown`) once every copy is
+    /// gone; null when none is outstanding for this key.
+    pub takedown_id: Option<ID>,
 }
 
 /// One entry of the feed.
@@ -62,6 +65,47 @@ pub struct StoryChanges {
     pub has_next_page: bool,
     /// Keep it: the next sync starts from here.
     pub end_cursor: String,
+}
+
+/// The feed's changes as GraphQL gives them, each tombstone with the key's
+/// takedown to acknowledge (handed out now, so marked delivered).
+pub(super) async fn shown(
+    state: &crate::state::AppState,
+    key: Option<uuid::Uuid>,
+    changes: Vec<Change>,
+    locale: &Option<String>,
+) -> Result<Vec<StoryChange>, Error> {
+    let gone: Vec<uuid::Uuid> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Tombstone { story_id, .. } => Some(*story_id),
+            Change::Upsert(_) => None,
+        })
+        .collect();
+    let takedowns = match key {
+        Some(key) => {
+            crate::consent::takedown::hand_out(&state.db, key, &gone, clock::now()).await?
+        }
+        None => Default::default(),
+    };
+    Ok(changes
+        .into_iter()
+        .map(|change| match change {
+            Change::Upsert(story) => {
+                StoryChange::Upsert(StoryUpsert(PublishedStory(*story, locale.clone(), None)))
+            }
+            Change::Tombstone { story_id, reason } => StoryChange::Tombstone(StoryTombstone {
+                story_id: ID(story_id.to_string()),
+                reason: match reason {
+                    Gone::Unpublished => TombstoneReason::Unpublished,
+                    Gone::Withdrawn => TombstoneReason::Withdrawn,
+                    Gone::Expired => TombstoneReason::Expired,
+                    Gone::Erased => TombstoneReason::Erased,
+                },
+                takedown_id: takedowns.get(&story_id).map(|t| ID(t.to_string())),
+            }),
+        })
+        .collect())
 }
 
 #[derive(Default)]
@@ -107,29 +151,12 @@ impl SyncQuery {
             clock::now(),
         )
         .await?;
+        let key = match ctx.principal() {
+            crate::auth::Principal::Consumer(consumer) => Some(consumer.key_id),
+            _ => None,
+        };
         Ok(StoryChanges {
-            changes: feed
-                .changes
-                .into_iter()
-                .map(|change| match change {
-                    Change::Upsert(story) => StoryChange::Upsert(StoryUpsert(PublishedStory(
-                        *story,
-                        locale.clone(),
-                        None,
-                    ))),
-                    Change::Tombstone { story_id, reason } => {
-                        StoryChange::Tombstone(StoryTombstone {
-                            story_id: ID(story_id.to_string()),
-                            reason: match reason {
-                                Gone::Unpublished => TombstoneReason::Unpublished,
-                                Gone::Withdrawn => TombstoneReason::Withdrawn,
-                                Gone::Expired => TombstoneReason::Expired,
-                                Gone::Erased => TombstoneReason::Erased,
-                            },
-                        })
-                    }
-                })
-                .collect(),
+            changes: shown(state, key, feed.changes, &locale).await?,
             has_next_page: feed.has_next_page,
             end_cursor: feed.end_cursor.encode(),
         })

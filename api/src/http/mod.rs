@@ -20,6 +20,7 @@ mod health;
 mod media;
 mod media_type;
 mod request_id;
+mod subscriptions;
 mod throttle;
 mod upload;
 
@@ -37,12 +38,15 @@ pub fn routes(state: AppState, schema: ChorusSchema) -> impl Endpoint + 'static 
         .at("/", get(root))
         .at(
             "/graphql",
-            get(graphql::handle)
-                .post(graphql::handle)
-                .around(media_type::negotiate)
-                .around(compression::gzip)
-                .around(cors::apply)
-                .around(cache::staff_no_store),
+            subscriptions::UpgradeOr {
+                ws: get(subscriptions::upgrade),
+                http: get(graphql::handle)
+                    .post(graphql::handle)
+                    .around(media_type::negotiate)
+                    .around(compression::gzip)
+                    .around(cors::apply)
+                    .around(cache::staff_no_store),
+            },
         )
         .at("/admin", get(admin::index))
         .at("/admin/", get(admin::index))

@@ -145,7 +145,7 @@ pub async fn render(
         });
     }
     // On a database error the objects stay too, for the same reasons.
-    if make_current(db, media_id, generation, rows).await? {
+    if make_current(db, media_id, generation, rows, now).await? {
         remove_older_generations(store, media_id, generation).await;
         Ok(Outcome::Current)
     } else {
@@ -265,6 +265,7 @@ async fn make_current(
     media_id: Uuid,
     generation: i32,
     rows: Vec<media_rendition::ActiveModel>,
+    now: DateTime<Utc>,
 ) -> Result<bool> {
     let txn = crate::db::begin_write(db).await?;
     let updated = media_asset::Entity::update_many()
@@ -288,6 +289,15 @@ async fn make_current(
     media_rendition::Entity::insert_many(rows)
         .exec_without_returning(&txn)
         .await?;
+    // Editors waiting in the newsroom hear of it (`newsroomEvents`).
+    audit::record(
+        &txn,
+        Actor::Worker,
+        Event::new("media.renditions_ready", "media", media_id)
+            .detail(serde_json::json!({ "generation": generation })),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(true)
 }

@@ -275,14 +275,43 @@ async fn story_document(db: &impl ConnectionTrait, s: &story::Model) -> Result<V
             })
         })
         .collect();
-    let recipients: Vec<Value> = story_read::Entity::find()
+    // Where the story went, and for each recipient whether it was told to
+    // remove it and confirmed it did.
+    let mut recipients = Vec::new();
+    for r in story_read::Entity::find()
         .filter(story_read::Column::StoryId.eq(s.id))
         .order_by_asc(story_read::Column::FirstReadAt)
         .all(db)
         .await?
-        .into_iter()
-        .map(|r| json!({ "partnerId": r.partner_id, "firstReadAt": r.first_read_at }))
-        .collect();
+    {
+        let key = entity::api_key::Entity::find_by_id(r.api_key_id)
+            .one(db)
+            .await?;
+        let partner = match r.partner_id {
+            Some(id) => entity::partner::Entity::find_by_id(id).one(db).await?,
+            None => None,
+        };
+        let last_takedown = takedown::Entity::find()
+            .filter(takedown::Column::StoryId.eq(s.id))
+            .filter(takedown::Column::ApiKeyId.eq(r.api_key_id))
+            .order_by_desc(takedown::Column::Id)
+            .one(db)
+            .await?;
+        recipients.push(json!({
+            "partnerId": r.partner_id,
+            "partner": partner.map(|p| p.name),
+            "apiKey": key.as_ref().map(|k| k.name.clone()),
+            "channel": key.map(|k| k.channel.to_value()),
+            "firstReadAt": r.first_read_at,
+            "takedown": last_takedown.map(|t| json!({
+                "id": t.id,
+                "reason": t.reason,
+                "createdAt": t.created_at,
+                "deliveredAt": t.delivered_at,
+                "removalConfirmedAt": t.acknowledged_at,
+            })),
+        }));
+    }
     Ok(json!({
         "id": s.id,
         "slug": s.slug,
@@ -396,6 +425,8 @@ pub async fn erase(
             created_at: Set(now),
             delivered_at: Set(None),
             acknowledged_at: Set(None),
+            acknowledged_by: Set(None),
+            overdue_at: Set(None),
         }
         .insert(&txn)
         .await?;

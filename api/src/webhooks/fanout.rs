@@ -1,0 +1,290 @@
+//! From each endpoint's place in the story feed to deliveries. The feed says,
+//! for the endpoint's key, which stories it may now show (upserts) and which it
+//! must delete (tombstones, only for stories the key was served); what the
+//! endpoint was already told (`webhook_known`) turns that into events: a story
+//! not known live is `story.published`, one known with other content
+//! `story.updated`, a tombstone `story.unpublished` or `story.taken_down`, once.
+//! The deliveries, the known states and the endpoint's new place are written in
+//! one transaction, so a crash repeats a step whole or not at all, and on
+//! PostgreSQL the endpoint's row is locked so that two nodes never fan out the
+//! same endpoint at once.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use entity::{api_key, takedown, webhook_delivery, webhook_endpoint, webhook_known};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Set, Statement,
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{Event, events_of};
+use crate::{
+    consent::takedown::{ReadLog, viewer_of_key},
+    error::Result,
+    stories::{
+        changes::{self, Change, Gone, Mark, SyncCursor},
+        published::PublishedStory,
+    },
+};
+
+/// Stories read from the feed per step.
+const PAGE: u64 = 100;
+/// The known state of a story the endpoint was told to delete.
+const GONE: &str = "gone";
+
+/// Fans out every enabled endpoint once; returns the deliveries created. An
+/// endpoint that fails is logged and tried again on the next round.
+pub async fn fan_out(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize> {
+    let endpoints = webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::DisabledAt.is_null())
+        .order_by_asc(webhook_endpoint::Column::Id)
+        .all(db)
+        .await?;
+    if endpoints.is_empty() {
+        return Ok(0);
+    }
+    let version = changes::version(db).await?;
+    let mut created = 0;
+    for endpoint in endpoints {
+        let id = endpoint.id;
+        if !has_news(db, &endpoint, version, now).await? {
+            continue;
+        }
+        match fan_out_one(db, id, now).await {
+            Ok(n) => created += n,
+            Err(err) => {
+                err.log_if_internal();
+                tracing::warn!(endpoint = %id, error = %err, "could not fan out webhook events; will try again");
+            }
+        }
+    }
+    Ok(created)
+}
+
+/// Whether anything may have changed for the endpoint since its place in the
+/// feed: a logged write, or an instant (a consent running out, a scheduled
+/// publication) passed. Read without a transaction, so that a quiet archive
+/// costs a few reads a round and takes no write lock.
+async fn has_news(
+    db: &DatabaseConnection,
+    endpoint: &webhook_endpoint::Model,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let Some(from) = endpoint
+        .feed_cursor
+        .as_deref()
+        .and_then(|c| SyncCursor::decode("feedCursor", c).ok())
+        .and_then(|c| c.from)
+    else {
+        return Ok(true);
+    };
+    if from.version != version {
+        return Ok(true);
+    }
+    Ok(changes::next_visibility_change(db, from.at)
+        .await?
+        .is_some_and(|at| at <= now))
+}
+
+async fn fan_out_one(db: &DatabaseConnection, id: Uuid, now: DateTime<Utc>) -> Result<usize> {
+    let txn = crate::db::begin_write(db).await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        let locked = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id FROM webhook_endpoints WHERE id = $1 FOR UPDATE SKIP LOCKED",
+                [id.into()],
+            ))
+            .await?;
+        if locked.is_none() {
+            // Another node is on it.
+            return Ok(0);
+        }
+    }
+    let Some(endpoint) = webhook_endpoint::Entity::find_by_id(id).one(&txn).await? else {
+        return Ok(0);
+    };
+    let key = api_key::Entity::find_by_id(endpoint.api_key_id)
+        .one(&txn)
+        .await?;
+    let usable = key.as_ref().is_some_and(|k| {
+        endpoint.disabled_at.is_none()
+            && k.revoked_at.is_none()
+            && k.expires_at.is_none_or(|at| at > now)
+    });
+    let viewer = match usable {
+        true => viewer_of_key(&txn, endpoint.api_key_id).await?,
+        false => None,
+    };
+    let Some(viewer) = viewer else {
+        return Ok(0);
+    };
+    let wanted = events_of(&endpoint);
+    // Reads are recorded by the feed as for any reader; a log of its own keeps a
+    // rolled-back step from being remembered as written.
+    let reads = ReadLog::default();
+    let mut since = endpoint
+        .feed_cursor
+        .as_deref()
+        .and_then(|c| SyncCursor::decode("feedCursor", c).ok())
+        .unwrap_or(SyncCursor {
+            from: Some(Mark {
+                version: changes::version(&txn).await?,
+                at: now,
+            }),
+            to: None,
+            after: None,
+        });
+    let mut created = 0;
+    loop {
+        let page = changes::feed(&txn, &reads, &viewer, Some(since), PAGE, now).await?;
+        for change in &page.changes {
+            if let Some((event, story_id, data)) = event_for(&txn, &endpoint, change).await?
+                && wanted.contains(&event)
+            {
+                enqueue(&txn, endpoint.id, event, story_id, data, now).await?;
+                created += 1;
+            }
+        }
+        since = page.end_cursor;
+        if !page.has_next_page {
+            break;
+        }
+    }
+    let mut active: webhook_endpoint::ActiveModel = endpoint.into();
+    active.feed_cursor = Set(Some(since.encode()));
+    active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The event a feed entry makes for an endpoint, if any, and records what the
+/// endpoint now knows.
+async fn event_for(
+    db: &impl ConnectionTrait,
+    endpoint: &webhook_endpoint::Model,
+    change: &Change,
+) -> Result<Option<(Event, Uuid, Value)>> {
+    let (story_id, state) = match change {
+        Change::Upsert(story) => (story.id, content_hash(story)),
+        Change::Tombstone { story_id, .. } => (*story_id, GONE.to_owned()),
+    };
+    let known = webhook_known::Entity::find_by_id((endpoint.id, story_id))
+        .one(db)
+        .await?;
+    let event = match (change, known.as_ref().map(|k| k.content_hash.as_str())) {
+        (_, Some(was)) if was == state => return Ok(None),
+        (Change::Upsert(_), None | Some(GONE)) => Event::StoryPublished,
+        (Change::Upsert(_), Some(_)) => Event::StoryUpdated,
+        (Change::Tombstone { reason, .. }, _) if *reason == Gone::Unpublished => {
+            Event::StoryUnpublished
+        }
+        (Change::Tombstone { .. }, _) => Event::StoryTakenDown,
+    };
+    match known {
+        Some(known) => {
+            let mut active: webhook_known::ActiveModel = known.into();
+            active.content_hash = Set(state);
+            active.update(db).await?;
+        }
+        None => {
+            webhook_known::ActiveModel {
+                endpoint_id: Set(endpoint.id),
+                story_id: Set(story_id),
+                content_hash: Set(state),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    let data = match change {
+        Change::Upsert(story) => json!({
+            "storyId": story.id,
+            "slug": story.slug,
+            "locale": story.primary_locale,
+            "publishedAt": story.published_at.map(|at| at.to_rfc3339_opts(SecondsFormat::Micros, true)),
+        }),
+        Change::Tombstone { story_id, reason } => {
+            let takedowns: Vec<Uuid> = takedown::Entity::find()
+                .filter(takedown::Column::ApiKeyId.eq(endpoint.api_key_id))
+                .filter(takedown::Column::StoryId.eq(*story_id))
+                .filter(takedown::Column::AcknowledgedAt.is_null())
+                .order_by_asc(takedown::Column::Id)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|t| t.id)
+                .collect();
+            json!({
+                "storyId": story_id,
+                "reason": reason_name(*reason),
+                // What to acknowledge with `acknowledgeTakedown` once every copy is gone.
+                "takedownIds": takedowns,
+            })
+        }
+    };
+    Ok(Some((event, story_id, data)))
+}
+
+/// A digest of what the key sees of a story: a save that leaves it alone
+/// (a draft revision, an editor's note) sends no `story.updated`.
+fn content_hash(story: &PublishedStory) -> String {
+    let seen = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        story.slug,
+        story.primary_locale,
+        story.published_at,
+        story.texts,
+        story.storyteller,
+        story.region,
+        story.media_allowance,
+    );
+    hex::encode(Sha256::digest(seen.as_bytes()))
+}
+
+fn reason_name(reason: Gone) -> &'static str {
+    match reason {
+        Gone::Unpublished => "UNPUBLISHED",
+        Gone::Withdrawn => "WITHDRAWN",
+        Gone::Expired => "EXPIRED",
+        Gone::Erased => "ERASED",
+    }
+}
+
+async fn enqueue(
+    db: &impl ConnectionTrait,
+    endpoint_id: Uuid,
+    event: Event,
+    story_id: Uuid,
+    data: Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let payload = json!({
+        "type": event.name(),
+        "timestamp": now.to_rfc3339_opts(SecondsFormat::Micros, true),
+        "data": data,
+    });
+    webhook_delivery::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        endpoint_id: Set(endpoint_id),
+        event: Set(event.name().to_owned()),
+        story_id: Set(story_id),
+        payload: Set(payload.to_string()),
+        created_at: Set(now),
+        next_attempt_at: Set(now),
+        retry_from: Set(now),
+        attempts: Set(0),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        delivered_at: Set(None),
+        dead_at: Set(None),
+        last_status: Set(None),
+        last_error: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
