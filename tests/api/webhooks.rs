@@ -590,13 +590,22 @@ async fn a_failing_endpoint_is_retried_with_growing_delays_until_it_succeeds() {
         "delays grow: {gaps:?}"
     );
 
-    // Admins see the attempts, each with its status.
-    let res = w
-        .admin_gql(
-            "query($id: ID!) { webhookEndpoint(id: $id) { deliveries { event status attempts lastStatus attemptLog { status error durationMs } } } }",
-            json!({ "id": endpoint }),
-        )
-        .await;
+    // Admins see the attempts, each with its status (once the sender has
+    // recorded the last answer, a moment after the receiver gave it).
+    let start = Instant::now();
+    let res = loop {
+        let res = w
+            .admin_gql(
+                "query($id: ID!) { webhookEndpoint(id: $id) { deliveries { event status attempts lastStatus attemptLog { status error durationMs } } } }",
+                json!({ "id": endpoint }),
+            )
+            .await;
+        if res.data()["webhookEndpoint"]["deliveries"][0]["status"] == "DELIVERED" {
+            break res;
+        }
+        assert!(start.elapsed() < WAIT, "never recorded as delivered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let delivery = &res.data()["webhookEndpoint"]["deliveries"][0];
     assert_eq!(delivery["event"], "STORY_PUBLISHED");
     assert_eq!(delivery["status"], "DELIVERED");
@@ -906,5 +915,51 @@ async fn private_addresses_and_bad_input_are_refused_and_nothing_is_registered()
             .is_some_and(|s| s.starts_with("whsec_")),
         "{:?}",
         res.body
+    );
+}
+
+#[tokio::test]
+async fn an_endpoint_on_a_private_address_is_not_sent_to_once_the_setting_is_off() {
+    // Registered while private addresses were allowed; no worker runs here.
+    let w = World::new(&[("CHORUS_JOBS_ENABLED", "false")]).await;
+    let (key, _) = w.key(Channel::PublicWeb, None).await;
+    let receiver = Receiver::start(ok).await;
+    w.endpoint(key, &receiver.url).await;
+    w.published_story(fixtures::terms(&[Channel::PublicWeb]), "Kept inside")
+        .await;
+    assert_eq!(
+        api::webhooks::fanout::fan_out(&w.app.db, clock::now())
+            .await
+            .expect("fanned out"),
+        1
+    );
+    // The same deliveries, sent by a node whose setting is off.
+    let mut strict = w.app.state.config.webhooks.clone();
+    strict.allow_private = false;
+    let sender =
+        api::webhooks::sender::Sender::new(w.app.db.clone(), w.app.state.crypto.clone(), strict)
+            .expect("sender");
+    for task in sender.start_due(clock::now()).await.expect("leased") {
+        task.await.expect("sent");
+    }
+    let delivery = webhook_delivery::Entity::find()
+        .one(&w.app.db)
+        .await
+        .expect("read")
+        .expect("a delivery");
+    assert_eq!(delivery.attempts, 1);
+    assert!(delivery.delivered_at.is_none());
+    assert!(
+        delivery
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("not sent: the URL")),
+        "{:?}",
+        delivery.last_error
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the address"
     );
 }

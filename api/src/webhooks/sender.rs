@@ -209,6 +209,17 @@ impl Sender {
         endpoint: webhook_endpoint::Model,
     ) -> Result<()> {
         let inner = &self.inner;
+        // Checked again at each send: the rules may have tightened since the
+        // endpoint was registered (an address given as an IP never meets the
+        // resolver's check).
+        if let Err(refused) =
+            super::address::check_url("url", &endpoint.url, inner.config.allow_private)
+        {
+            let why = format!("not sent: the URL {refused}");
+            return self
+                .settle(&delivery, None, Some(why), Duration::ZERO, clock::now())
+                .await;
+        }
         let sent_at = clock::now();
         let secrets = signing_secrets(&inner.crypto, &endpoint, sent_at)?;
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
