@@ -6,6 +6,8 @@
 //! personal data in the entry. What erasure keeps, and why, is in
 //! `docs/CONSENT.md` ("Export and erasure").
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{
     consent_event, consent_record, job, media_asset, media_face_mask, media_rendition,
@@ -276,42 +278,55 @@ async fn story_document(db: &impl ConnectionTrait, s: &story::Model) -> Result<V
         })
         .collect();
     // Where the story went, and for each recipient whether it was told to
-    // remove it and confirmed it did.
-    let mut recipients = Vec::new();
-    for r in story_read::Entity::find()
+    // remove it and confirmed it did (three statements, whatever their number).
+    let reads = story_read::Entity::find()
         .filter(story_read::Column::StoryId.eq(s.id))
         .order_by_asc(story_read::Column::FirstReadAt)
         .all(db)
+        .await?;
+    let keys: HashMap<Uuid, entity::api_key::Model> = entity::api_key::Entity::find()
+        .filter(entity::api_key::Column::Id.is_in(reads.iter().map(|r| r.api_key_id)))
+        .all(db)
         .await?
-    {
-        let key = entity::api_key::Entity::find_by_id(r.api_key_id)
-            .one(db)
-            .await?;
-        let partner = match r.partner_id {
-            Some(id) => entity::partner::Entity::find_by_id(id).one(db).await?,
-            None => None,
-        };
-        let last_takedown = takedown::Entity::find()
-            .filter(takedown::Column::StoryId.eq(s.id))
-            .filter(takedown::Column::ApiKeyId.eq(r.api_key_id))
-            .order_by_desc(takedown::Column::Id)
-            .one(db)
-            .await?;
-        recipients.push(json!({
-            "partnerId": r.partner_id,
-            "partner": partner.map(|p| p.name),
-            "apiKey": key.as_ref().map(|k| k.name.clone()),
-            "channel": key.map(|k| k.channel.to_value()),
-            "firstReadAt": r.first_read_at,
-            "takedown": last_takedown.map(|t| json!({
-                "id": t.id,
-                "reason": t.reason,
-                "createdAt": t.created_at,
-                "deliveredAt": t.delivered_at,
-                "removalConfirmedAt": t.acknowledged_at,
-            })),
-        }));
-    }
+        .into_iter()
+        .map(|k| (k.id, k))
+        .collect();
+    let partners: HashMap<Uuid, String> = entity::partner::Entity::find()
+        .filter(entity::partner::Column::Id.is_in(reads.iter().filter_map(|r| r.partner_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    // Oldest first, so each key's last one stays.
+    let last_takedowns: HashMap<Uuid, takedown::Model> = takedown::Entity::find()
+        .filter(takedown::Column::StoryId.eq(s.id))
+        .order_by_asc(takedown::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.api_key_id, t))
+        .collect();
+    let recipients: Vec<Value> = reads
+        .into_iter()
+        .map(|r| {
+            let key = keys.get(&r.api_key_id);
+            json!({
+                "partnerId": r.partner_id,
+                "partner": r.partner_id.and_then(|p| partners.get(&p)),
+                "apiKey": key.map(|k| k.name.clone()),
+                "channel": key.map(|k| k.channel.to_value()),
+                "firstReadAt": r.first_read_at,
+                "takedown": last_takedowns.get(&r.api_key_id).map(|t| json!({
+                    "id": t.id,
+                    "reason": t.reason,
+                    "createdAt": t.created_at,
+                    "deliveredAt": t.delivered_at,
+                    "removalConfirmedAt": t.acknowledged_at,
+                })),
+            })
+        })
+        .collect();
     Ok(json!({
         "id": s.id,
         "slug": s.slug,

@@ -9,6 +9,8 @@
 //! PostgreSQL the endpoint's row is locked so that two nodes never fan out the
 //! same endpoint at once.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{api_key, takedown, webhook_delivery, webhook_endpoint, webhook_known};
 use sea_orm::{
@@ -141,8 +143,9 @@ async fn fan_out_one(db: &DatabaseConnection, id: Uuid, now: DateTime<Utc>) -> R
     let mut created = 0;
     loop {
         let page = changes::feed(&txn, &reads, &viewer, Some(since), PAGE, now).await?;
+        let told = Told::read(&txn, &endpoint, &page.changes).await?;
         for change in &page.changes {
-            if let Some((event, story_id, data)) = event_for(&txn, &endpoint, change).await?
+            if let Some((event, story_id, data)) = event_for(&txn, &endpoint, &told, change).await?
                 && wanted.contains(&event)
             {
                 enqueue(&txn, endpoint.id, event, story_id, data, now).await?;
@@ -161,20 +164,68 @@ async fn fan_out_one(db: &DatabaseConnection, id: Uuid, now: DateTime<Utc>) -> R
     Ok(created)
 }
 
+/// What an endpoint was told of a page's stories, and the key's open
+/// takedowns of those that went: read in two statements for the page.
+struct Told {
+    known: HashMap<Uuid, webhook_known::Model>,
+    takedowns: HashMap<Uuid, Vec<Uuid>>,
+}
+
+impl Told {
+    async fn read(
+        db: &impl ConnectionTrait,
+        endpoint: &webhook_endpoint::Model,
+        changes: &[Change],
+    ) -> Result<Self> {
+        let ids = changes.iter().map(|c| match c {
+            Change::Upsert(story) => story.id,
+            Change::Tombstone { story_id, .. } => *story_id,
+        });
+        let known = webhook_known::Entity::find()
+            .filter(webhook_known::Column::EndpointId.eq(endpoint.id))
+            .filter(webhook_known::Column::StoryId.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|k| (k.story_id, k))
+            .collect();
+        let gone: Vec<Uuid> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Tombstone { story_id, .. } => Some(*story_id),
+                Change::Upsert(_) => None,
+            })
+            .collect();
+        let mut takedowns: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        if !gone.is_empty() {
+            for t in takedown::Entity::find()
+                .filter(takedown::Column::ApiKeyId.eq(endpoint.api_key_id))
+                .filter(takedown::Column::StoryId.is_in(gone))
+                .filter(takedown::Column::AcknowledgedAt.is_null())
+                .order_by_asc(takedown::Column::Id)
+                .all(db)
+                .await?
+            {
+                takedowns.entry(t.story_id).or_default().push(t.id);
+            }
+        }
+        Ok(Self { known, takedowns })
+    }
+}
+
 /// The event a feed entry makes for an endpoint, if any, and records what the
 /// endpoint now knows.
 async fn event_for(
     db: &impl ConnectionTrait,
     endpoint: &webhook_endpoint::Model,
+    told: &Told,
     change: &Change,
 ) -> Result<Option<(Event, Uuid, Value)>> {
     let (story_id, state) = match change {
         Change::Upsert(story) => (story.id, content_hash(story)),
         Change::Tombstone { story_id, .. } => (*story_id, GONE.to_owned()),
     };
-    let known = webhook_known::Entity::find_by_id((endpoint.id, story_id))
-        .one(db)
-        .await?;
+    let known = told.known.get(&story_id).cloned();
     let event = match (change, known.as_ref().map(|k| k.content_hash.as_str())) {
         (_, Some(was)) if was == state => return Ok(None),
         (Change::Upsert(_), None | Some(GONE)) => Event::StoryPublished,
@@ -208,16 +259,7 @@ async fn event_for(
             "publishedAt": story.published_at.map(|at| at.to_rfc3339_opts(SecondsFormat::Micros, true)),
         }),
         Change::Tombstone { story_id, reason } => {
-            let takedowns: Vec<Uuid> = takedown::Entity::find()
-                .filter(takedown::Column::ApiKeyId.eq(endpoint.api_key_id))
-                .filter(takedown::Column::StoryId.eq(*story_id))
-                .filter(takedown::Column::AcknowledgedAt.is_null())
-                .order_by_asc(takedown::Column::Id)
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|t| t.id)
-                .collect();
+            let takedowns = told.takedowns.get(story_id).cloned().unwrap_or_default();
             json!({
                 "storyId": story_id,
                 "reason": reason_name(*reason),
