@@ -283,8 +283,11 @@ async fn connection_init_needs_credentials_and_a_key_holds_few_connections() {
     drop(second);
 
     // Staff subscriptions are refused to keys.
-    let mut socket = connect(&w.app, json!({ "x-api-key": key })).await;
-    if let Ok(socket) = socket.as_mut() {
+    let mut socket = connect(&w.app, json!({ "x-api-key": key }))
+        .await
+        .expect("accepted");
+    {
+        let socket = &mut socket;
         send(
             socket,
             json!({ "id": "n", "type": "subscribe", "payload": { "query": "subscription { newsroomEvents { action } }" } }),

@@ -975,3 +975,84 @@ async fn an_endpoint_on_a_private_address_is_not_sent_to_once_the_setting_is_off
         "nothing reached the address"
     );
 }
+
+#[tokio::test]
+async fn a_revoked_keys_endpoint_hears_no_more_news_but_still_hears_what_to_remove() {
+    // No worker: the test fans out and sends itself, in order.
+    let w = World::new(&[("CHORUS_JOBS_ENABLED", "false")]).await;
+    let (key, _) = w.key(Channel::PublicWeb, None).await;
+    let receiver = Receiver::start(ok).await;
+    let (endpoint, secret) = w.endpoint(key, &receiver.url).await;
+    let (story, consent_id) = w
+        .published_story(
+            fixtures::terms(&[Channel::PublicWeb]),
+            "Published, then revoked",
+        )
+        .await;
+    let fan_out = || api::webhooks::fanout::fan_out(&w.app.db, clock::now());
+    assert_eq!(fan_out().await.expect("fanned out"), 1, "story.published");
+    api::consumers::revoke_key(&w.app.db, &w.admin, key, clock::now())
+        .await
+        .expect("revoked");
+    // News after the revocation makes no delivery; the withdrawal still does.
+    w.published_story(
+        fixtures::terms(&[Channel::PublicWeb]),
+        "After the revocation",
+    )
+    .await;
+    w.withdraw(consent_id).await;
+    assert_eq!(
+        fan_out().await.expect("fanned out"),
+        1,
+        "story.taken_down only"
+    );
+    let sender = api::webhooks::sender::Sender::new(
+        w.app.db.clone(),
+        w.app.state.crypto.clone(),
+        w.app.state.config.webhooks.clone(),
+    )
+    .expect("sender");
+    for task in sender.start_due(clock::now()).await.expect("leased") {
+        task.await.expect("sent");
+    }
+    let got = receiver.received();
+    assert_eq!(
+        events(&got),
+        [("story.taken_down".to_owned(), story.id.to_string())],
+        "the published event waiting since before the revocation is not sent"
+    );
+    assert!(verify(&secret, &got[0]));
+    let dead = w
+        .admin_gql(
+            "query($id: ID!) { webhookEndpoint(id: $id) { deliveries(status: DEAD) { event lastError } } }",
+            json!({ "id": endpoint }),
+        )
+        .await;
+    let dead = &dead.data()["webhookEndpoint"]["deliveries"];
+    assert_eq!(dead[0]["event"], "STORY_PUBLISHED", "{dead}");
+    assert!(
+        dead[0]["lastError"]
+            .as_str()
+            .is_some_and(|e| e.contains("revoked")),
+        "{dead}"
+    );
+
+    // Removing the endpoint removes its deliveries with it.
+    let removed = w
+        .admin_gql(
+            "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            json!({ "id": endpoint }),
+        )
+        .await;
+    assert_eq!(removed.data()["deleteWebhookEndpoint"], endpoint.as_str());
+    let left = webhook_delivery::Entity::find()
+        .count(&w.app.db)
+        .await
+        .expect("count");
+    assert_eq!(left, 0);
+    let attempts = entity::webhook_attempt::Entity::find()
+        .count(&w.app.db)
+        .await
+        .expect("count");
+    assert_eq!(attempts, 0);
+}

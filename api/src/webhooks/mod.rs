@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use entity::{api_key, webhook_attempt, webhook_delivery, webhook_endpoint};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, sea_query::Expr,
+    QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -70,6 +70,17 @@ impl Event {
     fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.name() == name)
     }
+}
+
+/// Whether an endpoint's key still reads: not revoked, not expired. A key
+/// that no longer does still gets takedowns, but no news of stories.
+pub fn key_is_live(key: Option<&api_key::Model>, now: DateTime<Utc>) -> bool {
+    key.is_some_and(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|at| at > now))
+}
+
+/// Whether an event tells of a story to show (rather than one to remove).
+pub(crate) fn tells_of_a_story(event: &str) -> bool {
+    event == Event::StoryPublished.name() || event == Event::StoryUpdated.name()
 }
 
 /// The events stored for an endpoint.
@@ -202,12 +213,11 @@ fn checked_events(events: &[Event]) -> Result<String> {
     if events.is_empty() {
         return Err(Error::invalid("events", "name at least one event"));
     }
-    let mut names: Vec<&str> = Event::ALL
+    let names: Vec<&str> = Event::ALL
         .into_iter()
         .filter(|e| events.contains(e))
         .map(Event::name)
         .collect();
-    names.dedup();
     Ok(names.join(","))
 }
 
@@ -352,23 +362,8 @@ pub async fn delete(
 ) -> Result<()> {
     let txn = crate::db::begin_write(db).await?;
     let (endpoint, admin) = managed(&txn, principal, id).await?;
-    // Children first: SQLite enforces no foreign keys unless told to.
-    let deliveries = webhook_delivery::Entity::find()
-        .select_only()
-        .column(webhook_delivery::Column::Id)
-        .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id));
-    webhook_attempt::Entity::delete_many()
-        .filter(webhook_attempt::Column::DeliveryId.in_subquery(deliveries.into_query()))
-        .exec(&txn)
-        .await?;
-    webhook_delivery::Entity::delete_many()
-        .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id))
-        .exec(&txn)
-        .await?;
-    entity::webhook_known::Entity::delete_many()
-        .filter(entity::webhook_known::Column::EndpointId.eq(endpoint.id))
-        .exec(&txn)
-        .await?;
+    // Its deliveries, their attempts and what it was told go with it (the
+    // foreign keys cascade; SQLite enforces them, `db::connect`).
     webhook_endpoint::Entity::delete_by_id(endpoint.id)
         .exec(&txn)
         .await?;

@@ -14,7 +14,7 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use entity::{takedown, webhook_attempt, webhook_delivery, webhook_endpoint};
+use entity::{api_key, takedown, webhook_attempt, webhook_delivery, webhook_endpoint};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -83,16 +83,16 @@ impl Sender {
         }
         let leased = self.lease(now, free).await?;
         let mut tasks = Vec::with_capacity(leased.len());
-        for (delivery, endpoint) in leased {
+        for leased in leased {
             let Ok(permit) = inner.slots.clone().try_acquire_owned() else {
                 // Leased but no slot: its lease runs out and it is sent later.
-                self.release(endpoint.id);
+                self.release(leased.endpoint.id);
                 continue;
             };
             let sender = self.clone();
             tasks.push(tokio::spawn(async move {
-                let endpoint_id = endpoint.id;
-                if let Err(err) = sender.send(delivery, endpoint).await {
+                let endpoint_id = leased.endpoint.id;
+                if let Err(err) = sender.send(leased).await {
                     err.log_if_internal();
                     tracing::warn!(endpoint = %endpoint_id, error = %err, "could not settle a webhook delivery; its lease will run out and it is sent again");
                 }
@@ -118,11 +118,7 @@ impl Sender {
     }
 
     /// Claims up to `free` due deliveries, no endpoint beyond its share.
-    async fn lease(
-        &self,
-        now: DateTime<Utc>,
-        free: usize,
-    ) -> Result<Vec<(webhook_delivery::Model, webhook_endpoint::Model)>> {
+    async fn lease(&self, now: DateTime<Utc>, free: usize) -> Result<Vec<Leased>> {
         let inner = &self.inner;
         let due = || {
             webhook_delivery::Entity::find()
@@ -191,11 +187,25 @@ impl Sender {
             .into_iter()
             .map(|e| (e.id, e))
             .collect();
+        let keys: HashMap<Uuid, api_key::Model> = api_key::Entity::find()
+            .filter(api_key::Column::Id.is_in(endpoints.values().map(|e| e.api_key_id)))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|k| (k.id, k))
+            .collect();
         txn.commit().await?;
         let mut leased = Vec::new();
         for delivery in chosen {
             match endpoints.get(&delivery.endpoint_id) {
-                Some(endpoint) => leased.push((delivery, endpoint.clone())),
+                Some(endpoint) => {
+                    let live = super::key_is_live(keys.get(&endpoint.api_key_id), now);
+                    leased.push(Leased {
+                        delivery,
+                        endpoint: endpoint.clone(),
+                        live,
+                    });
+                }
                 None => self.release(delivery.endpoint_id),
             }
         }
@@ -203,12 +213,29 @@ impl Sender {
     }
 
     /// One try at one delivery, and its outcome recorded.
-    async fn send(
-        &self,
-        delivery: webhook_delivery::Model,
-        endpoint: webhook_endpoint::Model,
-    ) -> Result<()> {
+    async fn send(&self, leased: Leased) -> Result<()> {
+        let Leased {
+            delivery,
+            endpoint,
+            live,
+        } = leased;
         let inner = &self.inner;
+        // A key revoked or expired since the event hears no more of stories to
+        // show; what it must remove still goes.
+        if !live && super::tells_of_a_story(&delivery.event) {
+            let why =
+                "not sent: the endpoint's API key is revoked or expired; only removals still go";
+            return self
+                .settle(
+                    &delivery,
+                    None,
+                    Some(why.into()),
+                    Duration::ZERO,
+                    true,
+                    clock::now(),
+                )
+                .await;
+        }
         // Checked again at each send: the rules may have tightened since the
         // endpoint was registered (an address given as an IP never meets the
         // resolver's check).
@@ -217,7 +244,14 @@ impl Sender {
         {
             let why = format!("not sent: the URL {refused}");
             return self
-                .settle(&delivery, None, Some(why), Duration::ZERO, clock::now())
+                .settle(
+                    &delivery,
+                    None,
+                    Some(why),
+                    Duration::ZERO,
+                    false,
+                    clock::now(),
+                )
                 .await;
         }
         let sent_at = clock::now();
@@ -252,7 +286,7 @@ impl Sender {
             }
             Err(err) => (None, Some(describe(&err))),
         };
-        self.settle(&delivery, status, error, took, clock::now())
+        self.settle(&delivery, status, error, took, false, clock::now())
             .await
     }
 
@@ -262,6 +296,7 @@ impl Sender {
         status: Option<u16>,
         error: Option<String>,
         took: Duration,
+        give_up: bool,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let inner = &self.inner;
@@ -306,7 +341,7 @@ impl Sender {
                 update = update.col_expr(webhook_delivery::Column::LastError, Expr::value(error));
                 let window = chrono::Duration::from_std(inner.config.retry_for)
                     .unwrap_or(chrono::Duration::hours(24));
-                if now - delivery.retry_from >= window {
+                if give_up || now - delivery.retry_from >= window {
                     dead = true;
                     update = update.col_expr(webhook_delivery::Column::DeadAt, Expr::value(now));
                 } else {
@@ -359,6 +394,13 @@ impl Sender {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// A leased delivery, its endpoint, and whether the endpoint's key still reads.
+struct Leased {
+    delivery: webhook_delivery::Model,
+    endpoint: webhook_endpoint::Model,
+    live: bool,
 }
 
 /// The takedowns a `story.taken_down` payload names.
