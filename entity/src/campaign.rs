@@ -19,6 +19,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The organisation that runs the campaign.
     pub organisation_id: Uuid,
+    /// Where a campaign site shows a story: `https://…{slug}…` (share cards).
+    pub share_url_pattern: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -89,6 +89,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The organisation that owns the record: its creator's (issue 16).
     pub organisation_id: Uuid,
+    /// The image an editor chose for the story's share card (issue 19); used
+    /// only while it is a deliverable image of the story.
+    pub share_media_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

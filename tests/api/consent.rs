@@ -647,6 +647,7 @@ async fn a_partner_key_sees_only_stories_consented_for_its_partner_and_its_campa
             starts_on: None,
             ends_on: None,
             description: String::new(),
+            share_url_pattern: None,
         },
         clock::now(),
     )

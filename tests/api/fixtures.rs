@@ -241,6 +241,17 @@ pub async fn approved(
     title: &str,
 ) -> story::Model {
     let story = draft(db, author, teller, title).await;
+    approve(db, author, editor, &story).await
+}
+
+/// `story` (a draft by `author`) submitted, signed off, assessed and approved
+/// by `editor`.
+pub async fn approve(
+    db: &DatabaseConnection,
+    author: &Principal,
+    editor: &Principal,
+    story: &story::Model,
+) -> story::Model {
     let story = workflow::submit(db, author, story.id, None, clock::now())
         .await
         .expect("submitted");
@@ -249,6 +260,19 @@ pub async fn approved(
     workflow::approve(db, editor, true, story.id, None, clock::now())
         .await
         .expect("approved")
+}
+
+/// `story` (a draft by `author`) approved and published now by `editor`.
+pub async fn publish(
+    db: &DatabaseConnection,
+    author: &Principal,
+    editor: &Principal,
+    story: &story::Model,
+) -> story::Model {
+    let approved = approve(db, author, editor, story).await;
+    workflow::publish(db, editor, approved.id, None, None, clock::now())
+        .await
+        .expect("published")
 }
 
 /// A partner organisation (by a platform admin); its id.

@@ -114,9 +114,22 @@ impl Studio {
             .unwrap()
     }
 
+    /// The item's current web sizes (its share card aside: `card`).
     async fn current(&self, id: Uuid) -> Vec<media_rendition::Model> {
         let asset = self.asset(id).await.expect("asset exists");
-        renditions::current(&self.app.db, &asset).await.unwrap()
+        let mut rows = renditions::current(&self.app.db, &asset).await.unwrap();
+        rows.retain(|r| r.variant != renditions::pixels::CARD);
+        rows
+    }
+
+    /// The item's current share card rendition.
+    async fn card(&self, id: Uuid) -> Option<media_rendition::Model> {
+        let asset = self.asset(id).await.expect("asset exists");
+        renditions::current(&self.app.db, &asset)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.variant == renditions::pixels::CARD)
     }
 
     /// Runs render jobs until none is waiting or running. The app's own worker
@@ -384,6 +397,26 @@ async fn photos_are_rendered_in_the_background_at_web_sizes_without_metadata() {
             assert_eq!(webp_chunks(&bytes), ["VP8L"], "{}", row.variant);
         }
     }
+    // The share card: the middle of the picture at 1200×630, clean too.
+    let card = studio.card(asset.id).await.expect("a share card");
+    assert_eq!(card.storage_key, format!("media/{}/g0/card.jpg", asset.id));
+    let picture = decoded(&studio, &card).await;
+    assert_eq!(picture.dimensions(), (1200, 630));
+    assert!(picture.get_pixel(300, 150)[0] > 200, "top left still red");
+    assert!(
+        picture.get_pixel(900, 480)[2] > 200,
+        "bottom right still blue"
+    );
+    let bytes = studio.bytes(&card.storage_key).await;
+    assert!(!fixtures::contains(&bytes, b"Exif") && !fixtures::contains(&bytes, &gps()));
+    let markers = jpeg_markers(&bytes);
+    assert!(
+        markers
+            .iter()
+            .all(|&m| !(0xE1..=0xEF).contains(&m) && m != 0xFE),
+        "card metadata segments {markers:X?}"
+    );
+
     let asset = studio.asset(asset.id).await.unwrap();
     assert_eq!(asset.renditions_generation, Some(0));
     assert_eq!(
@@ -425,7 +458,8 @@ async fn narrow_pictures_are_never_upscaled() {
         .await
         .unwrap();
     assert_eq!(all.len(), 2);
-    assert!(all.values().all(|rows| rows.len() == 2), "{all:?}");
+    // w320 in both formats, and the share card.
+    assert!(all.values().all(|rows| rows.len() == 3), "{all:?}");
 }
 
 /// A sampled point of a rendition `picture` of a 1000-pixel-wide original, at
@@ -522,6 +556,27 @@ async fn face_masks_are_burned_into_every_rendition_and_old_ones_removed() {
             );
         }
     }
+    // The share card too, through its crop: the middle 1000×525 of the
+    // 1000×600 original, scaled by 1.2.
+    let card = studio.card(asset.id).await.expect("a share card");
+    assert!(card.storage_key.contains("/g1/"), "{}", card.storage_key);
+    let picture = decoded(&studio, &card).await;
+    let on_card = |x: f64, y: f64| {
+        picture
+            .get_pixel((x * 1.2) as u32, ((y - 37.0) * 1.2) as u32)
+            .0
+    };
+    for (x, y) in inside_face() {
+        let pixel = on_card(x, y);
+        assert!(
+            close_to(pixel, [0, 0, 0], 40),
+            "card: {pixel:?} at ({x}, {y})"
+        );
+    }
+    for (x, y) in [(100.0, 100.0), (900.0, 500.0), (550.0, 500.0)] {
+        let pixel = on_card(x, y);
+        assert!(close_to(pixel, BRIGHT, 24), "card: {pixel:?} at ({x}, {y})");
+    }
     let prefix = format!("media/{}/", asset.id);
     let objects = studio.keys(&prefix).await;
     assert!(
@@ -530,7 +585,11 @@ async fn face_masks_are_burned_into_every_rendition_and_old_ones_removed() {
             .all(|k| k.contains("/g1/") || k.contains("/original.")),
         "the unmasked renditions are gone from storage: {objects:?}"
     );
-    assert_eq!(objects.len(), 5, "{objects:?}");
+    assert_eq!(
+        objects.len(),
+        6,
+        "original, 4 renditions, card: {objects:?}"
+    );
 
     // No masks withdraws the review, and the picture is shown whole again.
     let res = studio
@@ -593,7 +652,11 @@ async fn a_render_overtaken_by_new_masks_is_thrown_away() {
         "the stale render left nothing behind"
     );
     let g1 = format!("media/{}/g1/", asset.id);
-    assert_eq!(studio.keys(&g1).await.len(), 4, "the current ones stay");
+    assert_eq!(
+        studio.keys(&g1).await.len(),
+        5,
+        "the current ones (and the card) stay"
+    );
 }
 
 #[tokio::test]
@@ -701,8 +764,8 @@ async fn deleting_media_removes_its_rows_and_every_object() {
     let prefix = format!("media/{}/", asset.id);
     assert_eq!(
         studio.keys(&prefix).await.len(),
-        5,
-        "original and renditions"
+        6,
+        "original, renditions and share card"
     );
 
     // Another contributor may not touch a story that is not theirs.

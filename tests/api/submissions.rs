@@ -63,6 +63,7 @@ async fn site(app: &TestApp) -> Site {
             starts_on: None,
             ends_on: None,
             description: String::new(),
+            share_url_pattern: None,
         },
         clock::now(),
     )

@@ -74,8 +74,10 @@ const LOGGED_TABLES: [&str; 6] = [
     "media_renditions",
 ];
 
-/// Rendition variants of every seeded image, as the render job names them.
-const RENDITIONS: [(&str, &str, i32, i32); 6] = [
+/// Rendition variants of every seeded image, as the render job names them
+/// (the share card too, so the sweep's backfill of cards finds nothing to do).
+const RENDITIONS: [(&str, &str, i32, i32); 7] = [
+    ("card.jpg", "image/jpeg", 1200, 630),
     ("w320.jpg", "image/jpeg", 320, 180),
     ("w320.webp", "image/webp", 320, 180),
     ("w800.jpg", "image/jpeg", 800, 450),
@@ -353,6 +355,7 @@ async fn seed_campaigns(
                 created_at: now,
                 updated_at: now,
                 organisation_id: entity::organisation::PLATFORM_ID,
+                share_url_pattern: None,
             })
         })
         .collect();
@@ -524,6 +527,7 @@ impl Rows {
                 created_by: spec.author,
                 // The bench's authors are platform staff.
                 organisation_id: entity::organisation::PLATFORM_ID,
+                share_media_id: None,
                 submitted_by: published.then_some(spec.author),
                 submitted_at: published.then_some(created),
                 approved_by: published.then_some(spec.author),

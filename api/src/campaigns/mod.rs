@@ -23,6 +23,7 @@ use crate::{
 const MAX_NAME_LEN: usize = 200;
 const MAX_HASHTAG_LEN: usize = 100;
 const MAX_DESCRIPTION_LEN: usize = 10_000;
+const MAX_SHARE_URL_LEN: usize = 500;
 
 /// Everything needed to create a campaign.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +34,8 @@ pub struct NewCampaign {
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     pub description: String,
+    /// Where a campaign site shows a story, with `{slug}` for its slug.
+    pub share_url_pattern: Option<String>,
 }
 
 /// A partial change to a campaign.
@@ -44,6 +47,7 @@ pub struct CampaignChanges {
     pub starts_on: Patch<NaiveDate>,
     pub ends_on: Patch<NaiveDate>,
     pub description: Option<String>,
+    pub share_url_pattern: Patch<String>,
 }
 
 /// A page of campaigns, oldest first: for staff, those in their scope; for
@@ -101,6 +105,7 @@ pub async fn create(
         updated_at: now,
         // A campaign belongs to whoever runs it: the creator's organisation.
         organisation_id: staff.organisation_id,
+        share_url_pattern: input.share_url_pattern.map(|p| p.trim().to_owned()),
     };
     validate(&model)?;
     let active: campaign::ActiveModel = model.into();
@@ -136,6 +141,10 @@ pub async fn update(
         starts_on: changes.starts_on.apply(current.starts_on),
         ends_on: changes.ends_on.apply(current.ends_on),
         description: changes.description.unwrap_or(current.description.clone()),
+        share_url_pattern: changes
+            .share_url_pattern
+            .apply(current.share_url_pattern.clone())
+            .map(|p| p.trim().to_owned()),
         updated_at: now,
         ..current.clone()
     };
@@ -147,6 +156,7 @@ pub async fn update(
     active.starts_on = Set(updated.starts_on);
     active.ends_on = Set(updated.ends_on);
     active.description = Set(updated.description);
+    active.share_url_pattern = Set(updated.share_url_pattern);
     active.updated_at = Set(updated.updated_at);
     active.update(db).await.map_err(slug_conflict)
 }
@@ -176,6 +186,37 @@ fn validate(c: &campaign::Model) -> Result<()> {
             format!("at most {MAX_DESCRIPTION_LEN} characters"),
         ));
     }
+    if let Some(pattern) = &c.share_url_pattern {
+        validate_share_url_pattern(pattern)?;
+    }
+    Ok(())
+}
+
+/// A share URL pattern is an `https` URL of a named host, with `{slug}` where
+/// the story's slug goes (share cards, [`crate::stories::share`]).
+fn validate_share_url_pattern(pattern: &str) -> Result<()> {
+    use crate::stories::share::{SLUG_PLACEHOLDER, story_url};
+    let bad = |why: &str| {
+        Err(Error::invalid(
+            "shareUrlPattern",
+            format!("{why}, for example https://campaign.example/stories/{{slug}}"),
+        ))
+    };
+    if pattern.chars().count() > MAX_SHARE_URL_LEN {
+        return bad(&format!("at most {MAX_SHARE_URL_LEN} characters"));
+    }
+    if !pattern.contains(SLUG_PLACEHOLDER) {
+        return bad("the pattern needs `{slug}` where the story's slug goes");
+    }
+    let Ok(url) = url::Url::parse(&story_url(pattern, "a-story")) else {
+        return bad("the pattern is not a URL");
+    };
+    let named = url
+        .host()
+        .is_some_and(|h| matches!(h, url::Host::Domain(d) if d.contains('.')));
+    if url.scheme() != "https" || !named || !url.username().is_empty() || url.password().is_some() {
+        return bad("the pattern must be an https URL of a named host, without credentials");
+    }
     Ok(())
 }
 
@@ -204,7 +245,27 @@ fn slug_conflict(err: sea_orm::DbErr) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::validate_hashtag;
+    use super::{validate_hashtag, validate_share_url_pattern};
+
+    #[test]
+    fn share_url_patterns_are_https_urls_with_the_slug() {
+        for good in [
+            "https://imday.example/stories/{slug}",
+            "https://www.example.org/s?story={slug}&utm_source=share",
+        ] {
+            assert!(validate_share_url_pattern(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "https://imday.example/stories/",
+            "http://imday.example/{slug}",
+            "https://localhost/{slug}",
+            "https://user:pw@imday.example/{slug}",
+            "javascript:alert(1)//{slug}",
+            "{slug}",
+        ] {
+            assert!(validate_share_url_pattern(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn hashtags_need_a_hash_and_word_characters() {

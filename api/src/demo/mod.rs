@@ -157,6 +157,7 @@ pub async fn load(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Optio
             created_at: now,
             updated_at: now,
             organisation_id: entity::organisation::PLATFORM_ID,
+            share_url_pattern: None,
         })
         .insert(db)
         .await?;

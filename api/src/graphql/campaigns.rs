@@ -30,6 +30,9 @@ pub struct Campaign {
     pub starts_on: Option<Date>,
     pub ends_on: Option<Date>,
     pub description: String,
+    /// Where the campaign's site shows a story, `{slug}` standing for the
+    /// story's slug: the canonical URL on its share cards.
+    pub share_url_pattern: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[graphql(skip)]
@@ -81,6 +84,7 @@ impl From<entity::campaign::Model> for Campaign {
             starts_on: c.starts_on.map(Date),
             ends_on: c.ends_on.map(Date),
             description: c.description,
+            share_url_pattern: c.share_url_pattern,
             created_at: c.created_at,
             updated_at: c.updated_at,
             campaign_id: c.id,
@@ -123,6 +127,9 @@ pub struct CreateCampaignInput {
     pub ends_on: Option<Date>,
     #[graphql(default)]
     pub description: String,
+    /// An `https` URL with `{slug}` where the story's slug goes, e.g.
+    /// `https://campaign.example/stories/{slug}`.
+    pub share_url_pattern: Option<String>,
 }
 
 /// Fields left out stay as they are; optional fields set to `null` are cleared.
@@ -134,6 +141,7 @@ pub struct UpdateCampaignInput {
     pub starts_on: MaybeUndefined<Date>,
     pub ends_on: MaybeUndefined<Date>,
     pub description: Option<String>,
+    pub share_url_pattern: MaybeUndefined<String>,
 }
 
 #[derive(InputObject)]
@@ -231,6 +239,7 @@ impl CampaignMutation {
             starts_on: input.starts_on.map(|d| d.0),
             ends_on: input.ends_on.map(|d| d.0),
             description: input.description,
+            share_url_pattern: input.share_url_pattern,
         };
         let created =
             campaigns::create(&ctx.state().db, ctx.principal(), new, clock::now()).await?;
@@ -254,6 +263,7 @@ impl CampaignMutation {
             starts_on: patch(input.starts_on, |d| d.0),
             ends_on: patch(input.ends_on, |d| d.0),
             description: input.description,
+            share_url_pattern: patch(input.share_url_pattern, |p| p),
         };
         let updated =
             campaigns::update(&ctx.state().db, ctx.principal(), id, changes, clock::now()).await?;

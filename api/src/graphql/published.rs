@@ -24,7 +24,7 @@ use crate::{
     consent::Viewer,
     error::Error,
     media::delivery,
-    stories::{self, filters, published, text::render_markdown},
+    stories::{self, filters, published, share, text::render_markdown},
 };
 
 /// The viewer this request reads as: its API key's channel, or `PUBLIC_WEB` for
@@ -95,6 +95,7 @@ pub(super) struct Preloaded {
     campaigns: Option<HashMap<Uuid, Vec<entity::campaign::Model>>>,
     tags: Option<HashMap<Uuid, Vec<entity::tag::Model>>>,
     media: Option<HashMap<Uuid, Vec<delivery::Delivered>>>,
+    cards: Option<HashMap<Uuid, share::Card>>,
 }
 
 impl Preloaded {
@@ -132,7 +133,8 @@ impl Preloaded {
             tags: asks("tags"),
         };
         let media = asks("media");
-        if stories.is_empty() || !(kinds.campaigns || kinds.tags || media) {
+        let cards = asks("shareCard");
+        if stories.is_empty() || !(kinds.campaigns || kinds.tags || media || cards) {
             return Ok(None);
         }
         let db = &ctx.state().db;
@@ -148,6 +150,9 @@ impl Preloaded {
                 stories.iter().map(|s| (s.id, s.media_allowance)).collect();
             let variants = asked_variants(nodes);
             loaded.media = Some(delivery::for_stories(db, &wanted, variants.as_deref()).await?);
+        }
+        if cards {
+            loaded.cards = Some(share::cards(db, &viewer(ctx)?, &ids, clock::now()).await?);
         }
         Ok(Some(Arc::new(loaded)))
     }
@@ -308,6 +313,145 @@ impl PublishedStory {
             .into_iter()
             .map(|item| PublishedMedia { item, holder, now })
             .collect())
+    }
+    /// What a site needs to share the story on social media (Open Graph tags
+    /// included). `null` unless the storyteller's consents cover social media
+    /// now, whatever this key's own channel: sharing puts the story there.
+    async fn share_card(&self, ctx: &Context<'_>) -> Result<Option<ShareCard>> {
+        let viewer = viewer(ctx)?;
+        let state = ctx.state();
+        let now = clock::now();
+        let card = match self.2.as_ref().and_then(|p| p.cards.as_ref()) {
+            Some(all) => all.get(&self.0.id).cloned(),
+            None => share::cards(&state.db, &viewer, &[self.0.id], now)
+                .await?
+                .remove(&self.0.id),
+        };
+        let Some(card) = card else {
+            return Ok(None);
+        };
+        let image = match card.image {
+            Some(picture) => {
+                let (url, expires_at) = delivery::Issuer::new(state)
+                    .url(
+                        &picture.asset,
+                        &picture.source,
+                        delivery::holder_of(&viewer),
+                        now,
+                    )
+                    .await?;
+                Some(ShareImage {
+                    url,
+                    mime: picture.source.mime,
+                    width: picture.source.width,
+                    height: picture.source.height,
+                    alt_text: picture.asset.alt_text,
+                    expires_at,
+                })
+            }
+            None => None,
+        };
+        let text = self.primary();
+        Ok(Some(ShareCard::new(
+            text.map_or("", |t| t.title.as_str()),
+            text.map_or("", |t| t.summary.as_str()),
+            card.url,
+            image,
+        )))
+    }
+}
+
+/// What a site needs to share a story on social platforms: the texts, a
+/// 1200×630 picture with its alt text, the canonical URL, and the same as
+/// Open Graph and Twitter `<meta>` tags. The picture's URL expires like every
+/// media URL: make the page's tags from a fresh answer.
+#[derive(SimpleObject)]
+pub struct ShareCard {
+    /// The story's title, in the locale of the answer.
+    pub title: String,
+    /// The story's summary.
+    pub description: String,
+    /// The story on its campaign's site (`Campaign.shareUrlPattern`), when one
+    /// is configured.
+    pub url: Option<String>,
+    /// `null` when the story has no image its storyteller agreed to show on
+    /// social media.
+    pub image: Option<ShareImage>,
+    /// `og:*` and `twitter:*` tags, in the order to write them.
+    pub meta_tags: Vec<MetaTag>,
+}
+
+/// A share card's picture: 1200×630 JPEG, face masks burned in, no metadata.
+#[derive(SimpleObject)]
+pub struct ShareImage {
+    pub url: String,
+    pub mime: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// What the picture shows, for people who cannot see it.
+    pub alt_text: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One `<meta property="…" content="…">` tag.
+#[derive(SimpleObject)]
+pub struct MetaTag {
+    pub property: String,
+    pub content: String,
+}
+
+impl ShareCard {
+    fn new(title: &str, description: &str, url: Option<String>, image: Option<ShareImage>) -> Self {
+        let mut tags: Vec<(&str, String)> = vec![
+            ("og:type", "article".into()),
+            ("og:title", title.into()),
+            ("og:description", description.into()),
+        ];
+        if let Some(url) = &url {
+            tags.push(("og:url", url.clone()));
+        }
+        if let Some(image) = &image {
+            tags.push(("og:image", image.url.clone()));
+            tags.push(("og:image:type", image.mime.clone()));
+            for (name, value) in [
+                ("og:image:width", image.width),
+                ("og:image:height", image.height),
+            ] {
+                if let Some(value) = value {
+                    tags.push((name, value.to_string()));
+                }
+            }
+            if let Some(alt) = &image.alt_text {
+                tags.push(("og:image:alt", alt.clone()));
+            }
+        }
+        let large = if image.is_some() {
+            "summary_large_image"
+        } else {
+            "summary"
+        };
+        tags.push(("twitter:card", large.into()));
+        tags.push(("twitter:title", title.into()));
+        tags.push(("twitter:description", description.into()));
+        if let Some(image) = &image {
+            tags.push(("twitter:image", image.url.clone()));
+            if let Some(alt) = &image.alt_text {
+                tags.push(("twitter:image:alt", alt.clone()));
+            }
+        }
+        Self {
+            title: title.into(),
+            description: description.into(),
+            url,
+            image,
+            meta_tags: tags
+                .into_iter()
+                .map(|(property, content)| MetaTag {
+                    property: property.into(),
+                    content,
+                })
+                .collect(),
+        }
     }
 }
 

@@ -24,6 +24,7 @@ use crate::{
     clock,
     error::Error,
     pagination::Page,
+    patch::Patch,
     stories::{self, DetailChanges, NewStory, Text, review, text::render_markdown, workflow},
     storytellers,
 };
@@ -142,6 +143,10 @@ impl Story {
     }
     async fn location_precision(&self) -> LocationPrecision {
         self.0.location_precision.into()
+    }
+    /// The image the editor chose for the story's share card, if any.
+    async fn share_image_id(&self) -> Option<ID> {
+        self.0.share_media_id.map(|id| ID(id.to_string()))
     }
     async fn publish_at(&self) -> Option<DateTime<Utc>> {
         self.0.publish_at
@@ -491,6 +496,9 @@ pub struct UpdateStoryDetailsInput {
     pub identity_level: Option<IdentityLevel>,
     pub faces: Option<Faces>,
     pub location_precision: Option<LocationPrecision>,
+    /// The image for the story's share card: one of its own images. `null`
+    /// goes back to the oldest image the social-media consents allow.
+    pub share_image_id: MaybeUndefined<ID>,
 }
 
 #[derive(InputObject)]
@@ -722,6 +730,11 @@ impl StoryMutation {
             identity_level: input.identity_level.map(Into::into),
             faces: input.faces.map(Into::into),
             location_precision: input.location_precision.map(Into::into),
+            share_image_id: match input.share_image_id {
+                MaybeUndefined::Undefined => Patch::Keep,
+                MaybeUndefined::Null => Patch::Clear,
+                MaybeUndefined::Value(id) => Patch::Set(parse_id("shareImageId", &id)?),
+            },
         };
         let story = stories::update_details(
             &ctx.state().db,

@@ -304,6 +304,16 @@ async fn sweep(db: &DatabaseConnection, storage: &dyn ObjectStore, name: &str, d
             tracing::warn!(worker = %name, ?deadline, "sweeping orphaned media overran its deadline; will try again");
         }
     }
+    match crate::media::renditions::queue_missing_cards(db, clock::now()).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(worker = %name, images = n, "queued share cards for images rendered before them")
+        }
+        Err(err) => {
+            err.log_if_internal();
+            tracing::warn!(worker = %name, error = %err, "could not queue missing share cards; will try again");
+        }
+    }
     let uploads = crate::media::uploads::expire(db, storage, clock::now());
     match tokio::time::timeout(deadline, uploads).await {
         Ok(Ok(_)) => {}

@@ -37,7 +37,7 @@ use uuid::Uuid;
 
 use super::{
     links::{Holder, LinkKeys},
-    renditions,
+    renditions::{self, pixels::CARD},
 };
 use crate::{
     audit::{self, Actor, Event},
@@ -133,7 +133,7 @@ impl Source {
         }
     }
 
-    fn rendition(r: &media_rendition::Model) -> Self {
+    pub fn rendition(r: &media_rendition::Model) -> Self {
         Self {
             variant: r.variant.clone(),
             mime: r.mime.clone(),
@@ -153,7 +153,11 @@ pub fn consumer_sources(
     allowance: Allowance,
 ) -> Vec<Source> {
     match deliverable_form(asset, allowance) {
-        Some(Form::Renditions) => renditions.iter().map(Source::rendition).collect(),
+        Some(Form::Renditions) => renditions
+            .iter()
+            .filter(|r| r.variant != CARD)
+            .map(Source::rendition)
+            .collect(),
         Some(Form::Original) => vec![Source::original(asset)],
         None => Vec::new(),
     }
@@ -166,6 +170,12 @@ enum Form {
     Renditions,
     /// The cleaned original (audio and video).
     Original,
+}
+
+/// A consumer under `allowance` may receive `asset`'s renditions (it is an
+/// image they may see, rendered with its current masks).
+pub fn gives_renditions(asset: &media_asset::Model, allowance: Allowance) -> bool {
+    deliverable_form(asset, allowance) == Some(Form::Renditions)
 }
 
 /// What of `asset` a consumer under `allowance` may receive, renditions aside:
@@ -349,7 +359,9 @@ pub async fn for_stories(
                         asset.id,
                         asset.masks_generation,
                     ));
-            if current {
+            // The share card goes out only through a story's card
+            // (`stories::share`), never among an item's sources.
+            if current && rendition.variant != CARD {
                 renditions.push(rendition);
                 // Unfiltered, the rows read are all there are.
                 *any |= variants.is_none();
@@ -544,6 +556,16 @@ pub async fn open(
         .one(db)
         .await?
         .ok_or_else(not_found)?;
+    if variant == CARD {
+        // A share card link: the social channel's consents decide, again.
+        return crate::stories::share::open_card(db, &viewer, &asset, now)
+            .await?
+            .map(|s| Opened {
+                storage_key: s.storage_key,
+                mime: s.mime,
+            })
+            .ok_or_else(not_found);
+    }
     let allowance = allowance_for(db, &story, &viewer, now).await?;
     let renditions = renditions::current(db, &asset).await?;
     consumer_sources(&asset, &renditions, allowance)

@@ -14,7 +14,9 @@
 //! always, at the original width when that is narrower), each as JPEG
 //! (quality 82) and WebP. The WebP files are lossless, since the `image`
 //! crate's pure-Rust encoder has no lossy mode: for photos they are larger
-//! than the JPEGs. The pixel work is in [`pixels`].
+//! than the JPEGs. Beside them the share card, `card.jpg` (1200×630, the
+//! middle of the picture), which readers get only through a story's share
+//! card ([`crate::stories::share`]). The pixel work is in [`pixels`].
 
 pub mod pixels;
 
@@ -66,10 +68,78 @@ pub async fn run(
         return Ok(Outcome::NotNeeded);
     };
     let wanted = asset.state == State::Ready && asset.kind == Kind::Image && !asset.private;
-    if !wanted || asset.renditions_generation == Some(asset.masks_generation) {
+    let current = asset.renditions_generation == Some(asset.masks_generation);
+    if !wanted || (current && has_card(db, media_id).await?) {
         return Ok(Outcome::NotNeeded);
     }
     render(db, store, media_id, asset.masks_generation, now).await
+}
+
+/// The item has a share card among its renditions (those rendered before
+/// cards existed have none).
+async fn has_card(db: &impl ConnectionTrait, media_id: Uuid) -> Result<bool> {
+    Ok(media_rendition::Entity::find()
+        .filter(media_rendition::Column::MediaId.eq(media_id))
+        .filter(media_rendition::Column::Variant.eq(pixels::CARD))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// The most images [`queue_missing_cards`] queues at once.
+const CARD_BACKFILL_BATCH: u64 = 1000;
+
+/// Queues a render for images whose current renditions were made before share
+/// cards existed and that have no render waiting: up to
+/// [`CARD_BACKFILL_BATCH`] per call (the job worker's sweep calls it hourly,
+/// and first when it starts). Returns how many it queued.
+pub async fn queue_missing_cards(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<usize> {
+    use sea_orm::{
+        QuerySelect,
+        sea_query::{ExprTrait, Query},
+    };
+    let card = Query::select()
+        .expr(Expr::val(1))
+        .from(media_rendition::Entity)
+        .and_where(
+            Expr::col((media_rendition::Entity, media_rendition::Column::MediaId))
+                .equals((media_asset::Entity, media_asset::Column::Id)),
+        )
+        .and_where(
+            Expr::col((media_rendition::Entity, media_rendition::Column::Variant)).eq(pixels::CARD),
+        )
+        .to_owned();
+    let waiting = Query::select()
+        .expr(Expr::val(1))
+        .from(job::Entity)
+        .and_where(
+            Expr::col((job::Entity, job::Column::MediaId))
+                .equals((media_asset::Entity, media_asset::Column::Id)),
+        )
+        .and_where(Expr::col((job::Entity, job::Column::DoneAt)).is_null())
+        .and_where(Expr::col((job::Entity, job::Column::CancelledAt)).is_null())
+        .and_where(Expr::col((job::Entity, job::Column::FailedAt)).is_null())
+        .to_owned();
+    let ids: Vec<Uuid> = media_asset::Entity::find()
+        .select_only()
+        .column(media_asset::Column::Id)
+        .filter(media_asset::Column::Kind.eq(Kind::Image))
+        .filter(media_asset::Column::State.eq(State::Ready))
+        .filter(media_asset::Column::Private.eq(false))
+        .filter(
+            Expr::col(media_asset::Column::RenditionsGeneration)
+                .equals(media_asset::Column::MasksGeneration),
+        )
+        .filter(Expr::exists(card).not())
+        .filter(Expr::exists(waiting).not())
+        .limit(CARD_BACKFILL_BATCH)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for &id in &ids {
+        queue::enqueue_media(db, job::Kind::RenderMedia, id, now, now).await?;
+    }
+    Ok(ids.len())
 }
 
 /// Renders `media_id` with its masks as masks generation `generation`, stores

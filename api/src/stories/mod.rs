@@ -11,6 +11,7 @@ pub mod filters;
 pub mod published;
 pub mod review;
 pub mod search;
+pub mod share;
 pub mod text;
 pub mod workflow;
 
@@ -75,6 +76,9 @@ pub struct DetailChanges {
     pub identity_level: Option<story::IdentityLevel>,
     pub faces: Option<story::Faces>,
     pub location_precision: Option<story::LocationPrecision>,
+    /// The image for the story's share card ([`share`]); cleared, the card
+    /// shows the oldest image the social consents allow.
+    pub share_image_id: crate::patch::Patch<Uuid>,
 }
 
 /// Starts a story as a draft with its first revision (any staff member). It starts
@@ -169,6 +173,7 @@ pub(crate) async fn insert(
         location_precision: Set(story::LocationPrecision::Country),
         created_by: Set(author),
         organisation_id: Set(owner),
+        share_media_id: Set(None),
         submitted_by: Set(None),
         submitted_at: Set(None),
         approved_by: Set(None),
@@ -373,6 +378,14 @@ pub async fn update_details(
     if let Some(precision) = changes.location_precision {
         active.location_precision = Set(precision);
     }
+    match changes.share_image_id {
+        crate::patch::Patch::Keep => {}
+        crate::patch::Patch::Clear => active.share_media_id = Set(None),
+        crate::patch::Patch::Set(media_id) => {
+            share_image_of(&txn, story.id, media_id).await?;
+            active.share_media_id = Set(Some(media_id));
+        }
+    }
     set_links(
         &txn,
         story.id,
@@ -393,6 +406,30 @@ pub async fn update_details(
     .await?;
     txn.commit().await?;
     Ok(story)
+}
+
+/// Checks that `media_id` can be the share card's image of `story_id`: one
+/// of the story's own images, ready and not private (the card still uses it
+/// only while the social consents allow it). `BAD_USER_INPUT` otherwise.
+async fn share_image_of(txn: &DatabaseTransaction, story_id: Uuid, media_id: Uuid) -> Result<()> {
+    use entity::media_asset::{self, Kind, State};
+    let usable = media_asset::Entity::find_by_id(media_id)
+        .one(txn)
+        .await?
+        .is_some_and(|a| {
+            a.story_id == Some(story_id)
+                && a.kind == Kind::Image
+                && a.state == State::Ready
+                && !a.private
+        });
+    if usable {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "shareImageId",
+            "the share card's image must be one of this story's images, ready and not private",
+        ))
+    }
 }
 
 /// The story with this id, or `NotFound` (staff only).
@@ -628,10 +665,11 @@ pub async fn links_of(
             StartsOn,
             EndsOn,
             OrganisationId,
+            ShareUrlPattern,
         ]
     };
     let campaign_columns = names.map(|c| Some(c.into_iden()));
-    let tag_columns: [Option<DynIden>; 10] = {
+    let tag_columns: [Option<DynIden>; 11] = {
         use tag::Column::*;
         [
             Some(Id.into_iden()),
@@ -644,6 +682,7 @@ pub async fn links_of(
             None,
             None,
             None,
+            None,
         ]
     };
     let backend = db.get_database_backend();
@@ -652,7 +691,7 @@ pub async fn links_of(
                   link: DynIden,
                   (story_id, target_id): (DynIden, DynIden),
                   (table, table_id): (DynIden, DynIden),
-                  columns: [Option<DynIden>; 10]|
+                  columns: [Option<DynIden>; 11]|
      -> SelectStatement {
         let mut select = Query::select();
         select

@@ -144,6 +144,7 @@ impl Run {
                 created_at: now,
                 updated_at: now,
                 organisation_id: entity::organisation::PLATFORM_ID,
+                share_url_pattern: None,
             };
             campaigns.push(
                 campaign::ActiveModel::from(model)

@@ -25,6 +25,13 @@ use image::{
 /// is at least that wide, since upscaling adds bytes but no detail.
 pub const WIDTHS: [u32; 3] = [320, 800, 1600];
 
+/// The share card's variant: what social platforms show beside a shared link,
+/// at the size they ask for (Open Graph's recommended 1200×630), as JPEG,
+/// which every platform takes.
+pub const CARD: &str = "card.jpg";
+/// The share card's size in pixels.
+pub const CARD_SIZE: (u32, u32) = (1200, 630);
+
 /// Good for photos at a third of the size of quality 95.
 const JPEG_QUALITY: u8 = 82;
 
@@ -94,8 +101,9 @@ pub fn render(
         paint_black(&mut picture, mask);
     }
 
+    let mut made = Vec::with_capacity(WIDTHS.len() * 2 + 1);
+    made.push(card(&picture, out_dir)?);
     let (width, height) = picture.dimensions();
-    let mut made = Vec::with_capacity(WIDTHS.len() * 2);
     // Largest first, each step scaling the previous one: the full-size picture
     // is dropped after the first step, and later steps are cheap.
     for (nominal, w, h) in plan(width, height).into_iter().rev() {
@@ -118,6 +126,47 @@ pub fn render(
         }
     }
     Ok(made)
+}
+
+/// The share card of the masked `picture`: its middle cut to the card's shape
+/// and scaled to [`CARD_SIZE`]. Unlike the web sizes it is scaled up when the
+/// original is smaller, since platforms crop or refuse smaller cards.
+fn card(picture: &RgbImage, out_dir: &Path) -> Result<Made, PixelError> {
+    let (x, y, w, h) = card_crop(picture.dimensions());
+    let cut = imageops::crop_imm(picture, x, y, w, h).to_image();
+    let (card_w, card_h) = CARD_SIZE;
+    let scaled = imageops::resize(&cut, card_w, card_h, FilterType::Triangle);
+    let path = out_dir.join(CARD);
+    encode(&scaled, "image/jpeg", &path)?;
+    let size = std::fs::metadata(&path)?.len();
+    Ok(Made {
+        variant: CARD.to_owned(),
+        mime: "image/jpeg",
+        width: card_w,
+        height: card_h,
+        path,
+        size,
+    })
+}
+
+/// The largest centred rectangle of a `width`×`height` picture with the card's
+/// aspect ratio: `(x, y, width, height)`, never empty.
+pub fn card_crop((width, height): (u32, u32)) -> (u32, u32, u32, u32) {
+    let (card_w, card_h) = (u64::from(CARD_SIZE.0), u64::from(CARD_SIZE.1));
+    let (w, h) = (u64::from(width.max(1)), u64::from(height.max(1)));
+    // Wider than the card: keep the full height; taller: the full width.
+    let (cut_w, cut_h) = if w * card_h > h * card_w {
+        ((h * card_w / card_h).max(1), h)
+    } else {
+        (w, (w * card_h / card_w).max(1))
+    };
+    let fit = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    (
+        fit((w - cut_w) / 2),
+        fit((h - cut_h) / 2),
+        fit(cut_w),
+        fit(cut_h),
+    )
 }
 
 /// The renditions of a `width`×`height` original: nominal width and actual
@@ -233,6 +282,18 @@ mod tests {
             plan(5000, 1),
             vec![(320, 320, 1), (800, 800, 1), (1600, 1600, 1)]
         );
+    }
+
+    #[test]
+    fn the_card_is_the_largest_centred_cut_of_its_shape() {
+        // Wider than 1200:630: full height, centred horizontally.
+        assert_eq!(card_crop((4000, 1000)), (1048, 0, 1904, 1000));
+        // Taller: full width, centred vertically.
+        assert_eq!(card_crop((1000, 2000)), (0, 737, 1000, 525));
+        // Exactly the card's shape: all of it.
+        assert_eq!(card_crop((2400, 1260)), (0, 0, 2400, 1260));
+        // Tiny pictures still give a cut of at least one pixel.
+        assert_eq!(card_crop((1, 1)), (0, 0, 1, 1));
     }
 
     #[test]
