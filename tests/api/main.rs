@@ -45,6 +45,7 @@ mod rights;
 mod s3_server;
 mod scheduling;
 mod search;
+mod search_scripts;
 mod stalled_storage;
 mod statements;
 mod storable_input;
