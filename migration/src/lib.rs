@@ -26,7 +26,12 @@ mod m20261206_000017_submissions;
 mod m20261206_000018_story_change_visibility;
 mod m20261206_000019_webhooks;
 mod m20261206_000020_live_notify;
+mod m20261206_000021_search_scripts;
 mod m20261206_000025_share_cards;
+
+/// The Arabic-script folds of the search index, which the reader's words
+/// must go through too (`api::stories::search`).
+pub use m20261206_000021_search_scripts::{SCRIPT_FOLDS, fold_sql, fold_text, pg_document};
 
 pub struct Migrator;
 
@@ -54,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_story_change_visibility::Migration),
             Box::new(m20261206_000019_webhooks::Migration),
             Box::new(m20261206_000020_live_notify::Migration),
+            Box::new(m20261206_000021_search_scripts::Migration),
             Box::new(m20261206_000025_share_cards::Migration),
         ]
     }

@@ -45,6 +45,7 @@ mod rights;
 mod s3_server;
 mod scheduling;
 mod search;
+mod search_scripts;
 mod share_cards;
 mod stalled_storage;
 mod statements;

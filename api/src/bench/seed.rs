@@ -17,7 +17,7 @@
 //! one raise of the counter and one change row per story. Fired per row, they
 //! raised the single counter row some 27 times per story, and PostgreSQL
 //! walks that row's growing chain of versions on every raise, so 10,000
-//! stories took minutes. The search index (migration 000010) is built once
+//! stories took minutes. The search index (migration 000021) is built once
 //! after the load instead of row by row; foreign keys and every other trigger
 //! work as for any write. SQLite's triggers cannot be switched off and cost
 //! little there.
@@ -233,7 +233,7 @@ pub async fn seed(
 
 /// The stories on PostgreSQL, in one transaction, so that a failed seed
 /// leaves nothing behind (not even a missing index): the change-log triggers
-/// off and each batch logged once; the search index (migration 000010)
+/// off and each batch logged once; the search index (migration 000021)
 /// dropped and built again from its own definition after the load, which
 /// spares it the pending-list churn of row-by-row updates; fresh planner
 /// statistics at the end, as the kit's seed.sql ends with (without them

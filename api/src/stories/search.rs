@@ -3,25 +3,34 @@
 //!
 //! One contract on both databases (docs/SEARCH.md): a word is a run of letters,
 //! digits and combining marks, anything else separates words; matching ignores
-//! case and keeps diacritics (`café` ≠ `cafe`); every word must occur in the
-//! same published text (one locale), as a whole word, or as its beginning when
-//! the word ends with `*`. Chorus reads the words out of the reader's string
-//! itself and hands the database only quoted words, so no punctuation or
-//! operator can be taken for query syntax.
+//! case and keeps Latin and Cyrillic diacritics (`café` ≠ `cafe`); every word
+//! must occur in the same published text (one locale), as a whole word, or as
+//! its beginning when the word ends with `*`. Chorus reads the words out of the
+//! reader's string itself and hands the database only quoted words, so no
+//! punctuation or operator can be taken for query syntax.
+//!
+//! Arabic-script spellings are folded into one on both sides: texts as they
+//! are indexed, words as they are read, by the one list of migration 000021
+//! (`migration::SCRIPT_FOLDS`: harakat and tatweel removed, alef forms, yeh,
+//! kaf, taa marbuta and digits unified). The definite article `ال` is matched
+//! with or without, by asking for both spellings of a word.
 //!
 //! - SQLite: an FTS5 index (`story_search`, contentless, `unicode61` without
 //!   diacritic removal) of the published texts, one row per published locale,
 //!   kept by triggers on `story_locales` (`story_search_docs` maps a row to its
-//!   story). Relevance is BM25, title weighted 4, summary 2, body 1.
-//! - PostgreSQL: a GIN index on the `'simple'` `tsvector` of every revision
-//!   (revisions never change, so the index needs no upkeep), reached through
-//!   `story_locales.published_revision_id`. Relevance is `ts_rank` with the
+//!   story) that fold the text with nested `replace()`. Relevance is BM25,
+//!   title weighted 4, summary 2, body 1.
+//! - PostgreSQL: a GIN index on the `'simple'` `tsvector` of every revision,
+//!   folded by `translate()` (`migration::pg_document`, which the query spells
+//!   out identically); revisions never change, so it needs no upkeep. Reached
+//!   through `story_locales.published_revision_id`. Relevance is `ts_rank` with the
 //!   title weighted `A`, the summary `B`, the body `D`.
 //!
 //! Both give the same stories; the order by relevance may differ between them.
 //! A story's score is its best text's.
 
 use entity::{story, story_locale, story_revision};
+use migration::pg_document;
 use sea_orm::{
     ConnectionTrait, DbBackend, FromQueryResult, Order, QueryTrait, Select,
     sea_query::{Alias, Condition, Expr, ExprTrait, Func, JoinType, Query, SelectStatement},
@@ -38,15 +47,11 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 /// The most words a search may hold.
 pub const MAX_SEARCH_WORDS: usize = 12;
 
-/// The characters PostgreSQL's text-search parser would otherwise join words
-/// with (e-mail addresses, URLs, hosts, file paths, decimals, hyphenated
-/// words, tags, entities): turned into spaces before parsing, so that its
-/// words are the same runs of letters and digits SQLite's `unicode61` finds.
-/// The expression index of migration `m20261123_000010_story_search` spells
-/// out the same expression; the two must stay identical for the index to be
-/// used.
-const PG_JOINERS: &str = "-@./:<>&;+~_";
-const PG_SPACES: &str = "            ";
+/// Arabic's definite article, written joined to its word.
+const ARTICLE: &str = "\u{627}\u{644}";
+/// The fewest letters left after `ال` for it to be taken for the article:
+/// `الآن` (now) is not the article on `ان`, nor `ألم` (pain) on `م`.
+const MIN_AFTER_ARTICLE: usize = 3;
 
 /// One word of a search.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,9 +86,12 @@ impl Terms {
                 current.push(c);
                 continue;
             }
-            if !current.is_empty() {
+            // Folded as the index folds texts (migration 000021): a word of
+            // only harakat or tatweel is none.
+            let text = migration::fold_text(&std::mem::take(&mut current));
+            if !text.is_empty() {
                 let word = Word {
-                    text: std::mem::take(&mut current),
+                    text,
                     prefix: c == '*',
                 };
                 // The same word twice narrows nothing more.
@@ -107,56 +115,71 @@ impl Terms {
         Ok(Self { words })
     }
 
-    /// The words, in the reader's order.
+    /// The words, in the reader's order (folded).
     pub fn words(&self) -> &[Word] {
         &self.words
     }
 
-    /// The FTS5 query: each word a quoted string (`"word"`, `"word"*`), all of
-    /// them required. Words hold no quote, so nothing needs escaping.
+    /// The FTS5 query: each word a quoted string (`"word"`, `"word"*`), or
+    /// its spellings in brackets (`("word" OR "alt")`), joined with `AND`
+    /// (FTS5 takes no implicit `AND` next to brackets). Words hold no quote,
+    /// so nothing needs escaping.
     fn fts5(&self) -> String {
-        let quoted: Vec<String> = self
-            .words
-            .iter()
-            .map(|w| format!("\"{}\"{}", w.text, if w.prefix { "*" } else { "" }))
-            .collect();
-        quoted.join(" ")
+        self.query(
+            |s, prefix| format!("\"{s}\"{}", if prefix { "*" } else { "" }),
+            " OR ",
+            " AND ",
+        )
     }
 
     /// The `tsquery` text: each word a quoted lexeme (`'word'`, `'word':*`),
-    /// joined with `&`. Words hold no quote or operator.
+    /// or its spellings in brackets (`('word' | 'alt')`), joined with `&`.
+    /// Words hold no quote or operator.
     fn tsquery(&self) -> String {
-        let quoted: Vec<String> = self
+        self.query(
+            |s, prefix| format!("'{s}'{}", if prefix { ":*" } else { "" }),
+            " | ",
+            " & ",
+        )
+    }
+
+    /// Each word's spellings quoted by `quote`, joined by `or`; the words
+    /// joined by `and`.
+    fn query(&self, quote: impl Fn(&str, bool) -> String, or: &str, and: &str) -> String {
+        let words: Vec<String> = self
             .words
             .iter()
-            .map(|w| format!("'{}'{}", w.text, if w.prefix { ":*" } else { "" }))
+            .map(|w| {
+                let spellings: Vec<String> =
+                    w.spellings().iter().map(|s| quote(s, w.prefix)).collect();
+                match spellings.as_slice() {
+                    [one] => one.clone(),
+                    _ => format!("({})", spellings.join(or)),
+                }
+            })
             .collect();
-        quoted.join(" & ")
+        words.join(and)
     }
 }
 
-/// The weighted `tsvector` of a revision (in table `r`, or unqualified when
-/// `r` is empty), exactly as the index expression of the migration reads.
-pub fn pg_document(r: &str) -> String {
-    let col = |c: &str| {
-        if r.is_empty() {
-            c.to_owned()
-        } else {
-            format!("\"{r}\".\"{c}\"")
-        }
-    };
-    let vector = |c: &str| {
-        format!(
-            "to_tsvector('simple'::regconfig, translate({}, '{PG_JOINERS}', '{PG_SPACES}'))",
-            col(c)
-        )
-    };
-    format!(
-        "setweight({}, 'A') || setweight({}, 'B') || {}",
-        vector("title"),
-        vector("summary"),
-        vector("body")
-    )
+impl Word {
+    /// The spellings the word is found by: itself, and an Arabic-script word
+    /// also with the definite article `ال` if it has none, or without it if
+    /// it has (when at least [`MIN_AFTER_ARTICLE`] letters remain).
+    fn spellings(&self) -> Vec<String> {
+        let text = &self.text;
+        let other = match text.strip_prefix(ARTICLE) {
+            Some(rest) => (rest.chars().count() >= MIN_AFTER_ARTICLE).then(|| rest.to_owned()),
+            None => (text.chars().count() >= MIN_AFTER_ARTICLE && text.chars().all(is_arabic))
+                .then(|| format!("{ARTICLE}{text}")),
+        };
+        std::iter::once(text.clone()).chain(other).collect()
+    }
+}
+
+/// A letter of the Arabic script (its main block; folded digits are ASCII).
+fn is_arabic(c: char) -> bool {
+    matches!(c, '\u{600}'..='\u{6FF}' | '\u{750}'..='\u{77F}' | '\u{8A0}'..='\u{8FF}')
 }
 
 const STORY_ID: &str = "story_id";
@@ -352,7 +375,7 @@ mod tests {
             .expect("words");
         assert_eq!(
             terms.fts5(),
-            r#""NOT" "a" "OR" "b"* "AND" "c" "NEAR" "d" "e""#
+            r#""NOT" AND "a" AND "OR" AND "b"* AND "AND" AND "c" AND "NEAR" AND "d" AND "e""#
         );
         assert_eq!(
             terms.tsquery(),
@@ -380,14 +403,25 @@ mod tests {
     }
 
     #[test]
-    fn the_postgres_document_is_the_index_expression() {
-        // The migration's index expression, unqualified.
+    fn arabic_words_are_folded_and_asked_with_and_without_the_article() {
+        let terms = Terms::parse("المستشفى كابل* نانوايي الآن مَدْرَسَةٌ ـــ Café").expect("words");
         assert_eq!(
-            pg_document(""),
-            "setweight(to_tsvector('simple'::regconfig, translate(title, '-@./:<>&;+~_', '            ')), 'A') \
-             || setweight(to_tsvector('simple'::regconfig, translate(summary, '-@./:<>&;+~_', '            ')), 'B') \
-             || to_tsvector('simple'::regconfig, translate(body, '-@./:<>&;+~_', '            '))"
+            terms.fts5(),
+            "(\"المستشفی\" OR \"مستشفی\") AND (\"کابل\"* OR \"الکابل\"*) \
+             AND (\"نانوایی\" OR \"النانوایی\") AND \"الان\" \
+             AND (\"مدرسه\" OR \"المدرسه\") AND \"Café\""
         );
-        assert_eq!(PG_JOINERS.chars().count(), PG_SPACES.chars().count());
+        assert_eq!(
+            terms.tsquery(),
+            "('المستشفی' | 'مستشفی') & ('کابل':* | 'الکابل':*) & ('نانوایی' | 'النانوایی') \
+             & 'الان' & ('مدرسه' | 'المدرسه') & 'Café'"
+        );
+        // Two spellings of one word are one word; two letters are no word
+        // with an article.
+        assert_eq!(
+            words("كابل کابل حب"),
+            [("کابل".to_owned(), false), ("حب".to_owned(), false)]
+        );
+        assert_eq!(Terms::parse("حب").expect("words").fts5(), "\"حب\"");
     }
 }
