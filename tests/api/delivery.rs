@@ -135,6 +135,7 @@ impl World {
                     .expect("submitted");
             fixtures::sign_off(&self.app.db, &self.author, &submitted).await;
             fixtures::assess(&self.app.db, &self.editor, &submitted).await;
+            fixtures::transcribe(&self.app.db, &self.editor, story.id).await;
             workflow::approve(
                 &self.app.db,
                 &self.editor,

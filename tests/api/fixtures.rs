@@ -15,6 +15,7 @@ use entity::{
     api_key::Channel,
     consent_event::Via,
     consent_record::{IndicatedBy, Method, Status, Voice},
+    media_text::Kind,
     risk_assessment, story,
     story::{Faces, IdentityLevel, LocationPrecision},
     storyteller, storyteller_review,
@@ -230,6 +231,31 @@ pub async fn assess(db: &DatabaseConnection, editor: &Principal, story: &story::
     )
     .await
     .expect("assessment recorded");
+}
+
+/// A caption track with one cue, as an editor would upload it.
+pub const CAPTIONS: &str = "WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n";
+
+/// Gives every public recording of the story a transcript and every public
+/// video a caption track (in English), as an editor does before approval.
+pub async fn transcribe(db: &DatabaseConnection, editor: &Principal, story_id: Uuid) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let recordings = entity::media_asset::Entity::find()
+        .filter(entity::media_asset::Column::StoryId.eq(story_id))
+        .filter(entity::media_asset::Column::Private.eq(false))
+        .all(db)
+        .await
+        .expect("media");
+    for item in recordings {
+        let (kind, body) = match item.kind {
+            entity::media_asset::Kind::Audio => (Kind::Transcript, "What was said."),
+            entity::media_asset::Kind::Video => (Kind::Captions, CAPTIONS),
+            _ => continue,
+        };
+        api::media::recordings::set(db, editor, item.id, kind, "en", Some(body), clock::now())
+            .await
+            .expect("words set");
+    }
 }
 
 /// A story by `author`, submitted, signed off, assessed and approved by `editor`.

@@ -172,6 +172,7 @@ impl World {
             .await
             .expect("signed off");
         }
+        fixtures::transcribe(db, &self.editor, story.id).await;
         workflow::approve(db, &self.editor, true, story.id, None, clock::now())
             .await
             .expect("approved");

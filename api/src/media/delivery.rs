@@ -14,6 +14,14 @@
 //!   (Chorus cannot mask video);
 //! - documents (consent evidence) never.
 //!
+//! The words of a recording or video (its transcripts and captions,
+//! [`super::recordings`]) go with it: a reader who gets the item gets them. When
+//! the item is held back only for its voice, they are still given if every
+//! covering consent lets the words be read: `TEXT_ONLY` (the storyteller agreed
+//! to their words as text) or `ORIGINAL`, but not `ALTERED` (agreed only to a
+//! disguised voice, not to a written record). Held back for anything else (faces,
+//! privacy), an item's words are held back too.
+//!
 //! Staff may fetch any item they may see, originals included; private items only
 //! editors and admins, and every such read is audited. Private items are always
 //! streamed by Chorus (so each read is seen); other items are presigned GETs on
@@ -58,6 +66,9 @@ pub const ORIGINAL: &str = "original";
 pub struct Allowance {
     pub faces: Faces,
     pub voice: Voice,
+    /// Every covering consent lets a recording's words be read as text: none
+    /// says `ALTERED`.
+    pub words: bool,
 }
 
 impl Allowance {
@@ -82,10 +93,12 @@ impl Allowance {
             Self {
                 faces: story_faces,
                 voice: Voice::Original,
+                words: true,
             },
             |acc, (faces, voice)| Self {
                 faces: more_protective_faces(acc.faces, faces),
                 voice: more_protective_voice(acc.voice, voice),
+                words: acc.words && voice != Voice::Altered,
             },
         )
     }
@@ -193,6 +206,20 @@ fn deliverable_form(asset: &media_asset::Model, allowance: Allowance) -> Option<
         Kind::Video if voice_ok && faces_ok(false) => Some(Form::Original),
         _ => None,
     }
+}
+
+/// Whether a reader under `allowance` may have the words (transcripts and
+/// captions) of `asset`: when they receive the recording or video itself, or
+/// when only its voice holds it back and every covering consent lets the words
+/// be read ([`Allowance::words`]).
+pub fn words_allowed(asset: &media_asset::Model, allowance: Allowance) -> bool {
+    let heard = Allowance {
+        voice: Voice::Original,
+        ..allowance
+    };
+    matches!(asset.kind, Kind::Audio | Kind::Video)
+        && (deliverable_form(asset, allowance).is_some()
+            || (allowance.words && deliverable_form(asset, heard).is_some()))
 }
 
 /// The renditions were made with the latest face masks.
