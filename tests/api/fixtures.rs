@@ -326,6 +326,20 @@ pub async fn withdraw(db: &DatabaseConnection, editor: &Principal, consent_id: U
     .expect("withdrawn");
 }
 
+/// A new adult storyteller with one consent granting `terms`: the storyteller
+/// and the consent.
+pub async fn teller_with(
+    db: &DatabaseConnection,
+    keys: &KeyRing,
+    by: &Principal,
+    terms: Terms,
+) -> (storyteller::Model, consent::Recorded) {
+    let teller =
+        storyteller_without_consent(db, keys, by, Person::Adult, "Legal Name Of Teller").await;
+    let recorded = consent(db, teller.id, terms).await;
+    (teller, recorded)
+}
+
 /// A new adult storyteller whose consent grants `terms`, and a story of theirs,
 /// approved and published now: the story, and the consent's id.
 pub async fn published_with_consent(
@@ -336,9 +350,7 @@ pub async fn published_with_consent(
     terms: Terms,
     title: &str,
 ) -> (story::Model, Uuid) {
-    let teller =
-        storyteller_without_consent(db, keys, editor, Person::Adult, "Legal Name Of Teller").await;
-    let recorded = consent(db, teller.id, terms).await;
+    let (teller, recorded) = teller_with(db, keys, editor, terms).await;
     let story = approved(db, author, editor, teller.id, title).await;
     let story = workflow::publish(db, editor, story.id, None, None, clock::now())
         .await

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    fixtures::{self, Person},
+    fixtures,
     helpers::{GqlResponse, TestApp, spawn_media_app},
 };
 
@@ -94,18 +94,11 @@ impl World {
     /// A storyteller whose one consent grants `PARTNER_SITES` (every partner)
     /// with faces shown and this voice term.
     async fn teller(&self, voice: Voice) -> Uuid {
-        let teller = fixtures::storyteller_without_consent(
-            &self.app.db,
-            &self.app.state.crypto,
-            &self.editor,
-            Person::Adult,
-            "Legal Name",
-        )
-        .await;
         let mut terms = fixtures::terms(&[Channel::PartnerSites]);
         terms.faces = Faces::Shown;
         terms.voice = voice;
-        fixtures::consent(&self.app.db, teller.id, terms).await;
+        let (teller, _) =
+            fixtures::teller_with(&self.app.db, &self.app.state.crypto, &self.editor, terms).await;
         teller.id
     }
 

@@ -71,11 +71,7 @@ pub async fn set(
     crate::locale::validate("language", language)?;
     let body = body.map(|b| checked(kind, b)).transpose()?;
     let txn = crate::db::begin_write(db).await?;
-    let asset = media_asset::Entity::find_by_id(media_id)
-        .one(&txn)
-        .await?
-        .filter(|a| a.state == State::Ready)
-        .ok_or_else(|| Error::NotFound("no media item with this id".into()))?;
+    let asset = super::assets::get(&txn, principal, media_id).await?;
     let recording = matches!(
         asset.kind,
         media_asset::Kind::Audio | media_asset::Kind::Video
@@ -177,16 +173,7 @@ fn split(rows: impl IntoIterator<Item = media_text::Model>) -> (Vec<Text>, Vec<T
 /// (`TRANSCRIPT_MISSING`) or a public video has no captions
 /// (`CAPTIONS_MISSING`): people who cannot hear it must be able to read it.
 pub async fn require_words(db: &impl ConnectionTrait, story_id: Uuid) -> Result<()> {
-    let recordings = media_asset::Entity::find()
-        .filter(media_asset::Column::StoryId.eq(story_id))
-        .filter(media_asset::Column::State.eq(State::Ready))
-        .filter(media_asset::Column::Private.eq(false))
-        .filter(
-            media_asset::Column::Kind.is_in([media_asset::Kind::Audio, media_asset::Kind::Video]),
-        )
-        .order_by_asc(media_asset::Column::Id)
-        .all(db)
-        .await?;
+    let recordings = public_recordings(db, media_asset::Column::StoryId.eq(story_id)).await?;
     if recordings.is_empty() {
         return Ok(());
     }
@@ -247,20 +234,15 @@ pub async fn for_stories(
         return Ok(out);
     }
     let backend = db.get_database_backend();
-    let recordings = media_asset::Entity::find()
-        .filter(crate::db::id_in(
+    let recordings = public_recordings(
+        db,
+        crate::db::id_in(
             backend,
             (media_asset::Entity, media_asset::Column::StoryId),
             allowances.keys().copied(),
-        ))
-        .filter(media_asset::Column::State.eq(State::Ready))
-        .filter(media_asset::Column::Private.eq(false))
-        .filter(
-            media_asset::Column::Kind.is_in([media_asset::Kind::Audio, media_asset::Kind::Video]),
-        )
-        .order_by_asc(media_asset::Column::Id)
-        .all(db)
-        .await?;
+        ),
+    )
+    .await?;
     let allowed: Vec<media_asset::Model> = recordings
         .into_iter()
         .filter(|asset| {
@@ -299,4 +281,22 @@ pub async fn for_stories(
         });
     }
     Ok(out)
+}
+
+/// The ready, non-private audio and video items of the stories `stories`
+/// selects, oldest first.
+async fn public_recordings(
+    db: &impl ConnectionTrait,
+    stories: sea_orm::sea_query::SimpleExpr,
+) -> Result<Vec<media_asset::Model>> {
+    Ok(media_asset::Entity::find()
+        .filter(stories)
+        .filter(media_asset::Column::State.eq(State::Ready))
+        .filter(media_asset::Column::Private.eq(false))
+        .filter(
+            media_asset::Column::Kind.is_in([media_asset::Kind::Audio, media_asset::Kind::Video]),
+        )
+        .order_by_asc(media_asset::Column::Id)
+        .all(db)
+        .await?)
 }
