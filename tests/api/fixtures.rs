@@ -233,6 +233,36 @@ pub async fn assess(db: &DatabaseConnection, editor: &Principal, story: &story::
     .expect("assessment recorded");
 }
 
+/// An MP3 recording with ID3 tags (which intake strips).
+pub fn mp3() -> Vec<u8> {
+    let mut bytes = api::media::strip::fixtures::id3v2_tag();
+    bytes.extend(api::media::strip::fixtures::mp3_frames());
+    bytes
+}
+
+/// Takes `bytes` in as `by` through the intake pipeline, on the app's own store.
+pub async fn ingest(
+    app: &crate::helpers::TestApp,
+    by: &Principal,
+    owner: api::media::intake::Owner,
+    bytes: &[u8],
+) -> entity::media_asset::Model {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("upload");
+    std::fs::write(&path, bytes).expect("written");
+    api::media::intake::ingest(
+        &app.db,
+        app.state.storage.as_ref(),
+        by,
+        owner,
+        &path,
+        &api::media::intake::Limits::default(),
+        clock::now(),
+    )
+    .await
+    .expect("ingested")
+}
+
 /// A caption track with one cue, as an editor would upload it.
 pub const CAPTIONS: &str = "WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n";
 
@@ -352,8 +382,13 @@ pub async fn published_with_consent(
 ) -> (story::Model, Uuid) {
     let (teller, recorded) = teller_with(db, keys, editor, terms).await;
     let story = approved(db, author, editor, teller.id, title).await;
-    let story = workflow::publish(db, editor, story.id, None, None, clock::now())
-        .await
-        .expect("published");
+    let story = publish_now(db, editor, story.id).await;
     (story, recorded.consent.record.id)
+}
+
+/// Publishes the approved story `id` now, as `editor`.
+pub async fn publish_now(db: &DatabaseConnection, editor: &Principal, id: Uuid) -> story::Model {
+    workflow::publish(db, editor, id, None, None, clock::now())
+        .await
+        .expect("published")
 }

@@ -7,10 +7,7 @@
 use api::{
     auth::{Principal, Role},
     clock,
-    media::{
-        intake::{self, Limits, Owner},
-        strip::fixtures as media_fixtures,
-    },
+    media::{intake::Owner, strip::fixtures as media_fixtures},
     stories::workflow,
 };
 use entity::{
@@ -105,7 +102,7 @@ impl World {
     /// A submitted, signed-off draft about `teller` with a recording and a video.
     async fn submitted(&self, teller: Uuid) -> (story::Model, Uuid, Uuid) {
         let draft = fixtures::draft(&self.app.db, &self.author, teller, "Across the sea").await;
-        let audio = self.add(draft.id, &mp3()).await;
+        let audio = self.add(draft.id, &fixtures::mp3()).await;
         let video = self
             .add(draft.id, &media_fixtures::mp4_with_metadata(b"vide"))
             .await;
@@ -128,20 +125,7 @@ impl World {
     }
 
     async fn add(&self, story_id: Uuid, bytes: &[u8]) -> media_asset::Model {
-        let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("upload");
-        std::fs::write(&path, bytes).expect("written");
-        intake::ingest(
-            &self.app.db,
-            self.app.state.storage.as_ref(),
-            &self.editor,
-            Owner::Story(story_id),
-            &path,
-            &Limits::default(),
-            clock::now(),
-        )
-        .await
-        .expect("ingested")
+        fixtures::ingest(&self.app, &self.editor, Owner::Story(story_id), bytes).await
     }
 
     async fn staff(&self, query: &str, variables: Value) -> GqlResponse {
@@ -176,50 +160,27 @@ impl World {
             self.staff(APPROVE, json!({ "id": story.id })).await.data()["approveStory"]["state"],
             "APPROVED"
         );
-        let story = workflow::publish(
-            &self.app.db,
-            &self.editor,
-            story.id,
-            None,
-            None,
-            clock::now(),
-        )
-        .await
-        .expect("published");
+        let story = fixtures::publish_now(&self.app.db, &self.editor, story.id).await;
         (story.slug, audio, video)
     }
 
     async fn read(&self, key: &str, slug: &str) -> Value {
-        self.consume(key, READ, json!({ "s": slug })).await.data()["story"].clone()
-    }
-
-    async fn consume(&self, key: &str, query: &str, variables: Value) -> GqlResponse {
-        let res = self
-            .app
-            .client
-            .post(self.app.url("/graphql"))
-            .header("x-api-key", key)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
+        self.app
+            .consume(key, READ, json!({ "s": slug }))
             .await
-            .expect("sent");
-        GqlResponse::read(res).await
+            .data()["story"]
+            .clone()
     }
 
     /// The statements one read by the partner key costs.
     async fn cost(&self, query: &str) -> u64 {
         let before = self.app.state.statements.get();
-        self.consume(&self.partner_key, query, json!({}))
+        self.app
+            .consume(&self.partner_key, query, json!({}))
             .await
             .data();
         self.app.state.statements.get() - before
     }
-}
-
-fn mp3() -> Vec<u8> {
-    let mut bytes = media_fixtures::id3v2_tag();
-    bytes.extend(media_fixtures::mp3_frames());
-    bytes
 }
 
 /// The `mediaId`s of a story's `recordingTexts`.
@@ -462,6 +423,7 @@ async fn readers_get_the_words_only_with_the_voice_unless_it_was_agreed_as_text(
 
     // A list of stories gets the same words, read for the whole page at once.
     let res = w
+        .app
         .consume(
             &w.partner_key,
             "{ stories(first: 10) { nodes { slug
