@@ -673,3 +673,74 @@ async fn open_for_staff(
         mime: source.mime,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(kind: Kind, shows_faces: bool) -> media_asset::Model {
+        let at = chrono::DateTime::UNIX_EPOCH;
+        media_asset::Model {
+            id: Uuid::nil(),
+            story_id: Some(Uuid::nil()),
+            storyteller_id: None,
+            kind,
+            mime: "audio/mpeg".into(),
+            size_bytes: 1,
+            sha256: String::new(),
+            storage_key: String::new(),
+            width: None,
+            height: None,
+            duration_ms: None,
+            alt_text: None,
+            caption: None,
+            credit: None,
+            shows_faces,
+            faces_reviewed_at: None,
+            faces_reviewed_by: None,
+            masks_generation: 0,
+            renditions_generation: None,
+            private: false,
+            metadata_status: MetadataStatus::Cleaned,
+            state: State::Ready,
+            created_by: Uuid::nil(),
+            created_at: at,
+            updated_at: at,
+            organisation_id: Uuid::nil(),
+        }
+    }
+
+    fn words(asset: &media_asset::Model, faces: Faces, voices: &[Voice]) -> bool {
+        let allowance =
+            Allowance::from_terms(Faces::Shown, voices.iter().map(|voice| (faces, *voice)));
+        words_allowed(asset, allowance)
+    }
+
+    #[test]
+    fn words_go_with_the_voice_unless_agreed_as_text_and_never_under_altered() {
+        use Voice::*;
+        let audio = item(Kind::Audio, false);
+        for (voices, expected) in [
+            (&[Original][..], true),
+            (&[TextOnly], true),
+            (&[Altered], false),
+            (&[Original, TextOnly], true),
+            // One consent agreed only to a disguised voice: another's text-only
+            // term does not open the words up.
+            (&[TextOnly, Altered], false),
+            (&[Original, Altered], false),
+        ] {
+            assert_eq!(words(&audio, Faces::Shown, voices), expected, "{voices:?}");
+        }
+        // Held back for its faces, a video gives no words either.
+        let video = item(Kind::Video, true);
+        assert!(words(&video, Faces::Shown, &[TextOnly]));
+        assert!(!words(&video, Faces::Obscured, &[TextOnly]));
+        assert!(!words(&video, Faces::Obscured, &[Original]));
+        // Nor does a private item, or anything but a recording.
+        let mut private = item(Kind::Audio, false);
+        private.private = true;
+        assert!(!words(&private, Faces::Shown, &[Original]));
+        assert!(!words(&item(Kind::Image, false), Faces::Shown, &[Original]));
+    }
+}
