@@ -19,6 +19,7 @@ pub mod login_attempt;
 pub mod media_asset;
 pub mod media_face_mask;
 pub mod media_rendition;
+pub mod media_text;
 pub mod media_upload;
 pub mod organisation;
 pub mod partner;

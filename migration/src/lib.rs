@@ -27,6 +27,7 @@ mod m20261206_000018_story_change_visibility;
 mod m20261206_000019_webhooks;
 mod m20261206_000020_live_notify;
 mod m20261206_000021_search_scripts;
+mod m20261206_000023_recordings;
 mod m20261206_000025_share_cards;
 
 /// The Arabic-script folds of the search index, which the reader's words
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_webhooks::Migration),
             Box::new(m20261206_000020_live_notify::Migration),
             Box::new(m20261206_000021_search_scripts::Migration),
+            Box::new(m20261206_000023_recordings::Migration),
             Box::new(m20261206_000025_share_cards::Migration),
         ]
     }

@@ -8,11 +8,7 @@ use api::{
     clock,
     consent::{self, Decision, Ending},
     consumers::{self, NewKey},
-    media::{
-        intake::{self, Limits, Owner},
-        links::Holder,
-        strip::fixtures as media_fixtures,
-    },
+    media::{intake::Owner, links::Holder, strip::fixtures as media_fixtures},
     stories::workflow,
 };
 use entity::{
@@ -111,20 +107,7 @@ impl World {
 
     /// Takes a file in as the editor, on the app's own store.
     async fn add(&self, owner: Owner, bytes: &[u8]) -> media_asset::Model {
-        let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("upload");
-        std::fs::write(&path, bytes).expect("written");
-        intake::ingest(
-            &self.app.db,
-            self.app.state.storage.as_ref(),
-            &self.editor,
-            owner,
-            &path,
-            &Limits::default(),
-            clock::now(),
-        )
-        .await
-        .expect("ingested")
+        fixtures::ingest(&self.app, &self.editor, owner, bytes).await
     }
 
     async fn publish(&self, story: &story::Model) -> story::Model {
@@ -135,6 +118,7 @@ impl World {
                     .expect("submitted");
             fixtures::sign_off(&self.app.db, &self.author, &submitted).await;
             fixtures::assess(&self.app.db, &self.editor, &submitted).await;
+            fixtures::transcribe(&self.app.db, &self.editor, story.id).await;
             workflow::approve(
                 &self.app.db,
                 &self.editor,
@@ -251,18 +235,12 @@ fn wav() -> Vec<u8> {
     data
 }
 
-fn mp3() -> Vec<u8> {
-    let mut bytes = media_fixtures::id3v2_tag();
-    bytes.extend(media_fixtures::mp3_frames());
-    bytes
-}
-
 #[tokio::test]
 async fn readers_get_urls_only_for_items_their_consent_allows() {
     let world = World::new().await;
     let (teller, _) = world.teller(Faces::Obscured, Voice::Original).await;
     let draft = world.draft(teller, "Voices from the crossing").await;
-    let audio = world.add(Owner::Story(draft.id), &mp3()).await;
+    let audio = world.add(Owner::Story(draft.id), &fixtures::mp3()).await;
     // A video shows faces until an editor says otherwise, and Chorus cannot mask
     // video: under OBSCURED it is held back.
     let video = world
@@ -278,7 +256,7 @@ async fn readers_get_urls_only_for_items_their_consent_allows() {
             Owner::Evidence {
                 storyteller_id: teller,
             },
-            &mp3(),
+            &fixtures::mp3(),
         )
         .await;
     assert!(evidence.private);
@@ -346,7 +324,7 @@ async fn readers_get_urls_only_for_items_their_consent_allows() {
     // A voice consented only as text holds recordings back.
     let (quiet, _) = world.teller(Faces::Shown, Voice::TextOnly).await;
     let draft = world.draft(quiet, "Only in writing").await;
-    world.add(Owner::Story(draft.id), &mp3()).await;
+    world.add(Owner::Story(draft.id), &fixtures::mp3()).await;
     let story = world.publish(&draft).await;
     assert!(world.media(&story.slug).await.is_empty());
 
@@ -362,7 +340,7 @@ async fn a_media_url_stops_working_the_moment_consent_is_withdrawn() {
     let world = World::new().await;
     let (teller, consent_id) = world.teller(Faces::Shown, Voice::Original).await;
     let draft = world.draft(teller, "A song for home").await;
-    let audio = world.add(Owner::Story(draft.id), &mp3()).await;
+    let audio = world.add(Owner::Story(draft.id), &fixtures::mp3()).await;
     let story = world.publish(&draft).await;
 
     let media = world.media(&story.slug).await;
@@ -400,7 +378,7 @@ async fn byte_ranges_return_206_with_exactly_those_bytes() {
     let world = World::new().await;
     let (teller, _) = world.teller(Faces::Shown, Voice::Original).await;
     let draft = world.draft(teller, "Seekable").await;
-    world.add(Owner::Story(draft.id), &mp3()).await;
+    world.add(Owner::Story(draft.id), &fixtures::mp3()).await;
     let story = world.publish(&draft).await;
     let url = original_url(&world.media(&story.slug).await[0]);
     let (_, _, whole) = world.fetch(&url, None).await;
@@ -433,7 +411,7 @@ async fn links_are_bound_to_their_item_variant_and_holder() {
     let world = World::new().await;
     let (teller, _) = world.teller(Faces::Shown, Voice::Original).await;
     let draft = world.draft(teller, "Bound links").await;
-    let audio = world.add(Owner::Story(draft.id), &mp3()).await;
+    let audio = world.add(Owner::Story(draft.id), &fixtures::mp3()).await;
     let other = world
         .add(
             Owner::Story(draft.id),
@@ -714,7 +692,7 @@ async fn a_media_link_ends_at_its_stated_expiry_with_no_grace() {
     let world = World::new().await;
     let (teller, _) = world.teller(Faces::Shown, Voice::Original).await;
     let draft = world.draft(teller, "Links that end").await;
-    let audio = world.add(Owner::Story(draft.id), &mp3()).await;
+    let audio = world.add(Owner::Story(draft.id), &fixtures::mp3()).await;
     world.publish(&draft).await;
     let key = Holder::Key { k: world.key_id };
     // Links issued a minute ago for a minute and `seconds`: ended `-seconds` ago,

@@ -15,6 +15,7 @@ use entity::{
     api_key::Channel,
     consent_event::Via,
     consent_record::{IndicatedBy, Method, Status, Voice},
+    media_text::Kind,
     risk_assessment, story,
     story::{Faces, IdentityLevel, LocationPrecision},
     storyteller, storyteller_review,
@@ -232,6 +233,61 @@ pub async fn assess(db: &DatabaseConnection, editor: &Principal, story: &story::
     .expect("assessment recorded");
 }
 
+/// An MP3 recording with ID3 tags (which intake strips).
+pub fn mp3() -> Vec<u8> {
+    let mut bytes = api::media::strip::fixtures::id3v2_tag();
+    bytes.extend(api::media::strip::fixtures::mp3_frames());
+    bytes
+}
+
+/// Takes `bytes` in as `by` through the intake pipeline, on the app's own store.
+pub async fn ingest(
+    app: &crate::helpers::TestApp,
+    by: &Principal,
+    owner: api::media::intake::Owner,
+    bytes: &[u8],
+) -> entity::media_asset::Model {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("upload");
+    std::fs::write(&path, bytes).expect("written");
+    api::media::intake::ingest(
+        &app.db,
+        app.state.storage.as_ref(),
+        by,
+        owner,
+        &path,
+        &api::media::intake::Limits::default(),
+        clock::now(),
+    )
+    .await
+    .expect("ingested")
+}
+
+/// A caption track with one cue, as an editor would upload it.
+pub const CAPTIONS: &str = "WEBVTT\n\n00:00.000 --> 00:02.000\nHello.\n";
+
+/// Gives every public recording of the story a transcript and every public
+/// video a caption track (in English), as an editor does before approval.
+pub async fn transcribe(db: &DatabaseConnection, editor: &Principal, story_id: Uuid) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let recordings = entity::media_asset::Entity::find()
+        .filter(entity::media_asset::Column::StoryId.eq(story_id))
+        .filter(entity::media_asset::Column::Private.eq(false))
+        .all(db)
+        .await
+        .expect("media");
+    for item in recordings {
+        let (kind, body) = match item.kind {
+            entity::media_asset::Kind::Audio => (Kind::Transcript, "What was said."),
+            entity::media_asset::Kind::Video => (Kind::Captions, CAPTIONS),
+            _ => continue,
+        };
+        api::media::recordings::set(db, editor, item.id, kind, "en", Some(body), clock::now())
+            .await
+            .expect("words set");
+    }
+}
+
 /// A story by `author`, submitted, signed off, assessed and approved by `editor`.
 pub async fn approved(
     db: &DatabaseConnection,
@@ -324,6 +380,20 @@ pub async fn withdraw(db: &DatabaseConnection, editor: &Principal, consent_id: U
     .expect("withdrawn");
 }
 
+/// A new adult storyteller with one consent granting `terms`: the storyteller
+/// and the consent.
+pub async fn teller_with(
+    db: &DatabaseConnection,
+    keys: &KeyRing,
+    by: &Principal,
+    terms: Terms,
+) -> (storyteller::Model, consent::Recorded) {
+    let teller =
+        storyteller_without_consent(db, keys, by, Person::Adult, "Legal Name Of Teller").await;
+    let recorded = consent(db, teller.id, terms).await;
+    (teller, recorded)
+}
+
 /// A new adult storyteller whose consent grants `terms`, and a story of theirs,
 /// approved and published now: the story, and the consent's id.
 pub async fn published_with_consent(
@@ -334,12 +404,15 @@ pub async fn published_with_consent(
     terms: Terms,
     title: &str,
 ) -> (story::Model, Uuid) {
-    let teller =
-        storyteller_without_consent(db, keys, editor, Person::Adult, "Legal Name Of Teller").await;
-    let recorded = consent(db, teller.id, terms).await;
+    let (teller, recorded) = teller_with(db, keys, editor, terms).await;
     let story = approved(db, author, editor, teller.id, title).await;
-    let story = workflow::publish(db, editor, story.id, None, None, clock::now())
-        .await
-        .expect("published");
+    let story = publish_now(db, editor, story.id).await;
     (story, recorded.consent.record.id)
+}
+
+/// Publishes the approved story `id` now, as `editor`.
+pub async fn publish_now(db: &DatabaseConnection, editor: &Principal, id: Uuid) -> story::Model {
+    workflow::publish(db, editor, id, None, None, clock::now())
+        .await
+        .expect("published")
 }

@@ -315,6 +315,16 @@ impl TestApp {
         GqlResponse::read(req.send().await.expect("request sent")).await
     }
 
+    /// POSTs a consumer's GraphQL request with an API key.
+    pub async fn consume(&self, key: &str, query: &str, variables: Value) -> GqlResponse {
+        let req = self
+            .client
+            .post(self.url("/graphql"))
+            .header("x-api-key", key)
+            .json(&json!({ "query": query, "variables": variables }));
+        GqlResponse::read(req.send().await.expect("request sent")).await
+    }
+
     /// Creates an account directly through the service, with [`PASSWORD`].
     pub async fn create_user(&self, email: &str, role: Role) {
         api::auth::users::create(&self.db, email, PASSWORD, role, clock::now())

@@ -10,10 +10,7 @@ use api::{
     auth::{Principal, Role},
     clock,
     consumers::{self, NewKey},
-    media::{
-        intake::{self, Limits, Owner},
-        strip::fixtures as media_fixtures,
-    },
+    media::{intake::Owner, strip::fixtures as media_fixtures},
     stories::{self, DetailChanges, NewStory, Text, review, search::Terms, workflow},
 };
 use entity::{
@@ -177,6 +174,7 @@ impl World {
             .await
             .expect("signed off");
         }
+        fixtures::transcribe(db, &self.editor, story.id).await;
         workflow::approve(db, &self.editor, true, story.id, None, clock::now())
             .await
             .expect("approved");
@@ -719,28 +717,9 @@ fn wav() -> Vec<u8> {
     data
 }
 
-fn mp3() -> Vec<u8> {
-    let mut bytes = media_fixtures::id3v2_tag();
-    bytes.extend(media_fixtures::mp3_frames());
-    bytes
-}
-
 impl World {
     async fn add(&self, owner: Owner, bytes: &[u8]) -> media_asset::Model {
-        let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("upload");
-        std::fs::write(&path, bytes).expect("written");
-        intake::ingest(
-            &self.app.db,
-            self.app.state.storage.as_ref(),
-            &self.editor,
-            owner,
-            &path,
-            &Limits::default(),
-            clock::now(),
-        )
-        .await
-        .expect("ingested")
+        fixtures::ingest(&self.app, &self.editor, owner, bytes).await
     }
 
     /// The media kinds each listed story's `media` gives this key.
@@ -821,7 +800,7 @@ async fn media_kinds_match_only_items_the_reader_would_receive() {
     let d = w
         .draft(open, &[("en", "Voice", "", "…")], DetailChanges::default())
         .await;
-    w.add(Owner::Story(d.id), &mp3()).await;
+    w.add(Owner::Story(d.id), &fixtures::mp3()).await;
     let voice = w.publish(&d).await;
     // The same recording, the voice consented as text only: withheld.
     let d = w
@@ -831,7 +810,7 @@ async fn media_kinds_match_only_items_the_reader_would_receive() {
             DetailChanges::default(),
         )
         .await;
-    w.add(Owner::Story(d.id), &mp3()).await;
+    w.add(Owner::Story(d.id), &fixtures::mp3()).await;
     let withheld = w.publish(&d).await;
     // A recording that cannot be cleaned: private, never given.
     let d = w
@@ -848,7 +827,7 @@ async fn media_kinds_match_only_items_the_reader_would_receive() {
         Owner::Evidence {
             storyteller_id: open,
         },
-        &mp3(),
+        &fixtures::mp3(),
     )
     .await;
     // A video showing faces, faces shown by consent and story.

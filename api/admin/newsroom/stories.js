@@ -40,6 +40,8 @@ const REASON_WORDS = {
   STORYTELLER_REVIEW_MISSING: 'The storyteller has not signed off the current text.',
   RISK_ASSESSMENT_MISSING: 'This storyteller belongs to a group at risk: a risk assessment must be recorded first.',
   ALT_TEXT_MISSING: 'A picture of this story has no alt text.',
+  TRANSCRIPT_MISSING: 'A recording of this story has no transcript.',
+  CAPTIONS_MISSING: 'A video of this story has no captions.',
   NOT_APPROVED: 'The text has not been approved.',
   NOT_ALLOWED_FROM_STATE: 'This step is not possible in the story\u2019s current state.',
 };
@@ -1360,6 +1362,8 @@ addTranslations('ar', {
   'The storyteller has not signed off the current text.': 'لم يوافق الراوي بعد على النص الحالي.',
   'This storyteller belongs to a group at risk: a risk assessment must be recorded first.': 'ينتمي هذا الراوي إلى فئة معرّضة للخطر: يجب تسجيل تقييم للمخاطر أولًا.',
   'A picture of this story has no alt text.': 'إحدى صور هذه القصة بلا نص بديل.',
+  'A recording of this story has no transcript.': 'أحد تسجيلات هذه القصة بلا نص مكتوب.',
+  'A video of this story has no captions.': 'أحد مقاطع الفيديو في هذه القصة بلا ترجمة مصاحبة.',
   'The text has not been approved.': 'لم تتم الموافقة على النص.',
   'This step is not possible in the story\u2019s current state.': 'هذه الخطوة غير ممكنة في حالة القصة الحالية.',
   'This step is not possible yet.': 'هذه الخطوة غير ممكنة بعد.',

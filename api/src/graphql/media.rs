@@ -15,7 +15,7 @@ use entity::media_asset;
 use super::{
     context::{ContextExt, scope},
     media_faces::FaceMask,
-    published::MediaSource,
+    published::{CaptionTrack, MediaSource, Transcript, caption_tracks, transcripts},
     scalars::patch,
     scoped,
 };
@@ -26,7 +26,7 @@ use crate::{
         assets::{self, Description},
         delivery, faces,
         intake::{self, Limits, Owner},
-        renditions,
+        recordings, renditions,
     },
 };
 
@@ -113,6 +113,22 @@ impl MediaAsset {
     async fn rendition_error(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         ctx.principal().staff()?;
         Ok(renditions::failure(&ctx.state().db, self.model.id).await?)
+    }
+
+    /// What is said in a recording or video, by language (`setMediaTranscript`);
+    /// a story's recordings need one before approval.
+    async fn transcripts(&self, ctx: &Context<'_>) -> Result<Vec<Transcript>> {
+        let (found, _) =
+            recordings::of_item(&ctx.state().db, ctx.principal(), self.model.id).await?;
+        Ok(transcripts(&found))
+    }
+
+    /// Cleaned WebVTT caption tracks, by language (`setMediaCaptions`); a
+    /// story's videos need one before approval.
+    async fn captions(&self, ctx: &Context<'_>) -> Result<Vec<CaptionTrack>> {
+        let (_, found) =
+            recordings::of_item(&ctx.state().db, ctx.principal(), self.model.id).await?;
+        Ok(caption_tracks(&found))
     }
 
     /// The original and its current renditions, with URLs for the signed-in
@@ -249,6 +265,73 @@ impl MediaMutation {
                 .await?
                 .into(),
         )
+    }
+
+    /// Sets what is said in a story's recording or video, in one language, as
+    /// plain text; `null` removes it. Editors and admins.
+    async fn set_media_transcript(
+        &self,
+        ctx: &Context<'_>,
+        media_id: ID,
+        #[graphql(desc = "BCP 47, such as `en` or `ar`.")] language: String,
+        #[graphql(desc = "At most 200,000 characters.")] text: Option<String>,
+    ) -> Result<MediaAsset> {
+        Self::set_words(
+            ctx,
+            &media_id,
+            entity::media_text::Kind::Transcript,
+            &language,
+            text.as_deref(),
+        )
+        .await
+    }
+
+    /// Sets a caption track of a story's video or recording, in one language;
+    /// `null` removes it. Editors and admins. The track must be WebVTT (a
+    /// `WEBVTT` first line, then cues with well-formed timings, each ending
+    /// after it starts, in order of their start times, at least one); only the
+    /// `WEBVTT` line and each cue's timing and text are kept, every tag
+    /// (`<v Name>`, `<c>`, `<b>`, …), cue identifier and setting and every
+    /// `NOTE`, `STYLE` and `REGION` block removed. Refused whole with
+    /// `BAD_USER_INPUT` naming the line otherwise.
+    async fn set_media_captions(
+        &self,
+        ctx: &Context<'_>,
+        media_id: ID,
+        #[graphql(desc = "BCP 47, such as `en` or `ar`.")] language: String,
+        #[graphql(desc = "The WebVTT text, at most 512 KiB.")] vtt: Option<String>,
+    ) -> Result<MediaAsset> {
+        Self::set_words(
+            ctx,
+            &media_id,
+            entity::media_text::Kind::Captions,
+            &language,
+            vtt.as_deref(),
+        )
+        .await
+    }
+}
+
+impl MediaMutation {
+    async fn set_words(
+        ctx: &Context<'_>,
+        media_id: &ID,
+        kind: entity::media_text::Kind,
+        language: &str,
+        body: Option<&str>,
+    ) -> Result<MediaAsset> {
+        let id = scoped::media(ctx, "mediaId", media_id).await?;
+        Ok(recordings::set(
+            &ctx.state().db,
+            ctx.principal(),
+            id,
+            kind,
+            language,
+            body,
+            clock::now(),
+        )
+        .await?
+        .into())
     }
 }
 

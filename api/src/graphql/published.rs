@@ -23,7 +23,7 @@ use crate::{
     clock,
     consent::Viewer,
     error::Error,
-    media::delivery,
+    media::{delivery, recordings},
     stories::{self, filters, published, share, text::render_markdown},
 };
 
@@ -96,6 +96,7 @@ pub(super) struct Preloaded {
     tags: Option<HashMap<Uuid, Vec<entity::tag::Model>>>,
     media: Option<HashMap<Uuid, Vec<delivery::Delivered>>>,
     cards: Option<HashMap<Uuid, share::Card>>,
+    words: Option<HashMap<Uuid, Vec<recordings::Words>>>,
 }
 
 impl Preloaded {
@@ -134,7 +135,8 @@ impl Preloaded {
         };
         let media = asks("media");
         let cards = asks("shareCard");
-        if stories.is_empty() || !(kinds.campaigns || kinds.tags || media || cards) {
+        let words = asks("recordingTexts") || nodes.iter().any(|n| asks_words(&n.field("media")));
+        if stories.is_empty() || !(kinds.campaigns || kinds.tags || media || cards || words) {
             return Ok(None);
         }
         let db = &ctx.state().db;
@@ -145,17 +147,25 @@ impl Preloaded {
             loaded.campaigns = kinds.campaigns.then_some(links.campaigns);
             loaded.tags = kinds.tags.then_some(links.tags);
         }
+        let wanted: Vec<(Uuid, delivery::Allowance)> =
+            stories.iter().map(|s| (s.id, s.media_allowance)).collect();
         if media {
-            let wanted: Vec<(Uuid, delivery::Allowance)> =
-                stories.iter().map(|s| (s.id, s.media_allowance)).collect();
             let variants = asked_variants(nodes);
             loaded.media = Some(delivery::for_stories(db, &wanted, variants.as_deref()).await?);
         }
         if cards {
             loaded.cards = Some(share::cards(db, &viewer(ctx)?, &ids, clock::now()).await?);
         }
+        if words {
+            loaded.words = Some(recordings::for_stories(db, &wanted).await?);
+        }
         Ok(Some(Arc::new(loaded)))
     }
+}
+
+/// Whether a selection of media asks for their words.
+fn asks_words(media: &Lookahead<'_>) -> bool {
+    media.field("transcripts").exists() || media.field("captions").exists()
 }
 
 /// The rendition variants the `media { sources(variants: …) }` selections
@@ -191,6 +201,20 @@ fn asked_variants(nodes: &[Lookahead<'_>]) -> Option<Vec<String>> {
 }
 
 impl PublishedStory {
+    /// The words of this story's recordings the reader may read, preloaded or
+    /// read now.
+    async fn words(&self, ctx: &Context<'_>) -> Result<Vec<recordings::Words>> {
+        Ok(match self.2.as_ref().and_then(|p| p.words.as_ref()) {
+            Some(all) => all.get(&self.0.id).cloned().unwrap_or_default(),
+            None => {
+                recordings::for_stories(&ctx.state().db, &[(self.0.id, self.0.media_allowance)])
+                    .await?
+                    .remove(&self.0.id)
+                    .unwrap_or_default()
+            }
+        })
+    }
+
     /// This story's campaigns (or tags) when they were not preloaded.
     async fn links_alone(&self, ctx: &Context<'_>, campaigns: bool) -> Result<stories::Links> {
         Ok(stories::links_of(
@@ -286,6 +310,18 @@ impl PublishedStory {
         };
         Ok(found.into_iter().map(Tag::from).collect())
     }
+    /// The words of the story's recordings and videos this reader may read,
+    /// oldest item first: those of the items in `media`, and those of items
+    /// held back only because the storyteller agreed to their words as text
+    /// alone (voice `TEXT_ONLY`), whose sound never reaches a reader.
+    async fn recording_texts(&self, ctx: &Context<'_>) -> Result<Vec<RecordingText>> {
+        Ok(self
+            .words(ctx)
+            .await?
+            .into_iter()
+            .map(RecordingText)
+            .collect())
+    }
     /// The story's photos, recordings and videos this reader may receive now,
     /// with short-lived URLs; items the consents do not cover are left out.
     async fn media(
@@ -308,10 +344,24 @@ impl PublishedStory {
             None => delivery::for_story(&state.db, self.0.id, self.0.media_allowance).await?,
         };
         delivered.truncate(limit);
+        let mut words: HashMap<Uuid, recordings::Words> = if asks_words(&ctx.look_ahead()) {
+            self.words(ctx)
+                .await?
+                .into_iter()
+                .map(|w| (w.media_id, w))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let holder = delivery::holder_of(&viewer);
         Ok(delivered
             .into_iter()
-            .map(|item| PublishedMedia { item, holder, now })
+            .map(|item| PublishedMedia {
+                words: words.remove(&item.asset.id),
+                item,
+                holder,
+                now,
+            })
             .collect())
     }
     /// What a site needs to share the story on social media (Open Graph tags
@@ -461,6 +511,8 @@ pub struct PublishedMedia {
     holder: crate::media::links::Holder,
     /// When the story was read: every link of the answer is issued as of then.
     now: DateTime<Utc>,
+    /// Its transcripts and captions, when the query asks for them.
+    words: Option<recordings::Words>,
 }
 
 /// Variants one `sources` may name.
@@ -483,6 +535,20 @@ impl PublishedMedia {
     }
     async fn credit(&self) -> Option<&str> {
         self.item.asset.credit.as_deref()
+    }
+    /// What is said in a recording or video, by language.
+    async fn transcripts(&self) -> Vec<Transcript> {
+        self.words
+            .as_ref()
+            .map(|w| transcripts(&w.transcripts))
+            .unwrap_or_default()
+    }
+    /// WebVTT caption tracks for a video (or recording), by language.
+    async fn captions(&self) -> Vec<CaptionTrack> {
+        self.words
+            .as_ref()
+            .map(|w| caption_tracks(&w.captions))
+            .unwrap_or_default()
     }
     /// The forms to fetch: web renditions (narrowest first, JPEG and WebP) for
     /// images, the cleaned file for audio and video.
@@ -522,6 +588,64 @@ impl PublishedMedia {
             });
         }
         Ok(sources)
+    }
+}
+
+/// What is said in a recording or video, in one language.
+#[derive(SimpleObject)]
+pub struct Transcript {
+    /// BCP 47.
+    pub language: String,
+    pub text: String,
+}
+
+/// A caption track for a video or recording, in one language.
+#[derive(SimpleObject)]
+pub struct CaptionTrack {
+    /// BCP 47 (the `srclang` of an HTML `<track>`).
+    pub language: String,
+    /// WebVTT holding only the `WEBVTT` line and the cues: their timings and
+    /// plain text, with no identifiers, settings, tags, notes or styles.
+    pub vtt: String,
+}
+
+pub(super) fn transcripts(texts: &[recordings::Text]) -> Vec<Transcript> {
+    texts
+        .iter()
+        .map(|t| Transcript {
+            language: t.language.clone(),
+            text: t.body.clone(),
+        })
+        .collect()
+}
+
+pub(super) fn caption_tracks(texts: &[recordings::Text]) -> Vec<CaptionTrack> {
+    texts
+        .iter()
+        .map(|t| CaptionTrack {
+            language: t.language.clone(),
+            vtt: t.body.clone(),
+        })
+        .collect()
+}
+
+/// The words of a recording or video of a published story that a reader may read.
+pub struct RecordingText(recordings::Words);
+
+#[Object]
+impl RecordingText {
+    /// The item in `media`, when the reader also receives it.
+    async fn media_id(&self) -> ID {
+        ID(self.0.media_id.to_string())
+    }
+    async fn kind(&self) -> MediaKind {
+        self.0.kind.into()
+    }
+    async fn transcripts(&self) -> Vec<Transcript> {
+        transcripts(&self.0.transcripts)
+    }
+    async fn captions(&self) -> Vec<CaptionTrack> {
+        caption_tracks(&self.0.captions)
     }
 }
 

@@ -791,8 +791,9 @@ impl StoryMutation {
     }
 
     /// Approves the story. An editor who did not write it; the storyteller's review
-    /// of every current revision and, for groups at risk, a risk assessment must be
-    /// on record (`INVALID_TRANSITION` with `extensions.reason` otherwise).
+    /// of every current revision, for groups at risk a risk assessment, a
+    /// transcript of every recording and captions for every video must be on
+    /// record (`INVALID_TRANSITION` with `extensions.reason` otherwise).
     async fn approve_story(
         &self,
         ctx: &Context<'_>,

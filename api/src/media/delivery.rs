@@ -14,6 +14,14 @@
 //!   (Chorus cannot mask video);
 //! - documents (consent evidence) never.
 //!
+//! The words of a recording or video (its transcripts and captions,
+//! [`super::recordings`]) go with it: a reader who gets the item gets them. When
+//! the item is held back only for its voice, they are still given if every
+//! covering consent lets the words be read: `TEXT_ONLY` (the storyteller agreed
+//! to their words as text) or `ORIGINAL`, but not `ALTERED` (agreed only to a
+//! disguised voice, not to a written record). Held back for anything else (faces,
+//! privacy), an item's words are held back too.
+//!
 //! Staff may fetch any item they may see, originals included; private items only
 //! editors and admins, and every such read is audited. Private items are always
 //! streamed by Chorus (so each read is seen); other items are presigned GETs on
@@ -58,6 +66,9 @@ pub const ORIGINAL: &str = "original";
 pub struct Allowance {
     pub faces: Faces,
     pub voice: Voice,
+    /// Every covering consent lets a recording's words be read as text: none
+    /// says `ALTERED`.
+    pub words: bool,
 }
 
 impl Allowance {
@@ -82,10 +93,12 @@ impl Allowance {
             Self {
                 faces: story_faces,
                 voice: Voice::Original,
+                words: true,
             },
             |acc, (faces, voice)| Self {
                 faces: more_protective_faces(acc.faces, faces),
                 voice: more_protective_voice(acc.voice, voice),
+                words: acc.words && voice != Voice::Altered,
             },
         )
     }
@@ -203,6 +216,20 @@ fn deliverable_form(asset: &media_asset::Model, allowance: Allowance) -> Option<
         Kind::Video if voice_ok && faces_ok(false) => Some(Form::Original),
         _ => None,
     }
+}
+
+/// Whether a reader under `allowance` may have the words (transcripts and
+/// captions) of `asset`: when they receive the recording or video itself, or
+/// when only its voice holds it back and every covering consent lets the words
+/// be read ([`Allowance::words`]).
+pub fn words_allowed(asset: &media_asset::Model, allowance: Allowance) -> bool {
+    let heard = Allowance {
+        voice: Voice::Original,
+        ..allowance
+    };
+    matches!(asset.kind, Kind::Audio | Kind::Video)
+        && (deliverable_form(asset, allowance).is_some()
+            || (allowance.words && deliverable_form(asset, heard).is_some()))
 }
 
 /// The renditions were made with the latest face masks.
@@ -667,4 +694,75 @@ async fn open_for_staff(
         storage_key: source.storage_key,
         mime: source.mime,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(kind: Kind, shows_faces: bool) -> media_asset::Model {
+        let at = chrono::DateTime::UNIX_EPOCH;
+        media_asset::Model {
+            id: Uuid::nil(),
+            story_id: Some(Uuid::nil()),
+            storyteller_id: None,
+            kind,
+            mime: "audio/mpeg".into(),
+            size_bytes: 1,
+            sha256: String::new(),
+            storage_key: String::new(),
+            width: None,
+            height: None,
+            duration_ms: None,
+            alt_text: None,
+            caption: None,
+            credit: None,
+            shows_faces,
+            faces_reviewed_at: None,
+            faces_reviewed_by: None,
+            masks_generation: 0,
+            renditions_generation: None,
+            private: false,
+            metadata_status: MetadataStatus::Cleaned,
+            state: State::Ready,
+            created_by: Uuid::nil(),
+            created_at: at,
+            updated_at: at,
+            organisation_id: Uuid::nil(),
+        }
+    }
+
+    fn words(asset: &media_asset::Model, faces: Faces, voices: &[Voice]) -> bool {
+        let allowance =
+            Allowance::from_terms(Faces::Shown, voices.iter().map(|voice| (faces, *voice)));
+        words_allowed(asset, allowance)
+    }
+
+    #[test]
+    fn words_go_with_the_voice_unless_agreed_as_text_and_never_under_altered() {
+        use Voice::*;
+        let audio = item(Kind::Audio, false);
+        for (voices, expected) in [
+            (&[Original][..], true),
+            (&[TextOnly], true),
+            (&[Altered], false),
+            (&[Original, TextOnly], true),
+            // One consent agreed only to a disguised voice: another's text-only
+            // term does not open the words up.
+            (&[TextOnly, Altered], false),
+            (&[Original, Altered], false),
+        ] {
+            assert_eq!(words(&audio, Faces::Shown, voices), expected, "{voices:?}");
+        }
+        // Held back for its faces, a video gives no words either.
+        let video = item(Kind::Video, true);
+        assert!(words(&video, Faces::Shown, &[TextOnly]));
+        assert!(!words(&video, Faces::Obscured, &[TextOnly]));
+        assert!(!words(&video, Faces::Obscured, &[Original]));
+        // Nor does a private item, or anything but a recording.
+        let mut private = item(Kind::Audio, false);
+        private.private = true;
+        assert!(!words(&private, Faces::Shown, &[Original]));
+        assert!(!words(&item(Kind::Image, false), Faces::Shown, &[Original]));
+    }
 }

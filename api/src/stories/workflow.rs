@@ -322,8 +322,9 @@ pub async fn request_changes(
 }
 
 /// Approves the draft (an editor other than its authors), once every locale's
-/// newest revision has the storyteller's recorded sign-off and, for the risk
-/// groups, a risk assessment is on record.
+/// newest revision has the storyteller's recorded sign-off, for the risk
+/// groups a risk assessment is on record, and every recording can be read
+/// (a transcript for audio, captions for video).
 pub async fn approve(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -371,6 +372,7 @@ pub async fn approve(
             ));
         }
     }
+    crate::media::recordings::require_words(&txn, story.id).await?;
 
     for locale in &locales {
         story_locale::Entity::update_many()
@@ -512,6 +514,8 @@ pub async fn publish_now(
     let to = check_step(story, Step::Publish)?;
     crate::consent::visibility::require_coverage(txn, story, now).await?;
     crate::media::assets::require_alt_text(txn, story.id).await?;
+    // Again here: an item may have been added since the approval.
+    crate::media::recordings::require_words(txn, story.id).await?;
     let locales = story_locale::Entity::find()
         .filter(story_locale::Column::StoryId.eq(story.id))
         .all(txn)
