@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::{
     fixtures,
-    helpers::{PASSWORD, TestApp, spawn_app},
+    helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with},
     organisations::{create_campaign, create_org, id_of, invite_and_sign_in},
 };
 
@@ -53,7 +53,11 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let app = spawn_app().await;
+        Self::with(&[]).await
+    }
+
+    async fn with(overrides: &[(&str, &str)]) -> Self {
+        let app = spawn_app_with(overrides).await;
         let editor = fixtures::staff(&app.db, "editor@chorus.test", Role::Editor).await;
         let token = app.login("editor@chorus.test", PASSWORD).await.data()["login"]["accessToken"]
             .as_str()
@@ -118,17 +122,11 @@ impl World {
 
     /// A consumer read with this API key (none: anonymous); its data.
     async fn read(&self, key: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut req = self
-            .app
-            .client
-            .post(self.app.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(key) = key {
-            req = req.header("x-api-key", key);
-        }
-        let body: Value = req.send().await.expect("sent").json().await.expect("json");
-        assert!(body["errors"].is_null(), "errors: {body}");
-        body["data"].clone()
+        self.app
+            .gql_with_key(key, query, variables)
+            .await
+            .data()
+            .clone()
     }
 
     async fn rows(&self) -> (u64, u64) {
@@ -620,4 +618,74 @@ async fn organisations_manage_only_the_events_of_campaigns_they_run_or_share() {
             .expect("read")
             .expect("still there");
     assert_eq!(stored.title, "B's in shared");
+}
+
+#[tokio::test]
+async fn a_page_of_events_costs_the_same_statements_for_2_events_as_for_6() {
+    // Nothing else runs (no jobs), and nothing is answered from a cache.
+    let w = World::with(&[
+        ("CHORUS_JOBS_ENABLED", "false"),
+        ("CHORUS_RESPONSE_CACHE_BYTES", "0"),
+    ])
+    .await;
+    let admin = w.editor_as_admin().await;
+    let author = fixtures::staff(&w.app.db, "author@chorus.test", Role::Contributor).await;
+    let mut stories = Vec::new();
+    for n in 0..4 {
+        let (story, _) = fixtures::published_with_consent(
+            &w.app.db,
+            &w.app.state.crypto,
+            &author,
+            &w.editor,
+            fixtures::terms(&[Channel::PublicWeb]),
+            &format!("Story {n}"),
+        )
+        .await;
+        stories.push(story.id.to_string());
+    }
+    for day in 1..=6 {
+        let event = w
+            .create(w.event(&format!("Day {day}"), Duration::days(day)))
+            .await;
+        for story in &stories {
+            w.app
+                .gql(Some(&w.token), LINK, json!({ "e": event, "s": story }))
+                .await
+                .data();
+        }
+    }
+    let (_, key) = fixtures::api_key(&w.app.db, &admin, Channel::PublicWeb, None).await;
+    w.app
+        .state
+        .origins
+        .reload(&w.app.db)
+        .await
+        .expect("origins");
+    let query = |n: i64| {
+        format!(
+            "{{ campaign(slug: \"one-day-without-us\") {{ events(first: {n}) {{ nodes {{
+                title stories {{ slug title storyteller {{ name }} campaigns {{ slug }} media {{ kind }} }}
+            }} }} }} }}"
+        )
+    };
+    let mut costs = Vec::new();
+    for n in [2, 6, 2, 6] {
+        let before = w.app.state.statements.get();
+        let data = w.read(Some(&key), &query(n), json!({})).await;
+        costs.push(w.app.state.statements.get() - before);
+        let nodes = data["campaign"]["events"]["nodes"]
+            .as_array()
+            .expect("nodes");
+        assert_eq!(nodes.len() as i64, n);
+        assert!(
+            nodes
+                .iter()
+                .all(|e| e["stories"].as_array().map(Vec::len) == Some(4))
+        );
+    }
+    // The first two reads write what a key's first read of a story writes.
+    assert_eq!(
+        costs[2], costs[3],
+        "2 and 6 events cost the same: {costs:?}"
+    );
 }

@@ -315,6 +315,23 @@ impl TestApp {
         GqlResponse::read(req.send().await.expect("request sent")).await
     }
 
+    /// POSTs a GraphQL request as a reader: with this API key, or anonymously.
+    pub async fn gql_with_key(
+        &self,
+        key: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> GqlResponse {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(key) = key {
+            req = req.header("x-api-key", key);
+        }
+        GqlResponse::read(req.send().await.expect("request sent")).await
+    }
+
     /// Creates an account directly through the service, with [`PASSWORD`].
     pub async fn create_user(&self, email: &str, role: Role) {
         api::auth::users::create(&self.db, email, PASSWORD, role, clock::now())

@@ -304,43 +304,42 @@ pub async fn delete(
     Ok(())
 }
 
-/// Links a story in the caller's scope to an event (nothing changes if it is
-/// linked already).
-pub async fn link_story(
+/// Links a story in the caller's scope to an event (`linked`), or takes its
+/// link off; nothing changes when it already is as asked. Taking a link off
+/// needs no scope over the story: an event's own editors may always do it.
+#[allow(clippy::too_many_arguments, reason = "one per part of the change")]
+pub async fn set_story_link(
     conn: &DatabaseConnection,
     principal: &Principal,
     scope: &Scope,
     id: Uuid,
     story_id: Uuid,
+    linked: bool,
     now: DateTime<Utc>,
 ) -> Result<campaign_event::Model> {
     let staff = principal.require_editor()?;
     let txn = db::begin_write(conn).await?;
     let (event, campaign) = manageable(&txn, staff, scope, id).await?;
-    scope.ensure_story(&txn, story_id).await?;
-    let linked = link::Entity::find_by_id((id, story_id)).one(&txn).await?;
-    if linked.is_none() {
-        let count = link::Entity::find()
-            .filter(link::Column::EventId.eq(id))
-            .count(&txn)
-            .await?;
-        if count >= MAX_LINKED_STORIES {
-            return Err(Error::invalid(
-                "storyId",
-                format!("an event links at most {MAX_LINKED_STORIES} stories"),
-            ));
-        }
-        link::ActiveModel {
-            event_id: Set(id),
-            story_id: Set(story_id),
-            linked_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
+    let changed = if linked {
+        scope.ensure_story(&txn, story_id).await?;
+        add_link(&txn, id, story_id, now).await?
+    } else {
+        link::Entity::delete_by_id((id, story_id))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            > 0
+    };
+    if changed {
+        let action = if linked {
+            "campaign.event_story_linked"
+        } else {
+            "campaign.event_story_unlinked"
+        };
         audit::record(
             &txn,
             Actor::User(staff.user_id),
-            Event::new("campaign.event_story_linked", "campaign", campaign.id)
+            Event::new(action, "campaign", campaign.id)
                 .detail(json!({ "eventId": id, "storyId": story_id })),
             now,
         )
@@ -350,35 +349,38 @@ pub async fn link_story(
     Ok(event)
 }
 
-/// Unlinks a story from an event (nothing changes if it was not linked). The
-/// story need not be in scope any more: an event's own editors may always
-/// take a link off it.
-pub async fn unlink_story(
-    conn: &DatabaseConnection,
-    principal: &Principal,
-    scope: &Scope,
+/// Adds the link unless it exists (`false` then), within [`MAX_LINKED_STORIES`].
+async fn add_link(
+    db: &impl ConnectionTrait,
     id: Uuid,
     story_id: Uuid,
     now: DateTime<Utc>,
-) -> Result<campaign_event::Model> {
-    let staff = principal.require_editor()?;
-    let txn = db::begin_write(conn).await?;
-    let (event, campaign) = manageable(&txn, staff, scope, id).await?;
-    let removed = link::Entity::delete_by_id((id, story_id))
-        .exec(&txn)
-        .await?;
-    if removed.rows_affected > 0 {
-        audit::record(
-            &txn,
-            Actor::User(staff.user_id),
-            Event::new("campaign.event_story_unlinked", "campaign", campaign.id)
-                .detail(json!({ "eventId": id, "storyId": story_id })),
-            now,
-        )
-        .await?;
+) -> Result<bool> {
+    if link::Entity::find_by_id((id, story_id))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
     }
-    txn.commit().await?;
-    Ok(event)
+    let count = link::Entity::find()
+        .filter(link::Column::EventId.eq(id))
+        .count(db)
+        .await?;
+    if count >= MAX_LINKED_STORIES {
+        return Err(Error::invalid(
+            "storyId",
+            format!("an event links at most {MAX_LINKED_STORIES} stories"),
+        ));
+    }
+    link::ActiveModel {
+        event_id: Set(id),
+        story_id: Set(story_id),
+        linked_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
 }
 
 /// The event with this id, in scope (else `NotFound`).

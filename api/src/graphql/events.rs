@@ -435,16 +435,7 @@ impl EventMutation {
         event_id: ID,
         story_id: ID,
     ) -> Result<CampaignEvent> {
-        let event = events::link_story(
-            &ctx.state().db,
-            ctx.principal(),
-            scope(ctx).await?,
-            parse_id("eventId", &event_id)?,
-            parse_id("storyId", &story_id)?,
-            clock::now(),
-        )
-        .await?;
-        Ok(event.into())
+        set_link(ctx, &event_id, &story_id, true).await
     }
 
     /// Takes a story's link off an event (not linked: no change).
@@ -454,15 +445,25 @@ impl EventMutation {
         event_id: ID,
         story_id: ID,
     ) -> Result<CampaignEvent> {
-        let event = events::unlink_story(
-            &ctx.state().db,
-            ctx.principal(),
-            scope(ctx).await?,
-            parse_id("eventId", &event_id)?,
-            parse_id("storyId", &story_id)?,
-            clock::now(),
-        )
-        .await?;
-        Ok(event.into())
+        set_link(ctx, &event_id, &story_id, false).await
     }
+}
+
+async fn set_link(
+    ctx: &Context<'_>,
+    event_id: &ID,
+    story_id: &ID,
+    linked: bool,
+) -> Result<CampaignEvent> {
+    let event = events::set_story_link(
+        &ctx.state().db,
+        ctx.principal(),
+        scope(ctx).await?,
+        parse_id("eventId", event_id)?,
+        parse_id("storyId", story_id)?,
+        linked,
+        clock::now(),
+    )
+    .await?;
+    Ok(event.into())
 }
