@@ -80,6 +80,8 @@ struct Loaded {
     /// asked for them.
     shown: Option<HashMap<Uuid, published::PublishedStory>>,
     preloaded: Option<Arc<Preloaded>>,
+    /// The linked stories in the caller's scope, when staff's page asked.
+    in_scope: Option<Vec<Uuid>>,
 }
 
 /// An event of a campaign: when, where, who organises it, and the stories
@@ -168,7 +170,10 @@ impl CampaignEvent {
             return Ok(None);
         }
         let ids = self.links(ctx).await?;
-        let shown = events::in_scope(&ctx.state().db, scope(ctx).await?, &ids).await?;
+        let shown = match self.1.as_ref().and_then(|l| l.in_scope.as_ref()) {
+            Some(in_scope) => ids.into_iter().filter(|id| in_scope.contains(id)).collect(),
+            None => events::in_scope(&ctx.state().db, scope(ctx).await?, &ids).await?,
+        };
         Ok(Some(shown.iter().map(|id| ID(id.to_string())).collect()))
     }
     /// The linked stories this API key (or, when enabled, the public) may see
@@ -204,7 +209,7 @@ impl CampaignEvent {
             // A selection the page's look-ahead did not foresee: the same loader.
             _ => {
                 let event = [self.0.id];
-                Arc::new(load(ctx, &event, Some(&viewer), &[ctx.look_ahead()]).await?)
+                Arc::new(load(ctx, &event, Some(&viewer), false, &[ctx.look_ahead()]).await?)
             }
         };
         Ok(loaded
@@ -234,12 +239,13 @@ impl CampaignEvent {
 
 /// The links of these events and, for a consumer, the linked stories they may
 /// see now with what `nodes` (the selections of an event's `stories`) ask of
-/// them: three statements at most whatever the number of events and stories,
-/// and the projection's own.
+/// them, or for staff (`staff_ids`) which are in their scope: a few statements
+/// whatever the number of events and stories.
 async fn load(
     ctx: &Context<'_>,
     event_ids: &[Uuid],
     viewer: Option<&Viewer>,
+    staff_ids: bool,
     nodes: &[Lookahead<'_>],
 ) -> Result<Loaded> {
     let state = ctx.state();
@@ -248,12 +254,15 @@ async fn load(
         links,
         ..Loaded::default()
     };
-    let Some(viewer) = viewer else {
-        return Ok(loaded);
-    };
     let mut ids: Vec<Uuid> = loaded.links.values().flatten().copied().collect();
     ids.sort_unstable();
     ids.dedup();
+    if staff_ids {
+        loaded.in_scope = Some(events::in_scope(&state.db, scope(ctx).await?, &ids).await?);
+    }
+    let Some(viewer) = viewer else {
+        return Ok(loaded);
+    };
     let shown = published::by_ids(&state.db, &state.reads, viewer, &ids, clock::now()).await?;
     loaded.preloaded = Preloaded::load(ctx, &shown, nodes).await?;
     loaded.shown = Some(shown.into_iter().map(|s| (s.id, s)).collect());
@@ -292,7 +301,10 @@ pub(super) async fn page(
         let viewer = Viewer::of(ctx.principal(), ctx.state().config.consent.public_reads)
             .filter(|_| asks("stories"));
         let stories: Vec<Lookahead<'_>> = nodes.iter().map(|n| n.field("stories")).collect();
-        Some(Arc::new(load(ctx, &ids, viewer.as_ref(), &stories).await?))
+        let staff_ids = asks("linkedStoryIds") && ctx.principal().is_staff();
+        Some(Arc::new(
+            load(ctx, &ids, viewer.as_ref(), staff_ids, &stories).await?,
+        ))
     } else {
         None
     };
