@@ -10,7 +10,7 @@ use api::{
 };
 use chrono::Duration;
 use entity::{api_key::Channel, campaign_event, campaign_event_story};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -688,4 +688,29 @@ async fn a_page_of_events_costs_the_same_statements_for_2_events_as_for_6() {
         costs[2], costs[3],
         "2 and 6 events cost the same: {costs:?}"
     );
+}
+
+#[tokio::test]
+async fn an_event_that_ends_is_past_on_the_next_read_with_the_answer_cache_on() {
+    let w = World::with(&[("CHORUS_RESPONSE_CACHE_BYTES", "33554432")]).await;
+    let id = w.create(w.event("Closing soon", Duration::hours(-1))).await;
+    let admin = w.editor_as_admin().await;
+    let (_, key) = fixtures::api_key(&w.app.db, &admin, Channel::PublicWeb, None).await;
+    for _ in 0..2 {
+        assert_eq!(w.titles(Some(&key), "UPCOMING", 20).await, ["Closing soon"]);
+        assert!(w.titles(Some(&key), "PAST", 20).await.is_empty());
+    }
+    // Time passes and the event is over: no write the change log sees, as
+    // when the clock moves on by itself.
+    campaign_event::Entity::update_many()
+        .col_expr(
+            campaign_event::Column::EndsAt,
+            Expr::value(clock::now() - Duration::minutes(1)),
+        )
+        .filter(campaign_event::Column::Id.eq(id.parse::<Uuid>().expect("uuid")))
+        .exec(&w.app.db)
+        .await
+        .expect("ended");
+    assert!(w.titles(Some(&key), "UPCOMING", 20).await.is_empty());
+    assert_eq!(w.titles(Some(&key), "PAST", 20).await, ["Closing soon"]);
 }
