@@ -9,6 +9,8 @@ pub mod api_key;
 pub mod api_key_campaign;
 pub mod audit_event;
 pub mod campaign;
+pub mod campaign_event;
+pub mod campaign_event_story;
 pub mod campaign_grant;
 pub mod consent_channel;
 pub mod consent_event;

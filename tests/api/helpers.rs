@@ -317,11 +317,23 @@ impl TestApp {
 
     /// POSTs a consumer's GraphQL request with an API key.
     pub async fn consume(&self, key: &str, query: &str, variables: Value) -> GqlResponse {
-        let req = self
+        self.gql_with_key(Some(key), query, variables).await
+    }
+
+    /// POSTs a GraphQL request as a reader: with this API key, or anonymously.
+    pub async fn gql_with_key(
+        &self,
+        key: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> GqlResponse {
+        let mut req = self
             .client
             .post(self.url("/graphql"))
-            .header("x-api-key", key)
             .json(&json!({ "query": query, "variables": variables }));
+        if let Some(key) = key {
+            req = req.header("x-api-key", key);
+        }
         GqlResponse::read(req.send().await.expect("request sent")).await
     }
 

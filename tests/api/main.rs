@@ -18,6 +18,7 @@ mod damaged_media;
 mod delivery;
 mod disclosure;
 mod doc_examples;
+mod events;
 mod fixtures;
 mod fuzz_regressions;
 mod health;

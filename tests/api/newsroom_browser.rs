@@ -6,6 +6,8 @@
 //! does not: the first admin, editor A, a `PUBLIC_WEB` key to read as readers
 //! do, a photo carrying GPS, and for the organisations part (issue 16) a
 //! campaign the platform runs and the partner a new member organisation is.
+//! The journey adds an event to that campaign (issue 19); this file checks
+//! the instant it stored.
 //!
 //! It runs on both backends, as the suite does: on SQLite with media on local
 //! disk, and on PostgreSQL with media in a real S3 server (`spawn_media_app`),
@@ -259,6 +261,20 @@ async fn an_editors_day_in_the_newsroom_passes_in_a_real_browser() {
         screenshots.display()
     );
     assert!(stdout.contains("the newsroom journey passed"), "{stdout}");
+
+    // The event added in the browser holds the instant its own clocks said
+    // (18:30 in Istanbul, UTC+3), whatever the browser's zone.
+    let res = app
+        .gql(
+            Some(&admin),
+            "query($s: String!) { campaign(slug: $s) { events { nodes { title startsAt status } } } }",
+            json!({ "s": CAMPAIGN_SLUG }),
+        )
+        .await;
+    assert_eq!(
+        res.data()["campaign"]["events"]["nodes"],
+        json!([{ "title": "Community kitchen", "startsAt": "2031-12-18T15:30:00+00:00", "status": "CANCELLED" }])
+    );
 
     // Editor B blocked where the spam came from: the next story from there is refused.
     let again = send_in("Another one from the same place").await;

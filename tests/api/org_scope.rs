@@ -21,9 +21,10 @@ use api::{
 };
 use async_graphql_parser::types::{DocumentOperations, Selection, TypeKind, TypeSystemDefinition};
 use entity::{
-    api_key, audit_event, campaign, consent_record, job, media_asset, media_upload, partner_origin,
-    review_comment, risk_assessment, story, story_revision, storyteller, storyteller_review,
-    submission, submission_block, takedown, webhook_delivery, webhook_endpoint,
+    api_key, audit_event, campaign, campaign_event, campaign_event_story, consent_record, job,
+    media_asset, media_upload, partner_origin, review_comment, risk_assessment, story,
+    story_revision, storyteller, storyteller_review, submission, submission_block, takedown,
+    webhook_delivery, webhook_endpoint,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, Set,
@@ -126,6 +127,8 @@ struct Records {
     endpoint: String,
     /// A delivery to it in the dead-letter list.
     dead_delivery: String,
+    /// An upcoming event of the campaign, the story linked to it.
+    event: String,
 }
 
 impl Records {
@@ -159,6 +162,7 @@ impl Records {
             takedown: id(),
             endpoint: id(),
             dead_delivery: id(),
+            event: id(),
         }
     }
 
@@ -183,6 +187,7 @@ impl Records {
             &self.sent_in,
             &self.block,
             &self.form_key,
+            &self.event,
         ]
         .into_iter()
         .filter(|id| !id.is_empty())
@@ -386,7 +391,31 @@ async fn file_records(
     .insert(&app.db)
     .await
     .expect("takedown");
+    let starts = clock::now() + chrono::Duration::days(30);
+    let event = data(
+        app,
+        token,
+        "mutation($i: CreateCampaignEventInput!) { createCampaignEvent(input: $i) { id } }",
+        json!({ "i": {
+            "campaignId": campaign,
+            "title": format!("{label} gathering"),
+            "startsAt": starts.to_rfc3339(),
+            "endsAt": (starts + chrono::Duration::hours(2)).to_rfc3339(),
+            "timeZone": "Europe/London",
+            "region": "Manchester, UK",
+        } }),
+    )
+    .await;
+    let event = text(&event, "/createCampaignEvent/id");
+    data(
+        app,
+        token,
+        "mutation($e: ID!, $s: ID!) { linkEventStory(eventId: $e, storyId: $s) { id } }",
+        json!({ "e": event, "s": story }),
+    )
+    .await;
     Records {
+        event,
         storyteller,
         story_slug: text(&created, "/createStory/slug"),
         first_revision: text(&created, "/createStory/revisions/0/id"),
@@ -735,7 +764,10 @@ impl World {
                 json!({ "id": b.storyteller }),
             ),
             (
-                "query($slug: String!) { campaign(slug: $slug) { id name description sharedWith { id } } }",
+                "query($slug: String!) { campaign(slug: $slug) {
+                   id name description sharedWith { id }
+                   events { nodes { id title status startsAt organiser { id } linkedStoryIds } }
+                 } }",
                 json!({ "slug": b.campaign_slug }),
             ),
             (
@@ -819,6 +851,8 @@ impl World {
             submission,
             submission_block,
             webhook_endpoint,
+            campaign_event,
+            campaign_event_story,
         )
     }
 
@@ -1268,6 +1302,38 @@ fn mutations() -> Vec<Case> {
             "updateCampaign",
             "mutation($id: ID!) { updateCampaign(id: $id, input: { description: \"Changed by A\" }) { id } }",
             |r, _| json!({ "id": r.campaign }),
+        ),
+        refused(
+            "createCampaignEvent in B's campaign",
+            "mutation($c: ID!) { createCampaignEvent(input: { campaignId: $c, title: \"A's gathering\", startsAt: \"2031-03-01T10:00:00Z\", endsAt: \"2031-03-01T12:00:00Z\", timeZone: \"Europe/London\", onlineUrl: \"https://meet.example.org/a\" }) { id } }",
+            |r, _| json!({ "c": r.campaign }),
+        )
+        .shared(),
+        refused(
+            "updateCampaignEvent of B's event",
+            "mutation($id: ID!) { updateCampaignEvent(id: $id, input: { status: CANCELLED }) { id } }",
+            |r, _| json!({ "id": r.event }),
+        ),
+        refused(
+            "linkEventStory to B's event",
+            "mutation($e: ID!, $s: ID!) { linkEventStory(eventId: $e, storyId: $s) { id } }",
+            |r, own| json!({ "e": r.event, "s": own.loose_story }),
+        ),
+        refused(
+            "linkEventStory of B's story to A's event",
+            "mutation($e: ID!, $s: ID!) { linkEventStory(eventId: $e, storyId: $s) { id } }",
+            |r, own| json!({ "e": own.event, "s": r.loose_story }),
+        ),
+        refused(
+            "unlinkEventStory from B's event",
+            "mutation($e: ID!, $s: ID!) { unlinkEventStory(eventId: $e, storyId: $s) { id } }",
+            |r, _| json!({ "e": r.event, "s": r.story }),
+        ),
+        // Last of the event's cases: A's own is gone after it.
+        refused(
+            "deleteCampaignEvent of B's event",
+            "mutation($id: ID!) { deleteCampaignEvent(id: $id) }",
+            |r, _| json!({ "id": r.event }),
         ),
         refused(
             "updateStoryteller",

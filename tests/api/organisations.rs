@@ -27,7 +27,7 @@ pub(crate) fn id_of(res: &GqlResponse, field: &str) -> String {
         .to_owned()
 }
 
-async fn create_org(app: &TestApp, token: &str, slug: &str, name: &str) -> GqlResponse {
+pub(crate) async fn create_org(app: &TestApp, token: &str, slug: &str, name: &str) -> GqlResponse {
     app.gql(
         Some(token),
         "mutation($i: CreateOrganisationInput!) {

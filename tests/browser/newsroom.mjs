@@ -443,6 +443,33 @@ async function main() {
     await page.locator(`#newsroom [data-campaign="${settings.campaign.slug}"]`).waitFor();
   });
 
+  await step('an event is added to the campaign on its own clocks, then cancelled', page, async () => {
+    await showOrganisation(settings.platformName);
+    await panel(page, 'Campaigns');
+    const card = page.locator(`#newsroom [data-campaign="${settings.campaign.slug}"]`);
+    await card.getByText('No coming events.').waitFor();
+    const form = card.getByRole('form', { name: `Add an event to ${settings.campaign.name}` });
+    await form.getByLabel('Title', { exact: true }).fill('Community kitchen');
+    await form.getByLabel('Starts', { exact: true }).fill('2031-12-18T18:30');
+    await form.getByLabel('Ends', { exact: true }).fill('2031-12-18T21:00');
+    await form.getByLabel('Time zone', { exact: true }).fill('Europe/Istanbul');
+    await form.getByLabel('Region (as coarse as a town)', { exact: true }).fill('Istanbul, TR');
+    await form.getByRole('button', { name: 'Add event' }).click();
+    await announced(page, `Community kitchen was added to ${settings.campaign.name}.`);
+    // Shown on the event's own clocks, whatever the browser's zone.
+    const item = card.locator('li[data-event="Community kitchen"]');
+    await item.getByText('2031-12-18 18:30 – 21:00 (Europe/Istanbul)').waitFor();
+    await item.getByLabel('Status', { exact: true }).selectOption({ label: 'Cancelled' });
+    await item.getByRole('button', { name: 'Save status' }).click();
+    await announced(page, 'Community kitchen is now Cancelled.');
+    await item.locator('.cmp-status-cancelled').waitFor();
+    await noAlert(page, 'after adding and cancelling an event');
+    await h.axe(page, 'Campaigns with an event');
+    // Back to the organisation, where the day goes on.
+    await showOrganisation(ORG.name);
+    await page.getByRole('heading', { level: 2, name: `Campaigns shared with ${ORG.name}` }).waitFor();
+  });
+
   await step('platform admin makes the organisation a key, then revokes it', page, async () => {
     await panel(page, 'Keys');
     await page.getByRole('heading', { level: 2, name: `Keys of ${ORG.name}` }).waitFor();
@@ -494,7 +521,11 @@ async function main() {
     const card = page.locator(`#newsroom [data-campaign="${settings.campaign.slug}"]`);
     await card.waitFor();
     // An editor sees who shares it, and cannot share or take it back.
-    assert(!(await card.getByRole('button').count()), 'an editor has no sharing controls');
+    assert(!(await card.getByRole('button', { name: /^(Share|Give|Take back)/ }).count()), 'an editor has no sharing controls');
+    // It may add its own events to the campaign, not change the platform's.
+    await card.getByRole('form', { name: `Add an event to ${settings.campaign.name}` }).waitFor();
+    await card.locator('li[data-event="Community kitchen"]').waitFor();
+    assert(!(await card.getByRole('button', { name: 'Save status' }).count()), 'another organisation\'s event is not theirs to change');
     await noAlert(page, 'on the organisation editor\'s Campaigns');
     await h.axe(page, 'Campaigns (member organisation editor)');
   });

@@ -7,11 +7,13 @@
  * platform admins share a campaign with another organisation and take it back;
  * platform admins also give a campaign to another organisation. Each change is
  * drawn from the server's answer at once. Everyone else sees the lists only.
+ * Each campaign's events are events.js's, inside its card.
  */
 import { h, clear, gql, t, addTranslations, notify, describeError, registerPanel, allNodes } from './core.js';
 import {
   chosenOrganisation, organisations, platformAdmin, managesOrganisation, organisationLabel,
 } from './organisation.js';
+import { eventsSection } from './events.js';
 
 const PAGE_LIMIT = 50; // 2,000 campaigns (40 a page, the complexity budget): far more than a coalition runs.
 
@@ -115,6 +117,7 @@ function render(container, campaigns) {
       h('dl', { class: 'cmp-meta' }, meta),
       h('h4', { id: `${headingId}-shared` }, t('Shared with')),
       sharedList,
+      eventsSection(campaign),
     ];
     if (manage) {
       const choices = knownOrganisations(campaigns)

@@ -1,9 +1,11 @@
-//! Campaigns (International Migrants Day, #WeAreAllMigrants…) and tags (themes).
+//! Campaigns (International Migrants Day, #WeAreAllMigrants…), their events
+//! (`events`) and tags (themes).
 //!
 //! Anyone may read them; only editors and admins create or change them. A new
 //! campaign is owned by its creator's organisation; who owns and shares it
 //! afterwards is `crate::organisations`'s business.
 
+pub mod events;
 pub mod tags;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{
     connection::{connection, page_request},
     context::{ContextExt, scope},
+    events::{self, CampaignEvent, EventWhen},
     organisations::Organisation,
     scalars::{Date, parse_id, patch},
 };
@@ -54,6 +55,24 @@ impl Campaign {
             .organisation(&ctx.state().db, self.organisation_id)
             .await?
             .map(Organisation::from))
+    }
+
+    /// The campaign's events: `UPCOMING` (not over yet, soonest first) or
+    /// `PAST` (latest first), split at the moment of the request. Cancelled
+    /// events stay listed with their status. `first` is at most 100 (default 20).
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
+    )]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "EventWhen::Upcoming")] when: EventWhen,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Connection<String, CampaignEvent>> {
+        events::page(ctx, self.campaign_id, when, first, after, last, before).await
     }
 
     /// The organisations the campaign is shared with, by name. Staff only (null

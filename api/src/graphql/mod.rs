@@ -16,6 +16,7 @@ mod consumers;
 mod context;
 mod documents;
 mod error;
+mod events;
 mod limits;
 mod media;
 mod media_faces;
@@ -103,6 +104,7 @@ merged_root!(
         auth::AuthMutation,
         accounts::AccountMutation,
         campaigns::CampaignMutation,
+        events::EventMutation,
         storytellers::StorytellerMutation,
         stories::StoryMutation,
         consumers::ConsumerMutation,

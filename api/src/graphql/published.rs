@@ -123,7 +123,7 @@ impl Preloaded {
     }
 
     /// `nodes`: the selections of a story (one per path to it).
-    async fn load(
+    pub(super) async fn load(
         ctx: &Context<'_>,
         stories: &[published::PublishedStory],
         nodes: &[Lookahead<'_>],

@@ -549,6 +549,11 @@ impl Cacheable {
             _ => return Self::No,
         };
         let set = &op.node.selection_set.node;
+        // A campaign's events move from upcoming to past as time passes, which
+        // no write logs: answers that show them are not kept.
+        if selects_anywhere(doc, set, UNLOGGED_FIELDS, 0) {
+            return Self::No;
+        }
         if selects_only(doc, set, STORY_ROOT_FIELDS, 0) {
             Self::Stories
         } else if selects_only(doc, set, CACHEABLE_ROOT_FIELDS, 0) {
@@ -576,6 +581,36 @@ fn selects_only(
                 .fragments
                 .get(&spread.node.fragment_name.node)
                 .is_some_and(|f| selects_only(doc, &f.node.selection_set.node, fields, depth + 1)),
+        })
+}
+
+/// Fields, at any depth, whose answers change with time alone.
+const UNLOGGED_FIELDS: &[&str] = &["events"];
+
+/// True when `set` selects one of `fields` at any depth, directly or through
+/// fragments.
+fn selects_anywhere(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    fields: &[&str],
+    depth: usize,
+) -> bool {
+    // Deeper than the schema allows: refused later anyway, and never kept.
+    depth >= 32
+        || set.items.iter().any(|item| match &item.node {
+            Selection::Field(f) => {
+                fields.contains(&f.node.name.node.as_str())
+                    || selects_anywhere(doc, &f.node.selection_set.node, fields, depth + 1)
+            }
+            Selection::InlineFragment(f) => {
+                selects_anywhere(doc, &f.node.selection_set.node, fields, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => doc
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .is_some_and(|f| {
+                    selects_anywhere(doc, &f.node.selection_set.node, fields, depth + 1)
+                }),
         })
 }
 
