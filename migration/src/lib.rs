@@ -26,6 +26,7 @@ mod m20261206_000017_submissions;
 mod m20261206_000018_story_change_visibility;
 mod m20261206_000019_webhooks;
 mod m20261206_000020_live_notify;
+mod m20261206_000022_receipt_terms;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_story_change_visibility::Migration),
             Box::new(m20261206_000019_webhooks::Migration),
             Box::new(m20261206_000020_live_notify::Migration),
+            Box::new(m20261206_000022_receipt_terms::Migration),
         ]
     }
 }

@@ -40,6 +40,7 @@ mod pagination;
 mod protocol;
 mod query_limits;
 mod read_path;
+mod receipts;
 mod renditions;
 mod rights;
 mod s3_server;

@@ -119,6 +119,8 @@ fn terms(language: &str, channels: Vec<Channel>, partner_ids: Vec<Uuid>) -> Term
         guardian_consent: false,
         child_assent: false,
         evidence_ref: Some(EVIDENCE.into()),
+        witness: None,
+        operations: None,
     }
 }
 
@@ -407,7 +409,7 @@ async fn a_receipt_is_a_kantara_document_whose_hash_covers_its_canonical_json() 
     assert_eq!(doc["collectionMethod"], "WRITTEN");
     assert_eq!(doc["language"], "en");
     assert_eq!(doc["piiPrincipalId"], json!(told.teller.id));
-    assert_eq!(doc["piiControllers"][0]["piiController"], "Chorus");
+    assert_eq!(doc["piiControllers"][0]["piiController"], "NOT CONFIGURED");
     let services: Vec<&str> = doc["services"]
         .as_array()
         .unwrap()
@@ -500,6 +502,7 @@ async fn the_printable_receipt_speaks_the_language_of_the_consent_conversation()
             assert!(!html.contains(outside), "{language}: {outside}");
         }
         assert_eq!(html.contains("dir=\"rtl\""), *language == "ar");
+        assert_eq!(html.contains("class=\"notice\""), *language == "ti");
     }
     let html = |i: usize| receipts[i].2["html"].as_str().unwrap().to_owned();
     assert!(html(0).contains("How to withdraw"));

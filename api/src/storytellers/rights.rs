@@ -383,6 +383,9 @@ fn consent_document(c: records::Consent) -> Value {
         "guardianConsent": r.guardian_consent,
         "childAssent": r.child_assent,
         "evidenceRef": r.evidence_ref,
+        "witness": r.witness,
+        "witnessKind": r.witness_kind.map(|k| k.to_value()),
+        "processingOperations": r.processing_operations.as_deref().map(|ops| ops.split(',').collect::<Vec<_>>()),
         "indicatedBy": r.indicated_by.to_value(),
         "createdAt": r.created_at,
     })
