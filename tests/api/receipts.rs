@@ -306,12 +306,28 @@ async fn the_receipt_names_the_configured_controller_then_the_organisations_own(
     let res = w
         .app
         .gql(
-            Some(&org_editor),
-            SET_CONTROLLER,
-            json!({ "id": org, "input": details }),
+            Some(&w.admin),
+            "mutation { createOrganisation(input: { slug: \"other\", name: \"Other\" }) { id } }",
+            json!({}),
         )
         .await;
-    assert_eq!(res.code(), "FORBIDDEN");
+    let other = res.data()["createOrganisation"]["id"]
+        .as_str()
+        .expect("organisation")
+        .to_owned();
+    let other_admin =
+        invite_and_sign_in(&w.app, &w.admin, "lead@other.test", "ADMIN", Some(&other)).await;
+    for token in [&org_editor, &other_admin] {
+        let res = w
+            .app
+            .gql(
+                Some(token),
+                SET_CONTROLLER,
+                json!({ "id": org, "input": details }),
+            )
+            .await;
+        assert_eq!(res.code(), "FORBIDDEN");
+    }
     for bad in [
         json!({ "address": "5 Quay Street" }),
         json!({ "name": "Harbour\u{7}Welcome" }),
