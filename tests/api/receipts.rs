@@ -492,6 +492,37 @@ async fn the_witness_and_the_processing_operations_are_recorded_and_printed() {
         assert!(!printed.html.contains(&message("en", id)), "{id}");
     }
 
+    // Ending a consent writes a new record with the same terms: the witness,
+    // the operations and the controller stay on its receipt.
+    let res = w
+        .app
+        .gql(
+            Some(&w.editor),
+            "mutation($id: ID!) { endConsent(id: $id, ending: WITHDRAW) {
+                id status witness { kind } processingOperations
+            } }",
+            json!({ "id": consent["id"] }),
+        )
+        .await;
+    let ended = &res.data()["endConsent"];
+    assert_eq!(ended["status"], "WITHDRAWN");
+    assert_eq!(ended["witness"]["kind"], "ROLE");
+    assert_eq!(
+        ended["processingOperations"],
+        json!(["COLLECT", "TRANSCRIBE", "PUBLISH"])
+    );
+    let withdrawn = w.receipt(ended["id"].as_str().unwrap()).await;
+    assert_eq!(withdrawn.doc["witness"], printed.doc["witness"]);
+    assert_eq!(
+        withdrawn.doc["piiControllers"],
+        printed.doc["piiControllers"]
+    );
+    assert!(
+        withdrawn
+            .html
+            .contains(&message("en", "operation-transcribe"))
+    );
+
     // A named witness, on a Farsi receipt.
     let named = w
         .recorded(
