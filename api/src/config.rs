@@ -223,6 +223,50 @@ pub struct ConsentConfig {
     pub public_reads: bool,
     /// Wrong withdrawal codes allowed per client address per `login_window`.
     pub withdrawal_max_failures_per_address: u32,
+    /// The data controller receipts name, unless the record's organisation set its own.
+    pub controller: Controller,
+}
+
+/// A data controller's details as consent receipts state them; `None`: not
+/// configured, which the receipt says rather than naming anyone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Controller {
+    pub name: Option<String>,
+    /// A postal address, lines separated by commas or new lines.
+    pub address: Option<String>,
+    /// An email address, telephone number or web form, as given.
+    pub contact: Option<String>,
+    /// How to reach the data protection officer (or the person in that role).
+    pub dpo_contact: Option<String>,
+}
+
+impl Controller {
+    /// Longest name, contact or DPO contact; an address may be twice as long.
+    pub const MAX_LEN: usize = 200;
+
+    /// `BAD_USER_INPUT`-style reason if a value is too long or holds control
+    /// characters (an address may hold line breaks), naming the field.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        for (field, value, max, lines) in [
+            ("name", &self.name, Self::MAX_LEN, false),
+            ("address", &self.address, 2 * Self::MAX_LEN, true),
+            ("contact", &self.contact, Self::MAX_LEN, false),
+            ("dpoContact", &self.dpo_contact, Self::MAX_LEN, false),
+        ] {
+            let Some(value) = value else { continue };
+            let control = value
+                .chars()
+                .any(|c| c.is_control() && !(lines && c == '\n'));
+            if value.trim().is_empty() || value.chars().count() > max || control {
+                return Err((
+                    field,
+                    format!("1 to {max} characters, without control characters"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The key that signs proof-of-work challenges and hashes senders' addresses; never printed.
@@ -606,6 +650,7 @@ impl Config {
             public_reads: vars.bool("CHORUS_PUBLIC_READS", false)?,
             withdrawal_max_failures_per_address: vars
                 .count("CHORUS_WITHDRAWAL_MAX_FAILURES_PER_ADDRESS", "10")?,
+            controller: controller(&vars)?,
         };
         let submissions = SubmissionsConfig {
             secret: match vars.get("CHORUS_SUBMISSION_SECRET") {
@@ -746,6 +791,29 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// The instance-wide data controller, from `CHORUS_CONTROLLER_*`.
+fn controller(vars: &Vars<'_>) -> Result<Controller, ConfigError> {
+    let controller = Controller {
+        name: vars.get("CHORUS_CONTROLLER_NAME"),
+        // `\n` in the setting is a line break: an address spans lines.
+        address: vars
+            .get("CHORUS_CONTROLLER_ADDRESS")
+            .map(|a| a.replace("\\n", "\n")),
+        contact: vars.get("CHORUS_CONTROLLER_CONTACT"),
+        dpo_contact: vars.get("CHORUS_CONTROLLER_DPO_CONTACT"),
+    };
+    controller.check().map_err(|(field, reason)| {
+        let name = match field {
+            "name" => "CHORUS_CONTROLLER_NAME",
+            "address" => "CHORUS_CONTROLLER_ADDRESS",
+            "contact" => "CHORUS_CONTROLLER_CONTACT",
+            _ => "CHORUS_CONTROLLER_DPO_CONTACT",
+        };
+        ConfigError::new(name, reason)
+    })?;
+    Ok(controller)
 }
 
 struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);

@@ -71,6 +71,17 @@ pub enum IndicatedBy {
     Organisation,
 }
 
+/// What a consent's witness is given as: the recorder chooses, since naming a
+/// witness can put them at risk where their role says enough.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum WitnessKind {
+    #[sea_orm(string_value = "NAME")]
+    Name,
+    #[sea_orm(string_value = "ROLE")]
+    Role,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "consent_records")]
 pub struct Model {
@@ -109,6 +120,14 @@ pub struct Model {
     pub indicated_by: IndicatedBy,
     pub recorded_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// The data controller in force when the record was written, as JSON;
+    /// `None` for records made before controllers were recorded.
+    pub controller: Option<String>,
+    /// Who witnessed the consent, as a name or a role (`witness_kind`).
+    pub witness: Option<String>,
+    pub witness_kind: Option<WitnessKind>,
+    /// The processing operations allowed, comma-separated; `None`: not recorded.
+    pub processing_operations: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

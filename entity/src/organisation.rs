@@ -32,6 +32,12 @@ pub struct Model {
     pub partner_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The organisation's own data controller details for consent receipts;
+    /// while `controller_name` is unset the instance-wide settings apply.
+    pub controller_name: Option<String>,
+    pub controller_address: Option<String>,
+    pub controller_contact: Option<String>,
+    pub controller_dpo_contact: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

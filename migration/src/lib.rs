@@ -27,9 +27,14 @@ mod m20261206_000018_story_change_visibility;
 mod m20261206_000019_webhooks;
 mod m20261206_000020_live_notify;
 mod m20261206_000021_search_scripts;
+mod m20261206_000022_receipt_terms;
 mod m20261206_000023_recordings;
 mod m20261206_000024_campaign_events;
 mod m20261206_000025_share_cards;
+
+/// The Arabic-script folds of the search index, which the reader's words
+/// must go through too (`api::stories::search`).
+pub use m20261206_000021_search_scripts::{SCRIPT_FOLDS, fold_sql, fold_text, pg_document};
 
 pub struct Migrator;
 
@@ -58,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_webhooks::Migration),
             Box::new(m20261206_000020_live_notify::Migration),
             Box::new(m20261206_000021_search_scripts::Migration),
+            Box::new(m20261206_000022_receipt_terms::Migration),
             Box::new(m20261206_000023_recordings::Migration),
             Box::new(m20261206_000024_campaign_events::Migration),
             Box::new(m20261206_000025_share_cards::Migration),

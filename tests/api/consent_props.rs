@@ -1096,6 +1096,10 @@ async fn insert_world(
             indicated_by: Set(IndicatedBy::Storyteller),
             recorded_by: Set(Some(admin)),
             created_at: Set(now),
+            controller: Set(None),
+            witness: Set(None),
+            witness_kind: Set(None),
+            processing_operations: Set(None),
         }
         .insert(txn)
         .await?;

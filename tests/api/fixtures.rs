@@ -89,6 +89,8 @@ pub fn terms(channels: &[Channel]) -> Terms {
         guardian_consent: true,
         child_assent: true,
         evidence_ref: None,
+        witness: None,
+        operations: None,
     }
 }
 
@@ -102,6 +104,7 @@ pub async fn consent(db: &DatabaseConnection, teller: Uuid, terms: Terms) -> con
             default_validity: std::time::Duration::from_secs(730 * 86_400),
             public_reads: false,
             withdrawal_max_failures_per_address: 10,
+            controller: Default::default(),
         },
         teller,
         Status::Given,

@@ -41,6 +41,7 @@ mod pagination;
 mod protocol;
 mod query_limits;
 mod read_path;
+mod receipts;
 mod recordings;
 mod renditions;
 mod rights;

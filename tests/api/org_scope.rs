@@ -75,6 +75,9 @@ const NOT_RECORD_SCOPED: &[&str] = &[
     "setCampaignOwner",
     "shareCampaign",
     "unshareCampaign",
+    // An organisation's own controller details: its admins and platform admins
+    // only, another organisation's admin is FORBIDDEN (tests/api/receipts.rs).
+    "setOrganisationController",
     // A campaign site's `SUBMISSIONS` key, bound to one campaign; staff are
     // refused there (tests/api/submissions.rs).
     "submissionChallenge",

@@ -7,7 +7,7 @@ use api::{
     auth::{Principal, Role},
     campaigns::{self, NewCampaign, tags},
     clock,
-    consent::{Decision, SpecialCategory, Terms, records},
+    consent::{Decision, SpecialCategory, Terms, Witness, records},
     queue,
     stories::{self, NewStory, Text, review},
     storytellers::{self, Guardian, NewStoryteller},
@@ -17,7 +17,7 @@ use entity::{
     api_key::Channel,
     audit_event, consent_event,
     consent_event::Via,
-    consent_record::{self, IndicatedBy, Method, Status, Voice},
+    consent_record::{self, IndicatedBy, Method, Status, Voice, WitnessKind},
     job, risk_assessment,
     story::{Faces, IdentityLevel, LocationPrecision},
     story_read, storyteller, storyteller_review, takedown,
@@ -50,6 +50,8 @@ const GUARDIAN: &str = "Samir Qorvanesh-Guardian";
 const NOTES: &str = "Arrived via Calais; qorvanesh private note";
 const INTERPRETER: &str = "Interpreter Zyxwqvt";
 const EVIDENCE: &str = "evidence/zyxwqvt-signed-form.pdf";
+// On the receipt by design, but a third party's name: erasure removes it.
+const WITNESS: &str = "Witness Zyxwqvt-Named";
 const TITLE_1: &str = "Crossing Qorvanesh Water";
 const BODY_1: &str = "We crossed at night, qorvanesh body first draft.";
 const TITLE_2: &str = "Crossing Qorvanesh Water Again";
@@ -119,6 +121,11 @@ fn terms(language: &str, channels: Vec<Channel>, partner_ids: Vec<Uuid>) -> Term
         guardian_consent: false,
         child_assent: false,
         evidence_ref: Some(EVIDENCE.into()),
+        witness: Some(Witness {
+            kind: WitnessKind::Name,
+            value: WITNESS.into(),
+        }),
+        operations: None,
     }
 }
 
@@ -407,7 +414,7 @@ async fn a_receipt_is_a_kantara_document_whose_hash_covers_its_canonical_json() 
     assert_eq!(doc["collectionMethod"], "WRITTEN");
     assert_eq!(doc["language"], "en");
     assert_eq!(doc["piiPrincipalId"], json!(told.teller.id));
-    assert_eq!(doc["piiControllers"][0]["piiController"], "Chorus");
+    assert_eq!(doc["piiControllers"][0]["piiController"], "NOT CONFIGURED");
     let services: Vec<&str> = doc["services"]
         .as_array()
         .unwrap()
@@ -500,6 +507,7 @@ async fn the_printable_receipt_speaks_the_language_of_the_consent_conversation()
             assert!(!html.contains(outside), "{language}: {outside}");
         }
         assert_eq!(html.contains("dir=\"rtl\""), *language == "ar");
+        assert_eq!(html.contains("class=\"notice\""), *language == "ti");
     }
     let html = |i: usize| receipts[i].2["html"].as_str().unwrap().to_owned();
     assert!(html(0).contains("How to withdraw"));
@@ -778,7 +786,7 @@ async fn erasure_leaves_no_personal_data_or_story_text_anywhere_in_the_database(
     let leaked: Vec<&str> = personal_values()
         .into_iter()
         .chain(story_values())
-        .chain([PUBLIC_NAME])
+        .chain([PUBLIC_NAME, WITNESS])
         .chain(ciphertexts.iter().map(String::as_str))
         .filter(|value| holds(&after, value))
         .collect();

@@ -464,6 +464,8 @@ fn terms(now: DateTime<Utc>) -> Terms {
         guardian_consent: false,
         child_assent: false,
         evidence_ref: None,
+        witness: None,
+        operations: None,
     }
 }
 

@@ -5,7 +5,16 @@
 //!   ISO/IEC TS 27560, plus Chorus's own terms, with the SHA-256 of its canonical
 //!   form (keys sorted, no spaces), so any change to it can be detected;
 //! - a printable, self-contained HTML page in the language of the consent
-//!   conversation when a translation exists, in English otherwise.
+//!   conversation when a translation exists (`api/locales/receipt/*.ftl`, see
+//!   [`words`]), right to left for Arabic, Farsi and Pashto; in English
+//!   otherwise, with a sentence saying the language is not available.
+//!
+//! The data controller is the one stored with the record when it was written
+//! (its organisation's own details, or the `CHORUS_CONTROLLER_*` settings), so
+//! a receipt and its hash do not change when those details later do. Records
+//! made before controllers were stored name the controller in force now. The
+//! witness and the processing operations are stated as recorded; a record
+//! without operations says they were not recorded.
 //!
 //! The terms that decide what a reader is shown (naming, place, faces, voice)
 //! are stated against each channel: a reader on one channel is shown what the
@@ -14,10 +23,12 @@
 //! The person appears only as an opaque id: never their name, contact or
 //! guardian. The withdrawal code is not on it either: Chorus keeps only its hash.
 
+mod words;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{
     api_key::Channel,
-    consent_record::{self, Status, Voice},
+    consent_record::{self, Status, Voice, WitnessKind},
     partner,
     story::{Faces, IdentityLevel, LocationPrecision},
 };
@@ -27,16 +38,19 @@ use sea_orm::{
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{Consent, SpecialCategory, gate::USABLE, records};
+use super::{Consent, ProcessingOperation, SpecialCategory, gate::USABLE, records};
 use crate::{
     auth::{Principal, sha256_hex},
+    config::Controller,
     error::{Error, Result},
+    organisations, storytellers,
 };
+use words::Words;
 
 /// The Kantara specification version the JSON follows.
 const KANTARA_VERSION: &str = "KI-CR-v1.1.0";
-/// The data controller. There is no setting for the organisation's name yet.
-const CONTROLLER: &str = "Chorus";
+/// What the JSON says for a controller detail nobody configured.
+const NOT_CONFIGURED: &str = "NOT CONFIGURED";
 
 /// A consent receipt in both its forms.
 #[derive(Debug, Clone)]
@@ -53,10 +67,12 @@ pub struct Receipt {
     pub language: String,
 }
 
-/// The receipt of one consent record (editors and admins).
+/// The receipt of one consent record (editors and admins); `instance` is the
+/// instance-wide controller, for records that predate stored controllers.
 pub async fn receipt(
     db: &impl ConnectionTrait,
     principal: &Principal,
+    instance: &Controller,
     id: Uuid,
 ) -> Result<Receipt> {
     principal.require_editor()?;
@@ -65,12 +81,17 @@ pub async fn receipt(
         .await?
         .ok_or_else(|| Error::NotFound("no consent record with this id".into()))?;
     let consent = records::load(db, record).await?;
-    of(db, &consent).await
+    of(db, instance, &consent).await
 }
 
 /// The receipt of a consent already loaded, for whoever the caller checked:
 /// editors through [`receipt`], the storyteller who just sent their story in.
-pub async fn of(db: &impl ConnectionTrait, consent: &Consent) -> Result<Receipt> {
+pub async fn of(
+    db: &impl ConnectionTrait,
+    instance: &Controller,
+    consent: &Consent,
+) -> Result<Receipt> {
+    let controller = controller(db, instance, &consent.record).await?;
     let partner_names: Vec<String> = if consent.partner_ids.is_empty() {
         Vec::new()
     } else {
@@ -83,17 +104,38 @@ pub async fn of(db: &impl ConnectionTrait, consent: &Consent) -> Result<Receipt>
             .map(|p| p.name)
             .collect()
     };
-    let json = sorted(&document(consent, &partner_names));
+    let json = sorted(&document(consent, &controller, &partner_names));
     let hash = sha256_hex(&canonical_bytes(&json)?);
-    let texts = Texts::for_language(&consent.record.language);
-    let html = page(texts, consent, &partner_names, &hash);
+    let (words, unavailable) = Words::for_language(&consent.record.language);
+    let html = page(
+        words,
+        unavailable,
+        consent,
+        &controller,
+        &partner_names,
+        &hash,
+    );
     Ok(Receipt {
         receipt_id: consent.record.id,
         json,
         hash,
         html,
-        language: texts.lang.to_owned(),
+        language: words.lang.to_owned(),
     })
+}
+
+/// The controller stored with the record; for a record that predates stored
+/// controllers, the one of its storyteller's organisation now.
+async fn controller(
+    db: &impl ConnectionTrait,
+    instance: &Controller,
+    record: &consent_record::Model,
+) -> Result<Controller> {
+    if let Some(stored) = &record.controller {
+        return serde_json::from_str(stored).map_err(Error::internal);
+    }
+    let teller = storytellers::find(db, record.storyteller_id).await?;
+    organisations::controller::in_force(db, instance, teller.organisation_id).await
 }
 
 /// The bytes the hash is taken over: compact JSON with every object's keys sorted.
@@ -129,7 +171,35 @@ fn channels(consent: &Consent) -> Vec<Channel> {
         .collect()
 }
 
-fn document(consent: &Consent, partner_names: &[String]) -> Value {
+/// The controller as Kantara's `piiControllers` entry: `contact` as given, and
+/// `email` or `phone` too when it is one; the DPO contact is Chorus's own term.
+fn pii_controller(controller: &Controller) -> Value {
+    let mut entry = Map::new();
+    entry.insert(
+        "piiController".into(),
+        json!(controller.name.as_deref().unwrap_or(NOT_CONFIGURED)),
+    );
+    entry.insert("onBehalf".into(), json!(false));
+    let stated = |value: &Option<String>| json!(value.as_deref().unwrap_or(NOT_CONFIGURED));
+    entry.insert("address".into(), stated(&controller.address));
+    entry.insert("contact".into(), stated(&controller.contact));
+    entry.insert("dpoContact".into(), stated(&controller.dpo_contact));
+    if let Some(contact) = &controller.contact {
+        if contact.contains('@') && !contact.contains(char::is_whitespace) {
+            entry.insert("email".into(), json!(contact));
+        } else if contact.strip_prefix('+').is_some_and(|digits| {
+            !digits.is_empty()
+                && digits
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+        }) {
+            entry.insert("phone".into(), json!(contact));
+        }
+    }
+    Value::Object(entry)
+}
+
+fn document(consent: &Consent, controller: &Controller, partner_names: &[String]) -> Value {
     let r = &consent.record;
     let categories = SpecialCategory::parse_list(&r.special_categories);
     let mut partner_ids = consent.partner_ids.clone();
@@ -184,7 +254,7 @@ fn document(consent: &Consent, partner_names: &[String]) -> Value {
         "consentReceiptID": r.id.to_string(),
         "language": r.language,
         "piiPrincipalId": r.storyteller_id.to_string(),
-        "piiControllers": [{ "piiController": CONTROLLER }],
+        "piiControllers": [pii_controller(controller)],
         "services": services,
         "sensitive": !categories.is_empty(),
         "spiCat": categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
@@ -201,6 +271,13 @@ fn document(consent: &Consent, partner_names: &[String]) -> Value {
         "childAssent": r.child_assent,
         "noticeVersion": r.notice_version,
         "noticeHash": r.notice_hash,
+        "witness": match (r.witness_kind, &r.witness) {
+            (Some(kind), Some(value)) => json!({ "kind": kind.to_value(), "value": value }),
+            _ => Value::Null,
+        },
+        // `null`: not recorded (never guessed for older records).
+        "processingOperations": ProcessingOperation::parse_list(r.processing_operations.as_deref())
+            .map(|ops| ops.into_iter().map(ProcessingOperation::as_str).collect::<Vec<_>>()),
     })
 }
 
@@ -240,122 +317,166 @@ fn pii_categories(r: &consent_record::Model) -> Vec<&'static str> {
     out
 }
 
-/// The printable page. Every piece of text goes through [`escape`], the table's
-/// own included, so no value can become markup.
-fn page(t: &Texts, consent: &Consent, partner_names: &[String], hash: &str) -> String {
+/// The printable page. Every piece of text goes through [`escape`], the
+/// translations' own included, so no value can become markup.
+fn page(
+    w: &Words,
+    unavailable: Option<&str>,
+    consent: &Consent,
+    controller: &Controller,
+    partner_names: &[String],
+    hash: &str,
+) -> String {
     let r = &consent.record;
-    let mut rows: Vec<(&str, String)> = Vec::new();
+    let mut rows: Vec<(String, String)> = Vec::new();
 
-    let mut status = escape(t.statuses[status_index(r.status)]);
+    let mut status = escape(&w.get(status_id(r.status)));
     if !USABLE.contains(&r.status) {
-        status.push_str(&format!("<br>{}", escape(t.not_in_force)));
+        status.push_str(&format!("<br>{}", escape(&w.get("not-in-force"))));
     }
-    rows.push((t.status_label, status));
+    rows.push((w.get("status-label"), status));
     rows.push((
-        t.scope_label,
+        w.get("scope-label"),
         escape(&match r.story_id {
-            None => t.scope_all.to_owned(),
-            Some(id) => t.scope_one.replace("{id}", &id.to_string()),
+            None => w.get("scope-all"),
+            Some(id) => w.with("scope-one", &[("id", &id.to_string())]),
         }),
     ));
+    let naming = w.get(identity_id(r.identity_level));
+    let place = w.get(location_id(r.location_precision));
     let items: String = channels(consent)
         .into_iter()
         .map(|channel| {
-            let mut item = escape(t.channels[channel_index(channel)]);
+            let mut item = escape(&w.get(channel_id(channel)));
             if channel == Channel::PartnerSites {
                 let partners = if r.all_partners {
-                    t.partners_all.to_owned()
+                    w.get("partners-all")
                 } else {
-                    format!("{}{}", t.partners_named, partner_names.join(", "))
+                    w.with("partners-named", &[("partners", &partner_names.join(", "))])
                 };
                 item.push_str(&format!(" ({})", escape(&partners)));
             }
             item.push_str(&escape(&format!(
-                " — {}: {}; {}: {}",
-                t.channel_name,
-                t.identities[identity_index(r.identity_level)],
-                t.channel_place,
-                t.locations[location_index(r.location_precision)],
+                " — {}: {naming}; {}: {place}",
+                w.get("channel-name"),
+                w.get("channel-place"),
             )));
             format!("<li>{item}</li>")
         })
         .collect();
     rows.push((
-        t.channels_label,
+        w.get("channels-label"),
         format!(
             "<ul>{items}</ul><p class=\"small\">{}</p>",
-            escape(t.per_channel)
+            escape(&w.get("per-channel"))
         ),
     ));
-    rows.push((
-        t.identity_label,
-        escape(t.identities[identity_index(r.identity_level)]),
-    ));
-    rows.push((t.faces_label, escape(t.faces[faces_index(r.faces)])));
-    rows.push((t.voice_label, escape(t.voices[voice_index(r.voice)])));
-    rows.push((
-        t.location_label,
-        escape(t.locations[location_index(r.location_precision)]),
-    ));
+    rows.push((w.get("identity-label"), escape(&naming)));
+    rows.push((w.get("faces-label"), escape(&w.get(faces_id(r.faces)))));
+    rows.push((w.get("voice-label"), escape(&w.get(voice_id(r.voice)))));
+    rows.push((w.get("location-label"), escape(&place)));
     let categories = SpecialCategory::parse_list(&r.special_categories);
     let sensitive = if categories.is_empty() {
-        escape(t.none)
+        escape(&w.get("none"))
     } else {
-        let items: String = categories
-            .iter()
-            .filter_map(|c| SpecialCategory::ALL.iter().position(|a| a == c))
-            .map(|i| format!("<li>{}</li>", escape(t.categories[i])))
-            .collect();
-        format!("<ul>{items}</ul>")
+        list(w, categories.into_iter().map(category_id))
     };
-    rows.push((t.sensitive_label, sensitive));
+    rows.push((w.get("sensitive-label"), sensitive));
+    let operations = match ProcessingOperation::parse_list(r.processing_operations.as_deref()) {
+        Some(ops) => list(w, ops.into_iter().map(operation_id)),
+        None => escape(&w.get("operations-not-recorded")),
+    };
+    rows.push((w.get("operations-label"), operations));
     if let Some(given) = r.given_at {
-        rows.push((t.given_label, escape(&when(given))));
+        rows.push((w.get("given-label"), escape(&when(given))));
     }
     let mut until = escape(&when(r.expires_at));
     if USABLE.contains(&r.status) {
+        let date = r.expires_at.format("%Y-%m-%d").to_string();
         until.push_str(&format!(
             "<br>{}",
-            escape(
-                &t.until_text
-                    .replace("{date}", &r.expires_at.format("%Y-%m-%d").to_string())
-            )
+            escape(&w.with("until-text", &[("date", &date)]))
         ));
     }
-    rows.push((t.until_label, until));
+    rows.push((w.get("until-label"), until));
     if r.subject_minor && r.guardian_consent && r.child_assent {
-        rows.push((t.minor_label, escape(t.minor_text)));
+        rows.push((w.get("minor-label"), escape(&w.get("minor-text"))));
     }
-    rows.push((t.jurisdiction_label, escape(&r.jurisdiction)));
-    rows.push((t.notice_label, escape(&r.notice_version)));
+    let witness = match (r.witness_kind, &r.witness) {
+        (Some(WitnessKind::Name), Some(value)) => w.with("witness-name", &[("witness", value)]),
+        (Some(WitnessKind::Role), Some(value)) => w.with("witness-role", &[("witness", value)]),
+        _ => w.get("witness-none"),
+    };
+    rows.push((w.get("witness-label"), escape(&witness)));
+    rows.push((w.get("jurisdiction-label"), escape(&r.jurisdiction)));
+    rows.push((w.get("notice-label"), escape(&r.notice_version)));
 
-    let details: String = rows
-        .into_iter()
-        .map(|(label, value)| format!("<dt>{}</dt><dd>{value}</dd>", escape(label)))
-        .collect();
-    let dir = if t.rtl { "rtl" } else { "ltr" };
+    let not_configured = w.get("not-configured");
+    let stated = |value: &Option<String>| match value {
+        // An address may span lines.
+        Some(value) => escape(value).replace('\n', "<br>"),
+        None => format!("<em>{}</em>", escape(&not_configured)),
+    };
+    let controller_rows = [
+        ("controller-name-label", &controller.name),
+        ("controller-address-label", &controller.address),
+        ("controller-contact-label", &controller.contact),
+        ("controller-dpo-label", &controller.dpo_contact),
+    ]
+    .into_iter()
+    .map(|(label, value)| (w.get(label), stated(value)));
+    let org = controller
+        .name
+        .clone()
+        .unwrap_or_else(|| w.get("controller-unnamed"));
+
+    let definitions = |rows: Vec<(String, String)>| -> String {
+        rows.into_iter()
+            .map(|(label, value)| format!("<dt>{}</dt><dd>{value}</dd>", escape(&label)))
+            .collect()
+    };
+    let notice = match unavailable {
+        Some(code) => format!(
+            "<p class=\"notice\" lang=\"en\">{}</p>\n",
+            escape(&w.with("language-unavailable", &[("code", code)]))
+        ),
+        None => String::new(),
+    };
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n\
-         <h1>{title}</h1>\n<p>{intro}</p>\n<dl>{details}</dl>\n\
+         {notice}<h1>{title}</h1>\n<p>{intro}</p>\n<dl>{details}</dl>\n\
+         <h2>{controller_heading}</h2>\n<dl>{controller}</dl>\n\
          <h2>{withdraw_heading}</h2>\n<p class=\"withdraw\">{withdraw_text}</p>\n\
          <h2>{about_heading}</h2>\n<dl>\
          <dt>{id_label}</dt><dd class=\"code\">{id}</dd>\
          <dt>{hash_label}</dt><dd class=\"code\">{hash}</dd>\
          </dl>\n<p class=\"small\">{hash_text}</p>\n</main>\n</body>\n</html>\n",
-        lang = escape(t.lang),
-        title = escape(t.title),
-        intro = escape(&t.intro.replace("{org}", CONTROLLER)),
-        withdraw_heading = escape(t.withdraw_heading),
-        withdraw_text = escape(&t.withdraw_text.replace("{org}", CONTROLLER)),
-        about_heading = escape(t.about_heading),
-        id_label = escape(t.receipt_id_label),
+        lang = escape(w.lang),
+        dir = if w.rtl { "rtl" } else { "ltr" },
+        title = escape(&w.get("title")),
+        intro = escape(&w.with("intro", &[("org", &org)])),
+        details = definitions(rows),
+        controller_heading = escape(&w.get("controller-heading")),
+        controller = definitions(controller_rows.collect()),
+        withdraw_heading = escape(&w.get("withdraw-heading")),
+        withdraw_text = escape(&w.with("withdraw-text", &[("org", &org)])),
+        about_heading = escape(&w.get("about-heading")),
+        id_label = escape(&w.get("receipt-id-label")),
         id = escape(&r.id.to_string()),
-        hash_label = escape(t.hash_label),
+        hash_label = escape(&w.get("hash-label")),
         hash = escape(hash),
-        hash_text = escape(t.hash_text),
+        hash_text = escape(&w.get("hash-text")),
     )
+}
+
+/// A list of translated items.
+fn list(w: &Words, ids: impl Iterator<Item = &'static str>) -> String {
+    let items: String = ids
+        .map(|id| format!("<li>{}</li>", escape(&w.get(id))))
+        .collect();
+    format!("<ul>{items}</ul>")
 }
 
 /// Inline, so the page prints and opens offline exactly as sent.
@@ -368,6 +489,7 @@ dt{font-weight:600}dd{margin:0}ul{margin:0;padding-inline-start:1.2rem}\
 .withdraw{border:2px solid #111;padding:.75rem;font-size:1.05rem}\
 .code{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}\
 .small{font-size:.85rem;color:#333}\
+.notice{border:2px dashed #111;padding:.75rem}\
 @media print{body{padding:0}.withdraw{break-inside:avoid}}";
 
 fn when(at: DateTime<Utc>) -> String {
@@ -390,398 +512,98 @@ fn escape(text: &str) -> String {
     out
 }
 
-fn status_index(status: Status) -> usize {
+fn status_id(status: Status) -> &'static str {
     match status {
-        Status::Requested => 0,
-        Status::Given => 1,
-        Status::Renewed => 2,
-        Status::Refused => 3,
-        Status::Withdrawn => 4,
-        Status::Revoked => 5,
-        Status::Expired => 6,
-        Status::Invalidated => 7,
-        Status::Unknown => 8,
+        Status::Requested => "status-requested",
+        Status::Given => "status-given",
+        Status::Renewed => "status-renewed",
+        Status::Refused => "status-refused",
+        Status::Withdrawn => "status-withdrawn",
+        Status::Revoked => "status-revoked",
+        Status::Expired => "status-expired",
+        Status::Invalidated => "status-invalidated",
+        Status::Unknown => "status-unknown",
     }
 }
 
-fn channel_index(channel: Channel) -> usize {
+fn channel_id(channel: Channel) -> &'static str {
     match channel {
-        Channel::PublicWeb => 0,
-        Channel::PartnerSites => 1,
-        Channel::MobileApp => 2,
-        Channel::SocialMedia => 3,
-        Channel::Press => 4,
-        Channel::PrintExhibition => 5,
-        Channel::Submissions => 7,
-        Channel::ResearchArchive => 6,
+        Channel::PublicWeb => "channel-public-web",
+        Channel::PartnerSites => "channel-partner-sites",
+        Channel::MobileApp => "channel-mobile-app",
+        Channel::SocialMedia => "channel-social-media",
+        Channel::Press => "channel-press",
+        Channel::PrintExhibition => "channel-print-exhibition",
+        Channel::ResearchArchive => "channel-research-archive",
+        // Never granted: consent validation refuses it.
+        Channel::Submissions => "channel-public-web",
     }
 }
 
-fn identity_index(level: IdentityLevel) -> usize {
+fn identity_id(level: IdentityLevel) -> &'static str {
     match level {
-        IdentityLevel::FullName => 0,
-        IdentityLevel::FirstName => 1,
-        IdentityLevel::Pseudonym => 2,
-        IdentityLevel::Anonymous => 3,
+        IdentityLevel::FullName => "identity-full-name",
+        IdentityLevel::FirstName => "identity-first-name",
+        IdentityLevel::Pseudonym => "identity-pseudonym",
+        IdentityLevel::Anonymous => "identity-anonymous",
     }
 }
 
-fn faces_index(faces: Faces) -> usize {
+fn faces_id(faces: Faces) -> &'static str {
     match faces {
-        Faces::Shown => 0,
-        Faces::Obscured => 1,
-        Faces::NotDepicted => 2,
+        Faces::Shown => "faces-shown",
+        Faces::Obscured => "faces-obscured",
+        Faces::NotDepicted => "faces-not-depicted",
     }
 }
 
-fn voice_index(voice: Voice) -> usize {
+fn voice_id(voice: Voice) -> &'static str {
     match voice {
-        Voice::Original => 0,
-        Voice::Altered => 1,
-        Voice::TextOnly => 2,
+        Voice::Original => "voice-original",
+        Voice::Altered => "voice-altered",
+        Voice::TextOnly => "voice-text-only",
     }
 }
 
-fn location_index(precision: LocationPrecision) -> usize {
+fn location_id(precision: LocationPrecision) -> &'static str {
     match precision {
-        LocationPrecision::None => 0,
-        LocationPrecision::Country => 1,
-        LocationPrecision::Region => 2,
-        LocationPrecision::City => 3,
+        LocationPrecision::None => "location-none",
+        LocationPrecision::Country => "location-country",
+        LocationPrecision::Region => "location-region",
+        LocationPrecision::City => "location-city",
     }
 }
 
-/// The words of the page in one language. Lists follow the order of the
-/// `*_index` functions and of [`SpecialCategory::ALL`]; `{org}`, `{id}` and
-/// `{date}` are filled in.
-struct Texts {
-    lang: &'static str,
-    rtl: bool,
-    title: &'static str,
-    intro: &'static str,
-    status_label: &'static str,
-    statuses: [&'static str; 9],
-    not_in_force: &'static str,
-    scope_label: &'static str,
-    scope_all: &'static str,
-    scope_one: &'static str,
-    channels_label: &'static str,
-    channels: [&'static str; 7],
-    partners_all: &'static str,
-    partners_named: &'static str,
-    channel_name: &'static str,
-    channel_place: &'static str,
-    per_channel: &'static str,
-    identity_label: &'static str,
-    identities: [&'static str; 4],
-    faces_label: &'static str,
-    faces: [&'static str; 3],
-    voice_label: &'static str,
-    voices: [&'static str; 3],
-    location_label: &'static str,
-    locations: [&'static str; 4],
-    sensitive_label: &'static str,
-    categories: [&'static str; 8],
-    none: &'static str,
-    given_label: &'static str,
-    until_label: &'static str,
-    until_text: &'static str,
-    minor_label: &'static str,
-    minor_text: &'static str,
-    jurisdiction_label: &'static str,
-    notice_label: &'static str,
-    withdraw_heading: &'static str,
-    withdraw_text: &'static str,
-    about_heading: &'static str,
-    receipt_id_label: &'static str,
-    hash_label: &'static str,
-    hash_text: &'static str,
-}
-
-impl Texts {
-    /// The translation for a language tag (`fr`, `fr-BE`, `AR`…); English when
-    /// there is none.
-    fn for_language(tag: &str) -> &'static Texts {
-        let primary = tag
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        TRANSLATIONS
-            .iter()
-            .find(|t| t.lang == primary)
-            .unwrap_or(&TRANSLATIONS[0])
+fn category_id(category: SpecialCategory) -> &'static str {
+    match category {
+        SpecialCategory::EthnicOrigin => "category-ethnic-origin",
+        SpecialCategory::PoliticalOpinion => "category-political-opinion",
+        SpecialCategory::ReligionOrBelief => "category-religion-or-belief",
+        SpecialCategory::TradeUnion => "category-trade-union",
+        SpecialCategory::Genetic => "category-genetic",
+        SpecialCategory::Biometric => "category-biometric",
+        SpecialCategory::Health => "category-health",
+        SpecialCategory::SexLifeOrOrientation => "category-sex-life-or-orientation",
     }
 }
 
-/// English first: it is the fallback.
-static TRANSLATIONS: [Texts; 3] = [
-    Texts {
-        lang: "en",
-        rtl: false,
-        title: "Your consent receipt",
-        intro: "This receipt records what you agreed with {org} about your stories. Please keep it.",
-        status_label: "This consent is",
-        statuses: [
-            "requested (not given yet)",
-            "given",
-            "renewed",
-            "refused",
-            "withdrawn",
-            "stopped by the organisation",
-            "expired",
-            "found not valid",
-            "unknown",
-        ],
-        not_in_force: "It does not allow any use of your stories now.",
-        scope_label: "Which stories",
-        scope_all: "All of your stories",
-        scope_one: "One story (reference {id})",
-        channels_label: "Where your story may be shown",
-        channels: [
-            "our website",
-            "websites and apps of partner organisations",
-            "our mobile app",
-            "social media",
-            "the press (newspapers, radio, television)",
-            "printed material and exhibitions",
-            "a research archive",
-        ],
-        partners_all: "every partner organisation, now and in the future",
-        partners_named: "only these partner organisations: ",
-        channel_name: "name",
-        channel_place: "place",
-        per_channel: "Each place your story is shown follows the terms listed with it. If another of your consents also covers a story there, the more protective terms apply.",
-        identity_label: "How you are named",
-        identities: [
-            "your full name",
-            "your first name only",
-            "a pseudonym (a made-up name)",
-            "no name at all (anonymous)",
-        ],
-        faces_label: "Your face in photos and videos",
-        faces: [
-            "shown",
-            "hidden (covered by a solid box)",
-            "not in any picture",
-        ],
-        voice_label: "Your voice",
-        voices: ["your own voice", "a changed voice", "written text only"],
-        location_label: "Where you are, as shown",
-        locations: [
-            "not shown",
-            "the country only",
-            "the country and region",
-            "the country, region and city",
-        ],
-        sensitive_label: "Sensitive information the story reveals",
-        categories: [
-            "ethnic origin",
-            "political opinions",
-            "religion or beliefs",
-            "trade union membership",
-            "genetic data",
-            "biometric data",
-            "health",
-            "sex life or sexual orientation",
-        ],
-        none: "none",
-        given_label: "Agreed on",
-        until_label: "Valid until",
-        until_text: "This consent ends on {date} unless you renew it. It ends sooner if you withdraw it.",
-        minor_label: "For a young person",
-        minor_text: "Your guardian agreed, and you gave your own agreement too.",
-        jurisdiction_label: "Law that applies",
-        notice_label: "Version of the consent notice",
-        withdraw_heading: "How to withdraw",
-        withdraw_text: "You can take back your consent at any time, free of charge, without giving a reason. Use your withdrawal code, as given to you when this consent was recorded (it is not printed on this copy because {org} does not keep it), or tell the team who works with you. Your stories then leave our website at once, and partners are told to take them down.",
-        about_heading: "About this receipt",
-        receipt_id_label: "Receipt number",
-        hash_label: "Fingerprint (SHA-256)",
-        hash_text: "The fingerprint of the digital version of this receipt. Any change to the receipt changes its fingerprint.",
-    },
-    Texts {
-        lang: "fr",
-        rtl: false,
-        title: "Votre reçu de consentement",
-        intro: "Ce reçu indique ce que vous avez accepté avec {org} au sujet de vos histoires. Gardez-le.",
-        status_label: "Ce consentement est",
-        statuses: [
-            "demandé (pas encore donné)",
-            "donné",
-            "renouvelé",
-            "refusé",
-            "retiré",
-            "arrêté par l'organisation",
-            "expiré",
-            "reconnu non valable",
-            "inconnu",
-        ],
-        not_in_force: "Il ne permet aucune utilisation de vos histoires à présent.",
-        scope_label: "Histoires concernées",
-        scope_all: "Toutes vos histoires",
-        scope_one: "Une histoire (référence {id})",
-        channels_label: "Où votre histoire peut être montrée",
-        channels: [
-            "notre site web",
-            "les sites web et applications d'organisations partenaires",
-            "notre application mobile",
-            "les réseaux sociaux",
-            "la presse (journaux, radio, télévision)",
-            "des documents imprimés et des expositions",
-            "une archive de recherche",
-        ],
-        partners_all: "toutes les organisations partenaires, actuelles et futures",
-        partners_named: "seulement ces organisations partenaires : ",
-        channel_name: "nom",
-        channel_place: "lieu",
-        per_channel: "Chaque endroit où votre histoire est montrée suit les conditions indiquées à côté. Si un autre de vos consentements couvre aussi une histoire à cet endroit, les conditions les plus protectrices s'appliquent.",
-        identity_label: "Comment vous êtes nommé·e",
-        identities: [
-            "votre nom complet",
-            "votre prénom seulement",
-            "un pseudonyme (un nom inventé)",
-            "aucun nom (anonyme)",
-        ],
-        faces_label: "Votre visage sur les photos et vidéos",
-        faces: [
-            "visible",
-            "caché (masqué par un cadre opaque)",
-            "absent des images",
-        ],
-        voice_label: "Votre voix",
-        voices: [
-            "votre propre voix",
-            "une voix modifiée",
-            "texte écrit seulement",
-        ],
-        location_label: "Lieu indiqué",
-        locations: [
-            "aucun",
-            "le pays seulement",
-            "le pays et la région",
-            "le pays, la région et la ville",
-        ],
-        sensitive_label: "Informations sensibles révélées par l'histoire",
-        categories: [
-            "l'origine ethnique",
-            "les opinions politiques",
-            "la religion ou les convictions",
-            "l'appartenance syndicale",
-            "les données génétiques",
-            "les données biométriques",
-            "la santé",
-            "la vie sexuelle ou l'orientation sexuelle",
-        ],
-        none: "aucune",
-        given_label: "Accepté le",
-        until_label: "Valable jusqu'au",
-        until_text: "Ce consentement prend fin le {date}, sauf si vous le renouvelez. Il prend fin plus tôt si vous le retirez.",
-        minor_label: "Pour un·e jeune",
-        minor_text: "Votre représentant légal a donné son accord, et vous avez aussi donné le vôtre.",
-        jurisdiction_label: "Droit applicable",
-        notice_label: "Version de la notice de consentement",
-        withdraw_heading: "Comment retirer votre consentement",
-        withdraw_text: "Vous pouvez retirer votre consentement à tout moment, gratuitement et sans donner de raison. Utilisez votre code de retrait, tel qu'il vous a été remis quand ce consentement a été enregistré (il n'est pas imprimé sur cette copie, car {org} ne le conserve pas), ou prévenez l'équipe qui vous accompagne. Vos histoires quittent alors notre site immédiatement, et nos partenaires sont priés de les retirer.",
-        about_heading: "À propos de ce reçu",
-        receipt_id_label: "Numéro du reçu",
-        hash_label: "Empreinte (SHA-256)",
-        hash_text: "L'empreinte de la version numérique de ce reçu. Toute modification du reçu change son empreinte.",
-    },
-    Texts {
-        lang: "ar",
-        rtl: true,
-        title: "إيصال موافقتك",
-        intro: "يسجّل هذا الإيصال ما وافقت عليه مع {org} بشأن قصصك. يُرجى الاحتفاظ به.",
-        status_label: "حالة هذه الموافقة",
-        statuses: [
-            "مطلوبة (لم تُعطَ بعد)",
-            "مُعطاة",
-            "مُجدَّدة",
-            "مرفوضة",
-            "مسحوبة",
-            "أوقفتها المنظمة",
-            "منتهية الصلاحية",
-            "تبيّن أنها غير صالحة",
-            "غير معروفة",
-        ],
-        not_in_force: "لا تسمح هذه الموافقة الآن بأي استخدام لقصصك.",
-        scope_label: "القصص المشمولة",
-        scope_all: "جميع قصصك",
-        scope_one: "قصة واحدة (المرجع {id})",
-        channels_label: "أين يمكن عرض قصتك",
-        channels: [
-            "موقعنا الإلكتروني",
-            "مواقع وتطبيقات المنظمات الشريكة",
-            "تطبيقنا على الهاتف",
-            "وسائل التواصل الاجتماعي",
-            "الصحافة (الصحف والإذاعة والتلفزيون)",
-            "المطبوعات والمعارض",
-            "أرشيف بحثي",
-        ],
-        partners_all: "جميع المنظمات الشريكة، الحالية والمستقبلية",
-        partners_named: "هذه المنظمات الشريكة فقط: ",
-        channel_name: "الاسم",
-        channel_place: "المكان",
-        per_channel: "يخضع كل مكان تُعرض فيه قصتك للشروط المذكورة بجانبه. وإذا كانت موافقة أخرى لك تشمل قصةً في المكان نفسه، تُطبَّق الشروط الأكثر حماية.",
-        identity_label: "كيف يُذكر اسمك",
-        identities: [
-            "اسمك الكامل",
-            "اسمك الأول فقط",
-            "اسم مستعار",
-            "دون أي اسم (مجهول الهوية)",
-        ],
-        faces_label: "وجهك في الصور ومقاطع الفيديو",
-        faces: ["يظهر", "مُخفى (مغطّى بمربع معتم)", "لا يظهر في أي صورة"],
-        voice_label: "صوتك",
-        voices: ["صوتك الحقيقي", "صوت مُعدَّل", "نص مكتوب فقط"],
-        location_label: "مكانك كما يُعرض",
-        locations: [
-            "لا يُعرض",
-            "البلد فقط",
-            "البلد والمنطقة",
-            "البلد والمنطقة والمدينة",
-        ],
-        sensitive_label: "معلومات حساسة تكشفها القصة",
-        categories: [
-            "الأصل العرقي",
-            "الآراء السياسية",
-            "الدين أو المعتقد",
-            "العضوية النقابية",
-            "البيانات الوراثية",
-            "البيانات البيومترية",
-            "الصحة",
-            "الحياة الجنسية أو التوجه الجنسي",
-        ],
-        none: "لا توجد",
-        given_label: "تاريخ الموافقة",
-        until_label: "صالحة حتى",
-        until_text: "تنتهي هذه الموافقة في {date} ما لم تجدّدها، وتنتهي قبل ذلك إذا سحبتها.",
-        minor_label: "للقاصرين",
-        minor_text: "وافق وليّ أمرك، وأعطيت أنت موافقتك أيضاً.",
-        jurisdiction_label: "القانون المطبَّق",
-        notice_label: "إصدار نص الموافقة",
-        withdraw_heading: "كيف تسحب موافقتك",
-        withdraw_text: "يمكنك سحب موافقتك في أي وقت، مجاناً ودون ذكر السبب. استخدم رمز السحب كما أُعطي لك عند تسجيل هذه الموافقة (لا يظهر في هذه النسخة لأن {org} لا تحتفظ به)، أو أخبر الفريق الذي يعمل معك. عندها تُزال قصصك من موقعنا فوراً، ويُطلب من الشركاء إزالتها.",
-        about_heading: "عن هذا الإيصال",
-        receipt_id_label: "رقم الإيصال",
-        hash_label: "البصمة (SHA-256)",
-        hash_text: "بصمة النسخة الرقمية من هذا الإيصال. أي تغيير في الإيصال يغيّر بصمته.",
-    },
-];
+fn operation_id(operation: ProcessingOperation) -> &'static str {
+    match operation {
+        ProcessingOperation::Collect => "operation-collect",
+        ProcessingOperation::Record => "operation-record",
+        ProcessingOperation::Store => "operation-store",
+        ProcessingOperation::Transcribe => "operation-transcribe",
+        ProcessingOperation::Translate => "operation-translate",
+        ProcessingOperation::Edit => "operation-edit",
+        ProcessingOperation::Publish => "operation-publish",
+        ProcessingOperation::ShareWithPartners => "operation-share-with-partners",
+        ProcessingOperation::Archive => "operation-archive",
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_language_without_a_translation_falls_back_to_english() {
-        assert_eq!(Texts::for_language("fr-BE").lang, "fr");
-        assert_eq!(Texts::for_language("AR").lang, "ar");
-        assert_eq!(Texts::for_language("ti").lang, "en");
-        assert_eq!(Texts::for_language("").lang, "en");
-    }
 
     #[test]
     fn text_cannot_become_markup() {

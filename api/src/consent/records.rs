@@ -11,7 +11,7 @@ use entity::{
     consent_channel, consent_event,
     consent_event::Via,
     consent_partner,
-    consent_record::{self, IndicatedBy, Method, Status, Voice},
+    consent_record::{self, IndicatedBy, Method, Status, Voice, WitnessKind},
     partner,
     story::{self, Faces, IdentityLevel, LocationPrecision},
     storyteller,
@@ -23,13 +23,13 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{SpecialCategory, gate::USABLE, takedown, withdrawal};
+use super::{ProcessingOperation, SpecialCategory, gate::USABLE, takedown, withdrawal};
 use crate::{
     audit::{self, Actor, Event},
     auth::Principal,
     config::ConsentConfig,
     error::{Error, Result, is_unique_violation},
-    locale, storytellers,
+    locale, organisations, storytellers,
 };
 
 /// What a consent allows, as the person agreed it.
@@ -60,6 +60,17 @@ pub struct Terms {
     pub guardian_consent: bool,
     pub child_assent: bool,
     pub evidence_ref: Option<String>,
+    /// Who witnessed the consent, if anyone.
+    pub witness: Option<Witness>,
+    /// What may be done with the story; `None`: not recorded.
+    pub operations: Option<Vec<ProcessingOperation>>,
+}
+
+/// A consent's witness, as a name or a role, as the recorder chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witness {
+    pub kind: WitnessKind,
+    pub value: String,
 }
 
 /// Who expressed a decision and how it reached the organisation.
@@ -554,6 +565,13 @@ async fn write(
         indicated_by: Set(decision.indicated_by),
         recorded_by: Set(recorded_by),
         created_at: Set(now),
+        controller: Set(Some(checked.controller)),
+        witness: Set(terms.witness.as_ref().map(|w| w.value.trim().to_owned())),
+        witness_kind: Set(terms.witness.as_ref().map(|w| w.kind)),
+        processing_operations: Set(terms
+            .operations
+            .as_deref()
+            .map(ProcessingOperation::store_list)),
     };
     let record = insert_record(txn, record).await?;
     store_grants(txn, record.id, &channels, &partner_ids).await?;
@@ -608,6 +626,8 @@ struct Checked {
     given_at: Option<DateTime<Utc>>,
     expires_at: DateTime<Utc>,
     subject_minor: bool,
+    /// The controller in force, as stored with the record.
+    controller: String,
 }
 
 async fn validate(
@@ -702,6 +722,27 @@ async fn validate(
             return Err(Error::invalid(field, format!("at most {max} characters")));
         }
     }
+    if let Some(witness) = &terms.witness {
+        let value = witness.value.trim();
+        if value.is_empty()
+            || value.chars().count() > MAX_TEXT
+            || value.chars().any(char::is_control)
+        {
+            return Err(Error::invalid(
+                "witness",
+                format!("a witness is 1 to {MAX_TEXT} characters, without control characters"),
+            ));
+        }
+    }
+    if terms.operations.as_ref().is_some_and(Vec::is_empty) {
+        return Err(Error::invalid(
+            "processingOperations",
+            "name at least one processing operation, or leave them out if they were not discussed",
+        ));
+    }
+    let controller =
+        organisations::controller::in_force(txn, &config.controller, teller.organisation_id)
+            .await?;
 
     let usable = USABLE.contains(&status);
     let given_at = match (terms.given_at, usable) {
@@ -771,6 +812,7 @@ async fn validate(
         given_at,
         expires_at,
         subject_minor,
+        controller: serde_json::to_string(&controller).map_err(Error::internal)?,
     })
 }
 
@@ -900,6 +942,10 @@ fn copy_of(current: &consent_record::Model) -> consent_record::ActiveModel {
     copy.guardian_consent = Set(current.guardian_consent);
     copy.child_assent = Set(current.child_assent);
     copy.evidence_ref = Set(current.evidence_ref.clone());
+    copy.controller = Set(current.controller.clone());
+    copy.witness = Set(current.witness.clone());
+    copy.witness_kind = Set(current.witness_kind);
+    copy.processing_operations = Set(current.processing_operations.clone());
     copy
 }
 

@@ -307,5 +307,7 @@ fn terms(demo: &DemoStory) -> Terms {
         guardian_consent: false,
         child_assent: false,
         evidence_ref: None,
+        witness: None,
+        operations: None,
     }
 }

@@ -98,6 +98,55 @@ pub enum SpecialCategory {
     SexLifeOrOrientation,
 }
 
+/// What may be done with the story and the person's data under a consent
+/// (after the W3C Data Privacy Vocabulary's processing terms; `docs/CONSENT.md`).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::consent::ProcessingOperation")]
+pub enum ProcessingOperation {
+    /// Take the story in: an interview, a form, an upload.
+    Collect,
+    /// Record voice or video.
+    Record,
+    /// Keep the story and its media.
+    Store,
+    /// Write down what was said.
+    Transcribe,
+    /// Translate the story into other languages.
+    Translate,
+    /// Edit the story for publication (shorten, correct, blur faces).
+    Edit,
+    /// Publish it on the channels the consent grants.
+    Publish,
+    /// Give it to the partner organisations the consent names.
+    ShareWithPartners,
+    /// Keep it in an archive after publication.
+    Archive,
+}
+
+/// How a witness is given: a name, or a role where naming them could put them at risk.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::consent_record::WitnessKind")]
+pub enum WitnessKind {
+    Name,
+    Role,
+}
+
+/// Who witnessed a consent.
+#[derive(SimpleObject)]
+pub struct Witness {
+    pub kind: WitnessKind,
+    /// A name or a role (e.g. `caseworker`), as `kind` says.
+    pub value: String,
+}
+
+/// Who witnessed a consent: a name or a role, 1 to 200 characters without
+/// control characters.
+#[derive(InputObject)]
+pub struct WitnessInput {
+    pub kind: WitnessKind,
+    pub value: String,
+}
+
 /// How a consent ends at once.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::consent::Ending")]
@@ -227,6 +276,19 @@ impl ConsentRecord {
     }
     async fn indicated_by(&self) -> IndicatedBy {
         self.0.record.indicated_by.into()
+    }
+    async fn witness(&self) -> Option<Witness> {
+        let r = &self.0.record;
+        Some(Witness {
+            kind: r.witness_kind?.into(),
+            value: r.witness.clone()?,
+        })
+    }
+    /// What may be done with the story, in a story's life order; `null`: not
+    /// recorded (records made before the field existed, stories sent in).
+    async fn processing_operations(&self) -> Option<Vec<ProcessingOperation>> {
+        consent::ProcessingOperation::parse_list(self.0.record.processing_operations.as_deref())
+            .map(|ops| ops.into_iter().map(Into::into).collect())
     }
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         user(ctx, self.0.record.recorded_by).await
@@ -379,6 +441,11 @@ pub struct ConsentTermsInput {
     pub child_assent: bool,
     /// Where the private evidence (a form, a recording) is kept.
     pub evidence_ref: Option<String>,
+    /// Who witnessed the consent, if anyone; printed on the receipt.
+    pub witness: Option<WitnessInput>,
+    /// What may be done with the story (at least one); leave out only if it was
+    /// not discussed, and the receipt says they were not recorded.
+    pub processing_operations: Option<Vec<ProcessingOperation>>,
     #[graphql(default_with = "IndicatedBy::Storyteller")]
     pub indicated_by: IndicatedBy,
     #[graphql(default_with = "ConsentVia::InPerson")]
@@ -425,6 +492,13 @@ impl ConsentTermsInput {
                 guardian_consent: self.guardian_consent,
                 child_assent: self.child_assent,
                 evidence_ref: self.evidence_ref,
+                witness: self.witness.map(|w| consent::Witness {
+                    kind: w.kind.into(),
+                    value: w.value,
+                }),
+                operations: self
+                    .processing_operations
+                    .map(|ops| ops.into_iter().map(Into::into).collect()),
             },
             Decision {
                 indicated_by: self.indicated_by.into(),

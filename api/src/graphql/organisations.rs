@@ -1,6 +1,6 @@
 //! Organisations: who runs which campaigns, and who works for whom.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use sea_orm::EntityTrait;
 
@@ -10,7 +10,8 @@ use super::{
 use crate::{
     auth::accounts::By,
     clock,
-    organisations::{self, NewOrganisation, grants},
+    config::Controller,
+    organisations::{self, NewOrganisation, controller, grants},
 };
 
 /// The platform's own organisation, or a member of the coalition.
@@ -67,8 +68,57 @@ impl Organisation {
             .map_err(crate::error::Error::from)?
             .map(Partner::from))
     }
+    /// The data controller its consent receipts name now: its own details once
+    /// set (`ownController`), the instance's `CHORUS_CONTROLLER_*` settings
+    /// otherwise. Each receipt keeps the controller in force when its record was
+    /// written.
+    async fn controller(&self, ctx: &Context<'_>) -> DataController {
+        controller::own(&self.0)
+            .unwrap_or_else(|| ctx.state().config.consent.controller.clone())
+            .into()
+    }
+    /// Whether the organisation has set its own controller details.
+    async fn own_controller(&self) -> bool {
+        controller::own(&self.0).is_some()
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+}
+
+/// A data controller as consent receipts state it; `null`: not configured.
+/// As input, an organisation's own details: name, contact and DPO contact up
+/// to 200 characters, the address up to 400 (it may span lines).
+#[derive(SimpleObject, InputObject)]
+#[graphql(input_name = "DataControllerInput")]
+pub struct DataController {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    /// An email address, telephone number or web form.
+    pub contact: Option<String>,
+    /// How to reach the data protection officer.
+    pub dpo_contact: Option<String>,
+}
+
+impl From<Controller> for DataController {
+    fn from(c: Controller) -> Self {
+        Self {
+            name: c.name,
+            address: c.address,
+            contact: c.contact,
+            dpo_contact: c.dpo_contact,
+        }
+    }
+}
+
+impl From<DataController> for Controller {
+    fn from(c: DataController) -> Self {
+        Self {
+            name: c.name,
+            address: c.address,
+            contact: c.contact,
+            dpo_contact: c.dpo_contact,
+        }
     }
 }
 
@@ -160,6 +210,27 @@ impl OrganisationMutation {
             By::Staff(ctx.principal()),
             parse_id("userId", &user_id)?,
             parse_id("organisationId", &organisation_id)?,
+            clock::now(),
+        )
+        .await?
+        .into())
+    }
+
+    /// Sets the data controller details the organisation's consent receipts
+    /// name from now on (receipts already issued keep theirs). `name` is
+    /// required unless every field is left out (or blank), which goes back to
+    /// the instance's settings. Admins of the organisation and platform admins.
+    async fn set_organisation_controller(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: DataController,
+    ) -> Result<Organisation> {
+        Ok(controller::set(
+            &ctx.state().db,
+            ctx.principal(),
+            parse_id("id", &id)?,
+            input.into(),
             clock::now(),
         )
         .await?

@@ -64,7 +64,14 @@ impl RightsQuery {
     /// The receipt of a consent record. Editors and admins.
     async fn consent_receipt(&self, ctx: &Context<'_>, id: ID) -> Result<ConsentReceipt> {
         let id = scoped::consent(ctx, "id", &id).await?;
-        let r = receipt::receipt(&ctx.state().db, ctx.principal(), id).await?;
+        let state = ctx.state();
+        let r = receipt::receipt(
+            &state.db,
+            ctx.principal(),
+            &state.config.consent.controller,
+            id,
+        )
+        .await?;
         Ok(ConsentReceipt {
             receipt_id: ID(r.receipt_id.to_string()),
             json: serde_json::to_string(&r.json).map_err(Error::internal)?,

@@ -12,6 +12,7 @@
 //! `scope.rs`): lists filter with its SQL conditions, single records go through
 //! its `ensure_*` checks.
 
+pub mod controller;
 mod directory;
 pub mod grants;
 pub mod scope;
@@ -153,6 +154,10 @@ pub async fn create(
         partner_id: Set(input.partner_id),
         created_at: Set(now),
         updated_at: Set(now),
+        controller_name: Set(None),
+        controller_address: Set(None),
+        controller_contact: Set(None),
+        controller_dpo_contact: Set(None),
     }
     .insert(&txn)
     .await

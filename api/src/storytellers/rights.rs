@@ -383,6 +383,9 @@ fn consent_document(c: records::Consent) -> Value {
         "guardianConsent": r.guardian_consent,
         "childAssent": r.child_assent,
         "evidenceRef": r.evidence_ref,
+        "witness": r.witness,
+        "witnessKind": r.witness_kind.map(|k| k.to_value()),
+        "processingOperations": r.processing_operations.as_deref().map(|ops| ops.split(',').collect::<Vec<_>>()),
         "indicatedBy": r.indicated_by.to_value(),
         "createdAt": r.created_at,
     })
@@ -391,7 +394,8 @@ fn consent_document(c: records::Consent) -> Value {
 /// Erases a person (admins only), in one transaction: their stories and
 /// everything hanging off them are deleted, every key that received one of them
 /// gets a takedown, their withdrawal codes are retired, their personal fields are
-/// emptied and their consent records lose the interpreter and evidence. The
+/// emptied and their consent records lose the interpreter, evidence and a
+/// witness given by name. The
 /// consent records, consent events and audit log stay: the proof of what was
 /// agreed and done. Erasing again changes nothing.
 pub async fn erase(
@@ -598,6 +602,20 @@ pub async fn erase(
             Expr::value(Option::<String>::None),
         )
         .filter(consent_record::Column::StorytellerId.eq(storyteller_id))
+        .exec(&txn)
+        .await?;
+    // A witness given by name is a third party too; one given by role names nobody.
+    consent_record::Entity::update_many()
+        .col_expr(
+            consent_record::Column::Witness,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            consent_record::Column::WitnessKind,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(consent_record::Column::StorytellerId.eq(storyteller_id))
+        .filter(consent_record::Column::WitnessKind.eq(consent_record::WitnessKind::Name))
         .exec(&txn)
         .await?;
 

@@ -497,6 +497,8 @@ async fn create(
             guardian_consent: false,
             child_assent: false,
             evidence_ref: Some(format!("submission:{submission_id}")),
+            witness: None,
+            operations: None,
         },
         key_id,
         now,
@@ -532,7 +534,7 @@ async fn create(
         now,
     )
     .await?;
-    let receipt = receipt::of(txn, &recorded.consent).await?;
+    let receipt = receipt::of(txn, &config.consent.controller, &recorded.consent).await?;
     let story = stories::workflow::load(txn, story.id, None).await?;
     Ok(Received {
         story,
