@@ -1188,7 +1188,7 @@ impl Drop for Node {
 #[tokio::test]
 async fn every_story_column_is_classified_for_the_change_log() {
     use sea_orm::{ConnectionTrait, Statement};
-    const CLASSIFIED: [&str; 22] = [
+    const CLASSIFIED: [&str; 23] = [
         // Read by consumer answers: an update flags the story (STORY_COLUMNS).
         "id",
         "slug",
@@ -1206,6 +1206,10 @@ async fn every_story_column_is_classified_for_the_change_log() {
         "organisation_id",
         // Counted only as far as it makes the story live.
         "state",
+        // Read only by answers that show the story (its share card's image):
+        // the unflagged row of any update ends those, and it moves no story
+        // into or out of a list.
+        "share_media_id",
         // Workflow bookkeeping no consumer reads.
         "version",
         "submitted_by",

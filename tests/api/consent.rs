@@ -576,7 +576,16 @@ async fn no_consumer_response_contains_personal_data() {
     assert_eq!(fields("PublicStoryteller").await, ["isPseudonym", "name"]);
     assert_eq!(
         fields("PublishedMedia").await,
-        ["altText", "caption", "credit", "id", "kind", "sources"]
+        [
+            "altText",
+            "caption",
+            "captions",
+            "credit",
+            "id",
+            "kind",
+            "sources",
+            "transcripts"
+        ]
     );
     assert_eq!(
         fields("MediaSource").await,
@@ -594,7 +603,9 @@ async fn no_consumer_response_contains_personal_data() {
             "media",
             "primaryLocale",
             "publishedAt",
+            "recordingTexts",
             "region",
+            "shareCard",
             "slug",
             "storyteller",
             "summary",

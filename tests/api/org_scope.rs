@@ -1503,6 +1503,18 @@ fn mutations() -> Vec<Case> {
             "mutation($id: ID!) { setFaceMasks(mediaId: $id, masks: [{ x: 0, y: 0, width: 1, height: 1 }]) { id } }",
             |r, _| json!({ "id": r.image }),
         ),
+        // A's own item is a picture, so A hears "not a recording" where B's
+        // item answers as an unknown id does.
+        refused(
+            "setMediaTranscript",
+            "mutation($id: ID!) { setMediaTranscript(mediaId: $id, language: \"en\", text: \"Said by A\") { id } }",
+            |r, _| json!({ "id": r.image }),
+        ),
+        refused(
+            "setMediaCaptions",
+            "mutation($id: ID!) { setMediaCaptions(mediaId: $id, language: \"en\", vtt: \"WEBVTT\\n\\n00:00.000 --> 00:01.000\\nSaid by A\\n\") { id } }",
+            |r, _| json!({ "id": r.image }),
+        ),
         refused(
             "retryMediaRenditions (org admin)",
             "mutation($id: ID!) { retryMediaRenditions(mediaId: $id) { id } }",

@@ -280,12 +280,12 @@ function scalarControl(ctx) {
     upload: scalar === 'Upload' ? input : null,
     read() {
       if (scalar === 'Upload') {
-        if (required && !(input.files && input.files.length)) return { problem: t('Please choose a file.') };
+        if (required && !(input.files && input.files.length)) return { problem: t('Please choose a file.'), empty: true };
         return {};
       }
       const raw = input.value;
       if (scalar === 'JSON') {
-        if (!raw.trim()) return required ? { problem: t('This field is required.') } : {};
+        if (!raw.trim()) return required ? { problem: t('This field is required.'), empty: true } : {};
         try {
           return { value: JSON.parse(raw) };
         } catch (_) {
@@ -295,7 +295,7 @@ function scalarControl(ctx) {
       if (isList) {
         const items = raw.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
         if (!items.length) {
-          if (required) return { problem: t('This field is required.') };
+          if (required) return { problem: t('This field is required.'), empty: true };
           return initial !== undefined ? { value: type.nonNull ? [] : null } : {};
         }
         const out = [];
@@ -308,7 +308,7 @@ function scalarControl(ctx) {
       }
       const trimmed = scalar === 'String' && !multiline ? raw.trim() : raw;
       if (!trimmed.trim()) {
-        if (required) return { problem: t('This field is required.') };
+        if (required) return { problem: t('This field is required.'), empty: true };
         // A value that was there and is now cleared is sent as null (cleared).
         return initial !== undefined && initial !== null && !type.nonNull ? { value: null } : {};
       }
@@ -391,7 +391,7 @@ function enumControl(ctx, enumType) {
     element,
     read() {
       if (!select.value) {
-        if (required) return { problem: t('Please choose one.') };
+        if (required) return { problem: t('Please choose one.'), empty: true };
         return initial !== undefined && initial !== null && !type.nonNull ? { value: null } : {};
       }
       return { value: select.value };
@@ -427,7 +427,7 @@ function pickerControl(ctx, pick) {
       const empty = current === null || current === undefined || current === '' ||
         (Array.isArray(current) && !current.length);
       if (empty) {
-        if (required) return { problem: t('Please choose one.') };
+        if (required) return { problem: t('Please choose one.'), empty: true };
         if (type.list && type.nonNull) return { value: [] };
         return initial !== undefined && initial !== null && !type.nonNull ? { value: null } : {};
       }
@@ -525,6 +525,12 @@ function nestedControl(all, type, options, ctx, given) {
     children,
     read() {
       const out = readAll(children);
+      // An optional object left wholly empty is left out: its own required
+      // fields are required only once any of it is filled in.
+      if (!required && !Object.keys(out.value).length && out.problems.every((p) => p.empty)) {
+        for (const c of flatten(children)) c.mark('');
+        return {};
+      }
       if (out.problems.length) return { problems: out.problems };
       if (!Object.keys(out.value).length && !required) return {};
       return { value: out.value };
@@ -544,7 +550,7 @@ function readAll(controls) {
       continue;
     }
     control.mark(result.problem || '');
-    if (result.problem) problems.push({ control, message: result.problem });
+    if (result.problem) problems.push({ control, message: result.problem, empty: !!result.empty });
     else if ('value' in result) value[control.name] = result.value;
   }
   return { value, problems };
