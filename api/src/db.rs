@@ -13,8 +13,9 @@ use std::{
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, SqlxPostgresConnector, TransactionOptions, TransactionTrait,
-    sqlx::postgres::PgPoolOptions,
+    SqliteTransactionMode, SqlxPostgresConnector, SqlxSqliteConnector, TransactionOptions,
+    TransactionTrait,
+    sqlx::{postgres::PgPoolOptions, sqlite::SqlitePoolOptions},
 };
 
 use crate::{config::Config, owner_only};
@@ -232,12 +233,37 @@ pub async fn begin_write(
     .await
 }
 
-/// Applies every pending migration. On PostgreSQL they run on a connection of
-/// their own without the pool's `statement_timeout`: building an index on a
-/// large table may take longer than any request may.
+/// Applies every pending migration, on a connection of their own. On
+/// PostgreSQL without the pool's `statement_timeout`: building an index on a
+/// large table may take longer than any request may. On SQLite so that a
+/// migration's statements all run on one connection: spread over the pool, a
+/// statement re-creating a trigger that the one before dropped could run on a
+/// connection still reading the schema from before the drop, and fail with
+/// "already exists" (seen once in CI with migration 000021).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Migrator::up(db, None).await;
+    let connect_error =
+        |e: sea_orm::sqlx::Error| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()));
+    match db.get_database_backend() {
+        DbBackend::Postgres => {}
+        DbBackend::Sqlite => {
+            let shared = db.get_sqlite_connection_pool();
+            // Already one connection (an in-memory database lives in its only
+            // one, and a new connection would open another): migrate there.
+            if shared.options().get_max_connections() <= 1 {
+                return Migrator::up(db, None).await;
+            }
+            let options = (*shared.connect_options()).clone();
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .map_err(connect_error)?;
+            let single = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+            let migrated = Migrator::up(&single, None).await;
+            single.close().await.ok();
+            return migrated;
+        }
+        _ => return Migrator::up(db, None).await,
     }
     let options = (*db.get_postgres_connection_pool().connect_options())
         .clone()
@@ -246,7 +272,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
         .max_connections(1)
         .connect_with(options)
         .await
-        .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        .map_err(connect_error)?;
     let unbounded = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
     let migrated = Migrator::up(&unbounded, None).await;
     unbounded.close().await.ok();
