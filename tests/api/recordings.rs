@@ -494,3 +494,18 @@ async fn a_page_reads_its_stories_words_in_two_statements_whatever_its_size() {
     }
     assert_eq!(extra, [2, 2], "the recordings, then their texts");
 }
+
+#[tokio::test]
+async fn a_cached_answer_never_keeps_words_an_editor_changed() {
+    // The response cache on (the default), as a site reads.
+    let world = World::new().await;
+    let (slug, audio, _) = world.published(Voice::Original).await;
+    let words = |story: &Value| story["media"][0]["transcripts"][0]["text"].clone();
+    let first = world.read(&world.partner_key, &slug).await;
+    assert_eq!(words(&first), "I came by sea.", "{first}");
+    assert_eq!(world.read(&world.partner_key, &slug).await, first, "kept");
+
+    world.transcript(audio, "I came by boat.").await.data();
+    let after = world.read(&world.partner_key, &slug).await;
+    assert_eq!(words(&after), "I came by boat.", "{after}");
+}

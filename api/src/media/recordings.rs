@@ -106,6 +106,17 @@ pub async fn set(
         .insert(&txn)
         .await?;
     }
+    // The change log watches the item, not its words: touching the item logs
+    // a change of its story, which ends the cached answers holding the old
+    // words and tells the sync feed, as an edit of the item itself would.
+    media_asset::Entity::update_many()
+        .col_expr(
+            media_asset::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(media_asset::Column::Id.eq(media_id))
+        .exec(&txn)
+        .await?;
     audit::record(
         &txn,
         Actor::User(staff.user_id),
