@@ -149,7 +149,7 @@ try:
 except Exception:
     print(0, 1)')
 # Lines the server logged at ERROR level (a panic or an internal error).
-server_errors=$(grep -c ' ERROR \|"level":"ERROR"\|panicked' "$WORK/server.log" || true)
+server_errors=$(sed 's/\x1b\[[0-9;]*m//g' "$WORK/server.log" | grep -c ' ERROR \|"level":"ERROR"\|panicked' || true)
 rss_first=$(awk -F'\t' 'NR > 1 && $1 >= 60 { print $2; exit }' "$TSV")
 rss_end=$(awk -F'\t' -v d="$D" 'NR > 1 && $1 <= d { v = $2 } END { print v }' "$TSV")
 rss_max=$(awk -F'\t' 'NR > 1 && $2 > m { m = $2 } END { print m }' "$TSV")
