@@ -137,14 +137,14 @@ async fn chorus_demo_loads_content_once_and_prints_the_admin_once() {
 
 /// A `chorus serve` child that is killed when dropped, so a failing assertion
 /// does not leave a server running after the test.
-struct Server(Option<std::process::Child>);
+pub(crate) struct Server(Option<std::process::Child>);
 
 impl Server {
-    fn start(command: &mut Command) -> Self {
+    pub(crate) fn start(command: &mut Command) -> Self {
         Self(Some(command.spawn().expect("chorus starts")))
     }
 
-    fn stdout(&mut self) -> std::process::ChildStdout {
+    pub(crate) fn stdout(&mut self) -> std::process::ChildStdout {
         self.child().stdout.take().expect("stdout is piped")
     }
 
@@ -153,7 +153,7 @@ impl Server {
     }
 
     /// Hands the child over, no longer killed on drop.
-    fn into_child(mut self) -> std::process::Child {
+    pub(crate) fn into_child(mut self) -> std::process::Child {
         self.0.take().expect("the child is still owned")
     }
 }
@@ -168,10 +168,10 @@ impl Drop for Server {
 }
 
 /// What the first start prints: the base URL, the demo admin, the demo API key.
-type Banner = (String, Option<(String, String)>, Option<String>);
+pub(crate) type Banner = (String, Option<(String, String)>, Option<String>);
 
 /// Reads the server's stdout until the banner is complete.
-fn read_banner(stdout: impl std::io::Read) -> Banner {
+pub(crate) fn read_banner(stdout: impl std::io::Read) -> Banner {
     let mut base = String::new();
     let mut email = None;
     let mut password = None;
