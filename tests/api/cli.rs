@@ -153,7 +153,7 @@ impl Server {
     }
 
     /// Hands the child over, no longer killed on drop.
-    pub(crate) fn into_child(mut self) -> std::process::Child {
+    fn into_child(mut self) -> std::process::Child {
         self.0.take().expect("the child is still owned")
     }
 }
@@ -165,6 +165,24 @@ impl Drop for Server {
             let _ = child.wait();
         }
     }
+}
+
+/// Stops the server with SIGTERM; the exit must be graceful (status 0).
+/// Returns what it wrote to stderr.
+pub(crate) async fn stop(server: Server) -> String {
+    let child = server.into_child();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "graceful exit: {stderr}");
+    stderr
 }
 
 /// What the first start prints: the base URL, the demo admin, the demo API key.
@@ -267,18 +285,7 @@ async fn first_start_loads_the_demo_and_its_admin_can_sign_in_then_sigterm_stops
         json!({ "title": "The first winter", "storyteller": { "name": "Nadia", "isPseudonym": true }, "region": "United Kingdom" })
     );
 
-    let child = server.into_child();
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "graceful exit: {stderr}");
+    let stderr = stop(server).await;
     assert!(!stderr.contains("panicked"), "{stderr}");
 
     // A second start finds content and prints no password.

@@ -21,7 +21,7 @@ use tokio::{
     net::TcpListener,
 };
 
-use crate::cli::{Banner, Server, chorus, read_banner};
+use crate::cli::{Banner, Server, chorus, read_banner, stop};
 
 /// The caller's trace that Chorus must join (W3C trace context).
 const CALLER_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -206,23 +206,6 @@ async fn start(dir: &std::path::Path, endpoint: &str, format: &str) -> (Server, 
         .await
         .unwrap();
     (server, banner)
-}
-
-/// SIGTERM, then the exit status must be 0; returns what it logged.
-async fn stop(server: Server) -> String {
-    let child = server.into_child();
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "graceful exit: {stderr}");
-    stderr
 }
 
 #[tokio::test]
