@@ -194,8 +194,6 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&config);
-
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -204,6 +202,14 @@ pub fn run() -> ExitCode {
         Err(e) => {
             eprintln!("chorus: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
+        }
+    };
+    // Trace export is a task on the runtime.
+    let telemetry = match runtime.block_on(async { telemetry::init(&config) }) {
+        Ok(telemetry) => telemetry,
+        Err(e) => {
+            eprintln!("chorus: {e}");
+            return ExitCode::from(2);
         }
     };
     let outcome = runtime.block_on(async move {
@@ -220,6 +226,8 @@ pub fn run() -> ExitCode {
             Command::Schema => unreachable!("handled before configuration is read"),
         }
     });
+    // The runtime still runs the exporter's task while this thread waits for it.
+    telemetry.shutdown();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {

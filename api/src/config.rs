@@ -14,6 +14,10 @@ use std::{
     time::Duration,
 };
 
+mod otel;
+
+pub use otel::{OtlpProtocol, TraceSampler, TracesConfig};
+
 /// A setting that could not be used, with the variable it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{var}: {problem}")]
@@ -373,6 +377,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub log_filter: String,
     pub log_format: LogFormat,
+    /// OpenTelemetry trace export (the standard `OTEL_*` variables); off when `None`.
+    pub traces: Option<TracesConfig>,
 }
 
 impl Config {
@@ -730,6 +736,7 @@ impl Config {
                 ));
             }
         };
+        let traces = otel::traces(&vars)?;
 
         Ok(Self {
             environment,
@@ -761,6 +768,7 @@ impl Config {
             shutdown_grace,
             log_filter,
             log_format,
+            traces,
         })
     }
 

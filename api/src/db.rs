@@ -103,10 +103,11 @@ impl StatementCount {
 pub fn counted(mut db: DatabaseConnection) -> (DatabaseConnection, Arc<StatementCount>) {
     let count = Arc::new(StatementCount::default());
     let counter = count.clone();
-    db.set_metric_callback(move |_| {
+    db.set_metric_callback(move |info| {
         counter.0.fetch_add(1, Ordering::Relaxed);
         // Only inside `with_statement_budget`; background work has none.
         let _ = BUDGET.try_with(|budget| budget.charge());
+        crate::telemetry::traces::statement(info);
     });
     (db, count)
 }

@@ -137,14 +137,14 @@ async fn chorus_demo_loads_content_once_and_prints_the_admin_once() {
 
 /// A `chorus serve` child that is killed when dropped, so a failing assertion
 /// does not leave a server running after the test.
-struct Server(Option<std::process::Child>);
+pub(crate) struct Server(Option<std::process::Child>);
 
 impl Server {
-    fn start(command: &mut Command) -> Self {
+    pub(crate) fn start(command: &mut Command) -> Self {
         Self(Some(command.spawn().expect("chorus starts")))
     }
 
-    fn stdout(&mut self) -> std::process::ChildStdout {
+    pub(crate) fn stdout(&mut self) -> std::process::ChildStdout {
         self.child().stdout.take().expect("stdout is piped")
     }
 
@@ -167,11 +167,29 @@ impl Drop for Server {
     }
 }
 
+/// Stops the server with SIGTERM; the exit must be graceful (status 0).
+/// Returns what it wrote to stderr.
+pub(crate) async fn stop(server: Server) -> String {
+    let child = server.into_child();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "graceful exit: {stderr}");
+    stderr
+}
+
 /// What the first start prints: the base URL, the demo admin, the demo API key.
-type Banner = (String, Option<(String, String)>, Option<String>);
+pub(crate) type Banner = (String, Option<(String, String)>, Option<String>);
 
 /// Reads the server's stdout until the banner is complete.
-fn read_banner(stdout: impl std::io::Read) -> Banner {
+pub(crate) fn read_banner(stdout: impl std::io::Read) -> Banner {
     let mut base = String::new();
     let mut email = None;
     let mut password = None;
@@ -267,18 +285,7 @@ async fn first_start_loads_the_demo_and_its_admin_can_sign_in_then_sigterm_stops
         json!({ "title": "The first winter", "storyteller": { "name": "Nadia", "isPseudonym": true }, "region": "United Kingdom" })
     );
 
-    let child = server.into_child();
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "graceful exit: {stderr}");
+    let stderr = stop(server).await;
     assert!(!stderr.contains("panicked"), "{stderr}");
 
     // A second start finds content and prints no password.

@@ -58,6 +58,7 @@ mod storytellers;
 mod submissions;
 mod sync;
 mod tokens;
+mod traces;
 mod uploads;
 mod webhooks;
 mod workflow_props;

@@ -146,6 +146,8 @@ pub async fn handle(
             // reads of its stories (`takedown::record_reads`), and none of
             // them has changed since (a takedown is a change to the story,
             // which would have ended the entry).
+            crate::telemetry::traces::graphql_operation(gql.operation_name.as_deref(), false);
+            crate::telemetry::traces::graphql_outcome(None);
             match sendable(req, &hit.body, hit.gzipped) {
                 Ok((body, gzipped)) => return answer(req, &state, body, gzipped, Some(&hit)),
                 // Never expected (the bytes were gzipped here); run the query.
@@ -178,6 +180,7 @@ pub async fn handle(
         // Execution reports the syntax error with its position.
         Err(None) => (false, false, Cacheable::No, None),
     };
+    crate::telemetry::traces::graphql_operation(operation_name.as_deref(), mutates);
     // GET may be cached and replayed by anything on the way, so it never changes data.
     if mutates && is_get {
         return error(
@@ -234,6 +237,7 @@ pub async fn handle(
     };
     depends.global = cacheable == Cacheable::Global;
     finalize_errors(&mut response, request_id);
+    crate::telemetry::traces::graphql_outcome(response.errors.first().map(error_code));
     let body = match serde_json::to_vec(&response) {
         Ok(body) => Bytes::from(body),
         Err(e) => {
@@ -693,6 +697,7 @@ pub(super) fn client_address(req: &Request, trust_forwarded_for: bool) -> String
 }
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>, request_id: &str) -> Response {
+    crate::telemetry::traces::graphql_outcome(Some(code));
     let mut response = crate::graphql::error_response(code, message);
     finalize_errors(&mut response, request_id);
     let mut http = Json(&response).into_response();
@@ -703,4 +708,12 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>, request_id:
         header::HeaderValue::from_static("no-store"),
     );
     http
+}
+
+/// An error's `extensions.code` (every error Chorus sends has one).
+fn error_code(error: &async_graphql::ServerError) -> &str {
+    match error.extensions.as_ref().and_then(|e| e.get("code")) {
+        Some(async_graphql::Value::String(code)) => code,
+        _ => "INTERNAL",
+    }
 }

@@ -4,7 +4,8 @@
 //! uploads), `/admin` (the self-hosted GraphiQL), `/media/{id}/{variant}` (consent-checked
 //! media links), `/uploads/{id}` (the one-time URL for large uploads on local disk),
 //! `/healthz` and `/readyz`. Every
-//! request gets a request id (echoed in `x-request-id`) and a tracing span carrying it.
+//! request gets a request id (echoed in `x-request-id`) and a tracing span carrying it,
+//! which is also its OpenTelemetry server span when traces are exported.
 //! `/graphql` also answers in the media type the client prefers (`media_type`),
 //! answers CORS (`cors`), gzips large answers (`compression`) and rate-limits API
 //! keys (`throttle`).

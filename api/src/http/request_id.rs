@@ -1,11 +1,14 @@
 //! A request id for every request: on its tracing span, in `x-request-id`, and in
-//! `INTERNAL` errors, so a user's report can be matched to the log.
+//! `INTERNAL` errors, so a user's report can be matched to the log. The same span
+//! is the request's server span when traces are exported (`telemetry::traces`).
 
 use std::time::Instant;
 
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tracing::Instrument;
 use uuid::Uuid;
+
+use crate::telemetry::traces;
 
 /// The id of the request being served.
 #[derive(Debug, Clone)]
@@ -35,6 +38,20 @@ pub async fn trace_request<E: Endpoint>(
         request_id = %id,
         method = %req.method(),
         path = %req.uri().path(),
+        // Filled only while traces are exported (telemetry::traces).
+        trace_id = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        graphql.operation.name = tracing::field::Empty,
+        graphql.operation.type = tracing::field::Empty,
+        graphql.outcome = tracing::field::Empty,
+    );
+    traces::start_request(
+        &span,
+        req.method().as_str(),
+        req.uri().path(),
+        req.headers(),
     );
     async move {
         let started = Instant::now();
@@ -45,6 +62,7 @@ pub async fn trace_request<E: Endpoint>(
         if let Ok(value) = id.parse() {
             response.headers_mut().insert(HEADER, value);
         }
+        traces::end_request(&tracing::Span::current(), response.status().as_u16());
         tracing::info!(
             status = response.status().as_u16(),
             elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,

@@ -8,6 +8,7 @@
 
 pub mod local;
 pub mod s3;
+pub mod traced;
 
 use std::{ops::Range, path::Path, pin::Pin, time::Duration};
 
@@ -121,13 +122,20 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
 pub fn from_config(
     config: &crate::config::Config,
 ) -> Result<std::sync::Arc<dyn ObjectStore>, StorageError> {
-    Ok(match &config.storage {
-        crate::config::StorageConfig::Local => {
-            std::sync::Arc::new(local::LocalStore::new(&config.media_dir))
-        }
+    let (store, backend): (std::sync::Arc<dyn ObjectStore>, _) = match &config.storage {
+        crate::config::StorageConfig::Local => (
+            std::sync::Arc::new(local::LocalStore::new(&config.media_dir)),
+            "local",
+        ),
         crate::config::StorageConfig::S3(settings) => {
-            std::sync::Arc::new(s3::S3Store::new(settings)?)
+            (std::sync::Arc::new(s3::S3Store::new(settings)?), "s3")
         }
+    };
+    // Only while traces are exported: otherwise no span per call is made.
+    Ok(if config.traces.is_some() {
+        std::sync::Arc::new(traced::Traced::new(store, backend))
+    } else {
+        store
     })
 }
 
