@@ -3,8 +3,8 @@
 //! [`crate::stories::workflow`], renders in [`crate::media::renditions`]), and
 //! does the periodic chores: marking expired consents (which takes stories
 //! down), sweeping orphaned media objects and expired uploads, pruning rows
-//! past their keeping ([`crate::pruning`]). It sits above
-//! the domains, as the HTTP layer does; the domains only ever enqueue.
+//! past their keeping ([`crate::pruning`]). It sits above the domains, as the
+//! HTTP layer does; the domains only ever enqueue.
 //!
 //! The work runs in three lanes, each its own task with its own leases, so that
 //! a slow kind of work cannot hold up another: the *timely* lane (publishing,
