@@ -136,6 +136,7 @@ impl Application {
                 self.state.db.clone(),
                 self.state.storage.clone(),
                 jobs::Policy::from(&config.jobs),
+                config.pruning,
                 config.jobs.poll_interval,
                 stop,
             ))

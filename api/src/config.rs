@@ -161,6 +161,31 @@ pub struct JobsConfig {
     pub deadline: Duration,
 }
 
+/// How long rows that only grow are kept before the worker's hourly pruning
+/// deletes them (`docs/OPERATIONS.md`, "Pruning").
+#[derive(Debug, Clone, Copy)]
+pub struct PruningConfig {
+    /// Login and withdrawal-code attempts; never less than the login window.
+    pub login_attempts: Duration,
+    /// `CHORUS_LOGIN_WINDOW`: attempts inside it are never deleted.
+    pub login_window: Duration,
+    /// Refresh tokens after they were spent, ran out or their session was
+    /// revoked; ended sessions after they ended.
+    pub sessions: Duration,
+    /// Finished jobs after they finished (a failure nobody replaced is kept).
+    pub jobs: Duration,
+    /// The story change log: how old a sync cursor may be.
+    pub story_changes: Duration,
+}
+
+/// The shortest the story change log may be kept: the response cache ends its
+/// entries by the log and keeps none for longer than minutes
+/// ([`crate::consumers::response_cache::MAX_LIFETIME`]).
+pub const MIN_STORY_CHANGES_KEPT: Duration = Duration::from_secs(86_400);
+const _: () = assert!(
+    MIN_STORY_CHANGES_KEPT.as_secs() > crate::consumers::response_cache::MAX_LIFETIME.as_secs()
+);
+
 /// How long Chorus waits on the object store before it calls it unavailable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StorageTimeouts {
@@ -369,6 +394,7 @@ pub struct Config {
     pub cache: CacheConfig,
     pub encryption: EncryptionKeys,
     pub jobs: JobsConfig,
+    pub pruning: PruningConfig,
     /// Editors may not approve stories they wrote.
     pub four_eyes: bool,
     pub consent: ConsentConfig,
@@ -650,6 +676,26 @@ impl Config {
                 "must be shorter than CHORUS_JOBS_LEASE",
             ));
         }
+        let pruning = PruningConfig {
+            login_attempts: vars.duration("CHORUS_PRUNE_LOGIN_ATTEMPTS_AFTER", "30d")?,
+            login_window: auth.login_window,
+            sessions: vars.duration("CHORUS_PRUNE_SESSIONS_AFTER", "30d")?,
+            jobs: vars.duration("CHORUS_PRUNE_JOBS_AFTER", "30d")?,
+            story_changes: vars.duration("CHORUS_PRUNE_STORY_CHANGES_AFTER", "30d")?,
+        };
+        // Fewer attempts than the window counts would lift the failure limits early.
+        if pruning.login_attempts < auth.login_window {
+            return Err(ConfigError::new(
+                "CHORUS_PRUNE_LOGIN_ATTEMPTS_AFTER",
+                "must not be shorter than CHORUS_LOGIN_WINDOW",
+            ));
+        }
+        if pruning.story_changes < MIN_STORY_CHANGES_KEPT {
+            return Err(ConfigError::new(
+                "CHORUS_PRUNE_STORY_CHANGES_AFTER",
+                "must be at least 1d",
+            ));
+        }
         let four_eyes = vars.bool("CHORUS_FOUR_EYES", true)?;
         let consent = ConsentConfig {
             default_validity: vars.duration("CHORUS_CONSENT_DEFAULT_VALIDITY", "730d")?,
@@ -761,6 +807,7 @@ impl Config {
             cache,
             encryption,
             jobs,
+            pruning,
             four_eyes,
             consent,
             submissions,
@@ -1118,6 +1165,31 @@ mod tests {
         );
         let err = config(&[("CHORUS_STORAGE_CONNECT_TIMEOUT", "0s")]).unwrap_err();
         assert_eq!(err.var, "CHORUS_STORAGE_CONNECT_TIMEOUT");
+    }
+
+    #[test]
+    fn pruning_never_cuts_into_the_login_window_or_below_a_day_of_history() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.pruning.login_attempts, Duration::from_secs(30 * 86_400));
+        assert_eq!(c.pruning.story_changes, Duration::from_secs(30 * 86_400));
+        let err = config(&[
+            ("CHORUS_LOGIN_WINDOW", "2h"),
+            ("CHORUS_PRUNE_LOGIN_ATTEMPTS_AFTER", "1h"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "CHORUS_PRUNE_LOGIN_ATTEMPTS_AFTER");
+        assert!(
+            config(&[
+                ("CHORUS_LOGIN_WINDOW", "2h"),
+                ("CHORUS_PRUNE_LOGIN_ATTEMPTS_AFTER", "2h"),
+            ])
+            .is_ok()
+        );
+        let err = config(&[("CHORUS_PRUNE_STORY_CHANGES_AFTER", "23h")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_PRUNE_STORY_CHANGES_AFTER");
+        assert!(config(&[("CHORUS_PRUNE_STORY_CHANGES_AFTER", "1d")]).is_ok());
+        let err = config(&[("CHORUS_PRUNE_JOBS_AFTER", "0")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_PRUNE_JOBS_AFTER");
     }
 
     #[test]

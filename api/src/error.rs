@@ -65,6 +65,13 @@ pub enum Error {
     /// whichever of the two clocks fired first.
     #[error("the request ran past the deadline and was stopped")]
     DeadlineExceeded,
+    /// A sync cursor from before the change history Chorus still keeps: what
+    /// changed since cannot be told (a withdrawal may be among it), so the app
+    /// must drop its copy and sync again from nothing.
+    #[error(
+        "this cursor is older than the change history kept; delete every story you hold and sync again without `since`"
+    )]
+    SyncCursorExpired,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -86,6 +93,7 @@ impl Error {
             Error::SubmissionRefused { .. } => "SUBMISSION_REFUSED",
             Error::StorageUnavailable { .. } => "STORAGE_UNAVAILABLE",
             Error::DeadlineExceeded => "DEADLINE_EXCEEDED",
+            Error::SyncCursorExpired => "SYNC_CURSOR_EXPIRED",
             Error::Internal(_) => "INTERNAL",
         }
     }

@@ -32,6 +32,7 @@ pub mod organisations;
 pub mod owner_only;
 pub mod pagination;
 pub mod patch;
+pub mod pruning;
 pub mod queue;
 pub mod slug;
 pub mod state;

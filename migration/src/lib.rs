@@ -31,6 +31,7 @@ mod m20261206_000022_receipt_terms;
 mod m20261206_000023_recordings;
 mod m20261206_000024_campaign_events;
 mod m20261206_000025_share_cards;
+mod m20261207_000026_pruning;
 
 /// The Arabic-script folds of the search index, which the reader's words
 /// must go through too (`api::stories::search`).
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_recordings::Migration),
             Box::new(m20261206_000024_campaign_events::Migration),
             Box::new(m20261206_000025_share_cards::Migration),
+            Box::new(m20261207_000026_pruning::Migration),
         ]
     }
 }

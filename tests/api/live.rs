@@ -27,12 +27,12 @@ use crate::{
     organisations::{create_campaign, id_of, invite_and_sign_in},
 };
 
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens a socket on `/graphql` speaking `graphql-transport-ws` and sends
 /// `connection_init` with `payload`: the socket once acknowledged, or how the
 /// server closed it.
-async fn connect(app: &TestApp, payload: Value) -> Result<Socket, String> {
+pub(crate) async fn connect(app: &TestApp, payload: Value) -> Result<Socket, String> {
     let url = app.base_url.replacen("http://", "ws://", 1) + "/graphql";
     let mut request = url.into_client_request().expect("a request");
     request.headers_mut().insert(
@@ -62,7 +62,7 @@ async fn connect(app: &TestApp, payload: Value) -> Result<Socket, String> {
     }
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub(crate) async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::text(message.to_string()))
         .await
@@ -78,7 +78,7 @@ async fn next_message(socket: &mut Socket, within: Duration) -> Option<Message> 
 }
 
 /// The next protocol message as JSON (pings answered, other frames skipped).
-async fn next_json(socket: &mut Socket, within: Duration) -> Option<Value> {
+pub(crate) async fn next_json(socket: &mut Socket, within: Duration) -> Option<Value> {
     let deadline = Instant::now() + within;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -126,15 +126,16 @@ const CHANGES: &str = "subscription { storyChanges {
     ... on StoryUpsert { story { id slug } }
 } }";
 
-struct World {
-    app: TestApp,
-    admin: Principal,
-    editor: Principal,
+/// An app with an admin, an editor and an author (also used by `pruning`).
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) admin: Principal,
+    pub(crate) editor: Principal,
     author: Principal,
 }
 
 impl World {
-    async fn new(settings: &[(&str, &str)]) -> Self {
+    pub(crate) async fn new(settings: &[(&str, &str)]) -> Self {
         let app = spawn_app_with(settings).await;
         Self::on(app).await
     }
@@ -152,7 +153,7 @@ impl World {
     }
 
     /// A published story whose consent covers the mobile app; its consent's id.
-    async fn published(&self, title: &str) -> (entity::story::Model, Uuid) {
+    pub(crate) async fn published(&self, title: &str) -> (entity::story::Model, Uuid) {
         fixtures::published_with_consent(
             &self.app.db,
             &self.app.state.crypto,

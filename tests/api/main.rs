@@ -39,6 +39,7 @@ mod org_scope_rules;
 mod organisations;
 mod pagination;
 mod protocol;
+mod pruning;
 mod query_limits;
 mod read_path;
 mod receipts;

@@ -102,7 +102,8 @@ impl LiveSubscription {
     /// The sync feed, live (API keys): each story your key may now show
     /// (`StoryUpsert`) or must delete (`StoryTombstone`, with the takedown to
     /// acknowledge), as it happens. From `since` (a `storyChanges` cursor) when
-    /// given, else from now. Ends with an error when the key is revoked.
+    /// given, else from now. Ends with an error when the key is revoked, or
+    /// with `SYNC_CURSOR_EXPIRED` when `since` is older than the history kept.
     async fn story_changes(
         &self,
         ctx: &Context<'_>,
@@ -213,9 +214,14 @@ impl LiveFeed {
                 },
                 Err(err) => return self.end(err),
             }
-            if let Err(err) = self.catch_up().await {
-                err.log_if_internal();
-                tracing::warn!(error = %err, "a live feed could not read the changes; will try again");
+            match self.catch_up().await {
+                Ok(()) => {}
+                // Retrying cannot help: the app must start over without `since`.
+                Err(err @ Error::SyncCursorExpired) => return self.end(err),
+                Err(err) => {
+                    err.log_if_internal();
+                    tracing::warn!(error = %err, "a live feed could not read the changes; will try again");
+                }
             }
         }
     }

@@ -117,7 +117,9 @@ impl SyncQuery {
     /// upserts for stories to add or replace, tombstones for stories to delete
     /// (unpublished, withdrawn, expired, erased). Keep `endCursor` and pass it
     /// next time; the same change may come twice, and applying it twice is
-    /// harmless. At most 100 stories a page.
+    /// harmless. At most 100 stories a page. A `since` older than the change
+    /// history kept is refused with `SYNC_CURSOR_EXPIRED`: delete every story
+    /// you hold and sync again without `since`.
     #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity")]
     async fn story_changes(
         &self,

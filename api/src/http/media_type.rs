@@ -99,7 +99,7 @@ fn request_error_status(code: &str) -> Option<StatusCode> {
         // look for this error in a `200` answer (and turn the protocol off for
         // the session on a 400 or 500), and Apollo Server answers it so.
         "PERSISTED_QUERY_NOT_FOUND" => return None,
-        "BAD_USER_INPUT" | "QUERY_TOO_COMPLEX" => StatusCode::BAD_REQUEST,
+        "BAD_USER_INPUT" | "QUERY_TOO_COMPLEX" | "SYNC_CURSOR_EXPIRED" => StatusCode::BAD_REQUEST,
         "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
         "FORBIDDEN" => StatusCode::FORBIDDEN,
         "NOT_FOUND" => StatusCode::NOT_FOUND,

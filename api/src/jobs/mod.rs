@@ -2,14 +2,15 @@
 //! kind with the domain that owns it (scheduled publishing and unpublishing in
 //! [`crate::stories::workflow`], renders in [`crate::media::renditions`]), and
 //! does the periodic chores: marking expired consents (which takes stories
-//! down), sweeping orphaned media objects and expired uploads. It sits above
-//! the domains, as the HTTP layer does; the domains only ever enqueue.
+//! down), sweeping orphaned media objects and expired uploads, pruning rows
+//! past their keeping ([`crate::pruning`]). It sits above the domains, as the
+//! HTTP layer does; the domains only ever enqueue.
 //!
 //! The work runs in three lanes, each its own task with its own leases, so that
 //! a slow kind of work cannot hold up another: the *timely* lane (publishing,
 //! unpublishing, consent expiry, which need only the database), the *media*
 //! lane (renders, which wait on storage and the CPU) and the *sweep* lane (the
-//! hourly orphan sweep and expired uploads, which wait on storage).
+//! hourly orphan sweep, expired uploads and pruning).
 //! Every run of a job has a deadline; a run that overruns it, like one that
 //! fails, counts as a failed attempt (see [`crate::queue`] for retries and
 //! giving up). The work itself is guarded too: publishing only moves an
@@ -26,7 +27,7 @@ use uuid::Uuid;
 use crate::{
     audit::{self, Actor},
     clock,
-    config::JobsConfig,
+    config::{JobsConfig, PruningConfig},
     error::{Error, Result},
     queue::{self, Settled},
     storage::ObjectStore,
@@ -60,7 +61,7 @@ pub enum Lane {
     Timely,
     /// Renders, which wait on storage and the CPU and may be slow.
     Media,
-    /// The hourly storage chores: the orphan sweep and expired uploads.
+    /// The hourly chores: the orphan sweep, expired uploads, pruning.
     Sweep,
 }
 
@@ -218,6 +219,7 @@ pub async fn worker(
     db: DatabaseConnection,
     storage: Arc<dyn ObjectStore>,
     policy: Policy,
+    pruning: PruningConfig,
     poll_interval: Duration,
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -230,7 +232,7 @@ pub async fn worker(
             let mut chores = Chores::default();
             loop {
                 tokio::select! {
-                    _ = poll(&db, storage.as_ref(), &name, &policy, lane, &mut chores) => {}
+                    _ = poll(&db, storage.as_ref(), &name, &policy, &pruning, lane, &mut chores) => {}
                     _ = stop.changed() => break,
                 }
                 tokio::select! {
@@ -259,6 +261,7 @@ async fn poll(
     storage: &dyn ObjectStore,
     name: &str,
     policy: &Policy,
+    pruning: &PruningConfig,
     lane: Lane,
     chores: &mut Chores,
 ) {
@@ -279,6 +282,7 @@ async fn poll(
     {
         chores.last_sweep = Some(std::time::Instant::now());
         sweep(db, storage, name, policy.deadline).await;
+        prune(db, name, pruning).await;
     }
     match run_lane(db, storage, name, policy, lane).await {
         Ok(0) => {}
@@ -286,6 +290,27 @@ async fn poll(
         Err(err) => {
             err.log_if_internal();
             tracing::warn!(worker = %name, error = %err, "could not poll for jobs; will try again");
+        }
+    }
+}
+
+/// Deletes the rows past their keeping, and says what went.
+async fn prune(db: &DatabaseConnection, name: &str, settings: &PruningConfig) {
+    match crate::pruning::run(db, settings, clock::now()).await {
+        Ok(p) if p == crate::pruning::Pruned::default() => {}
+        Ok(p) => tracing::info!(
+            worker = %name,
+            login_attempts = p.login_attempts,
+            refresh_tokens = p.refresh_tokens,
+            sessions = p.sessions,
+            jobs = p.jobs,
+            spent_challenges = p.spent_challenges,
+            story_changes = p.story_changes,
+            "pruned rows past their keeping"
+        ),
+        Err(err) => {
+            err.log_if_internal();
+            tracing::warn!(worker = %name, error = %err, "could not prune; will try again");
         }
     }
 }

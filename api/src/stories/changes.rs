@@ -8,6 +8,10 @@
 //! learns of changes from the log (every write) and from the clock (a consent
 //! expiring, a scheduled publication or unpublication passing), so a consent
 //! that simply runs out produces a tombstone without anyone acting.
+//!
+//! The log is pruned ([`prune_log`], run by [`crate::pruning`]); the version it
+//! is pruned through is kept, and a cursor before it is refused with
+//! `SYNC_CURSOR_EXPIRED`, since a tombstone may have been among what went.
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,8 +23,8 @@ use entity::{
     story_change, story_read, takedown,
 };
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, Order, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
+    Order, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, Query, UnionType},
 };
 use uuid::Uuid;
@@ -37,18 +41,111 @@ use crate::{
 /// The change counter: raised by every logged write (and by changes to what an
 /// API key may read, which log nothing), in commit order.
 pub async fn version(db: &impl ConnectionTrait) -> Result<i64> {
+    counter(db, "value").await
+}
+
+/// A column of the one-row `story_change_counter`.
+async fn counter(db: &impl ConnectionTrait, column: &str) -> Result<i64> {
     let row = db
         .query_one(
             Query::select()
-                .column(Alias::new("value"))
+                .column(Alias::new(column))
                 .from(Alias::new("story_change_counter"))
                 .and_where(Expr::col(Alias::new("id")).eq(1)),
         )
         .await?;
     Ok(match row {
-        Some(row) => row.try_get("", "value")?,
+        Some(row) => row.try_get("", column)?,
         None => 0,
     })
+}
+
+/// The highest version whose log rows may have been pruned (migration 000026):
+/// a reader that knows less than this cannot be told what it missed.
+pub async fn pruned_through(db: &impl ConnectionTrait) -> Result<i64> {
+    counter(db, "pruned_through").await
+}
+
+/// `SYNC_CURSOR_EXPIRED` when the log rows after `from` may be gone. Called
+/// after the log was read: the mark is raised before rows are deleted, so a
+/// read that missed rows always sees it raised.
+async fn check_kept(db: &impl ConnectionTrait, from: Mark) -> Result<()> {
+    if from.version < pruned_through(db).await? {
+        return Err(Error::SyncCursorExpired);
+    }
+    Ok(())
+}
+
+/// What one pruning of the log did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogPruned {
+    /// Rows deleted.
+    pub rows: u64,
+    /// The mark after it (cursors before it are expired).
+    pub through: i64,
+    /// Rows past the horizon were kept for a reader standing before them
+    /// (a webhook endpoint's place).
+    pub held: bool,
+}
+
+/// Deletes the log rows written at or before `horizon`, oldest first, `batch`
+/// versions' rows at a time, never past version `hold` (the oldest place a
+/// reader of the log still stands at). Each step raises the mark and commits
+/// before it deletes, so no statement holds the log for long.
+pub async fn prune_log(
+    db: &DatabaseConnection,
+    horizon: DateTime<Utc>,
+    hold: Option<i64>,
+    batch: u64,
+) -> Result<LogPruned> {
+    let mut done = LogPruned {
+        through: pruned_through(db).await?,
+        ..LogPruned::default()
+    };
+    loop {
+        let rows: Vec<(i64, DateTime<Utc>)> = story_change::Entity::find()
+            .select_only()
+            .column(story_change::Column::Version)
+            .column(story_change::Column::ChangedAt)
+            .filter(story_change::Column::Version.gt(done.through))
+            .order_by(story_change::Column::Version, Order::Asc)
+            .limit(batch)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let old = rows.iter().take_while(|(_, at)| *at <= horizon).count();
+        let Some(&(mut target, _)) = rows[..old].last() else {
+            return Ok(done);
+        };
+        if let Some(hold) = hold
+            && hold < target
+        {
+            done.held = true;
+            target = hold;
+        }
+        if target <= done.through {
+            return Ok(done);
+        }
+        let txn = crate::db::begin_write(db).await?;
+        txn.execute(
+            Query::update()
+                .table(Alias::new("story_change_counter"))
+                .value(Alias::new("pruned_through"), target)
+                .and_where(Expr::col(Alias::new("id")).eq(1))
+                .and_where(Expr::col(Alias::new("pruned_through")).lt(target)),
+        )
+        .await?;
+        txn.commit().await?;
+        let deleted = story_change::Entity::delete_many()
+            .filter(story_change::Column::Version.lte(target))
+            .exec(db)
+            .await?;
+        done.rows += deleted.rows_affected;
+        done.through = target;
+        if done.held || old < rows.len() || (rows.len() as u64) < batch {
+            return Ok(done);
+        }
+    }
 }
 
 /// The greatest change version: equal values mean nothing a consumer could see
@@ -276,7 +373,11 @@ pub async fn feed(
     };
     let mut ids = match since.from {
         None => visible_ids(db, viewer, since.after, first + 1, now).await?,
-        Some(from) => changed_ids(db, from, to, since.after, first + 1).await?,
+        Some(from) => {
+            let ids = changed_ids(db, from, to, since.after, first + 1).await?;
+            check_kept(db, from).await?;
+            ids
+        }
     };
     let has_next_page = ids.len() as u64 > first;
     ids.truncate(usize::try_from(first).unwrap_or(usize::MAX));

@@ -15,7 +15,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{api_key, takedown, webhook_delivery, webhook_endpoint, webhook_known};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, Set, Statement,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -74,6 +74,23 @@ pub async fn fan_out(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usiz
         }
     }
     Ok(created)
+}
+
+/// The oldest place any endpoint, enabled or not, stands at in the change log:
+/// the log is kept from there on, so that a paused endpoint, enabled again,
+/// still hears of every takedown it missed.
+pub async fn oldest_place(db: &impl ConnectionTrait) -> Result<Option<i64>> {
+    let cursors: Vec<Option<String>> = webhook_endpoint::Entity::find()
+        .select_only()
+        .column(webhook_endpoint::Column::FeedCursor)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(cursors
+        .iter()
+        .filter_map(|c| SyncCursor::decode("feedCursor", c.as_deref()?).ok()?.from)
+        .map(|m| m.version)
+        .min())
 }
 
 /// Where an endpoint stands in the feed, if it has a place.
