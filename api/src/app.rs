@@ -203,11 +203,10 @@ impl Application {
         if let Some(upkeep) = upkeep {
             let _ = upkeep.await;
         }
-        if let Some(server) = metrics_server {
-            match server.await {
-                Ok(Err(e)) => tracing::warn!(error = %e, "the metrics listener failed"),
-                Ok(Ok(())) | Err(_) => {}
-            }
+        if let Some(server) = metrics_server
+            && let Ok(Err(e)) = server.await
+        {
+            tracing::warn!(error = %e, "the metrics listener failed");
         }
         self.state.db.clone().close().await.ok();
         served

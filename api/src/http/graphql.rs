@@ -82,7 +82,7 @@ async fn serve(
     seen.operation.clone_from(&gql.operation_name);
     // A hash alone is replaced by its stored text; a text with its hash is checked
     // now and remembered once the caller is known and the text proves a query.
-    let register = match persisted_query(&state, &mut gql) {
+    let register = match persisted_query(state, &mut gql) {
         Ok(register) => register,
         Err(refused) => return refused.into_response(request_id),
     };
@@ -132,7 +132,7 @@ async fn serve(
         }
     };
     super::cors::note_principal(req, &principal);
-    if let Some(refused) = super::throttle::refuse_if_limited(&state, &principal, request_id) {
+    if let Some(refused) = super::throttle::refuse_if_limited(state, &principal, request_id) {
         return refused;
     }
 
@@ -174,7 +174,7 @@ async fn serve(
                 seen.operation = hit.operation.as_deref().map(str::to_owned);
             }
             if let Some(digest) = register {
-                register_if_query(&state, digest, &mut gql);
+                register_if_query(state, digest, &mut gql);
             }
             // No story bookkeeping here: the entry's key names this API key,
             // so the uncached run that made it already recorded this key's
@@ -182,7 +182,7 @@ async fn serve(
             // them has changed since (a takedown is a change to the story,
             // which would have ended the entry).
             match sendable(req, &hit.body, hit.gzipped) {
-                Ok((body, gzipped)) => return answer(req, &state, body, gzipped, Some(&hit)),
+                Ok((body, gzipped)) => return answer(req, state, body, gzipped, Some(&hit)),
                 // Never expected (the bytes were gzipped here); run the query.
                 Err(e) => tracing::error!(error = %e, "a cached answer does not decode"),
             }
@@ -228,7 +228,7 @@ async fn serve(
     if let Some(digest) = register
         && over_limits.is_none()
     {
-        register_if_query(&state, digest, &mut gql);
+        register_if_query(state, digest, &mut gql);
     }
 
     if !state.config.graphql.public_introspection && !principal.is_staff() {
@@ -262,7 +262,7 @@ async fn serve(
             Dependencies::default(),
         ),
         None => {
-            let run = crate::graphql::execute(&schema, gql, &state.config.graphql, !mutates);
+            let run = crate::graphql::execute(schema, gql, &state.config.graphql, !mutates);
             if keepable {
                 dependencies::collect(run).await
             } else {
@@ -301,7 +301,7 @@ async fn serve(
         return http;
     }
     let Some((high_water, now)) = mark else {
-        return answer(req, &state, body, false, None);
+        return answer(req, state, body, false, None);
     };
     // A write landing while the query ran does not spoil the answer: it is
     // kept at the mark read before, and that write (if it can change it) ends
@@ -317,7 +317,7 @@ async fn serve(
         }
         Err(e) => {
             e.log_if_internal();
-            return answer(req, &state, body, false, None);
+            return answer(req, state, body, false, None);
         }
     };
     let etag = cache::etag(&body);
@@ -344,9 +344,9 @@ async fn serve(
         operation: seen.operation.as_deref().map(Arc::from),
     };
     let response = if gzipped && compression::accepted(req) {
-        answer(req, &state, entry.body.clone(), true, Some(&entry))
+        answer(req, state, entry.body.clone(), true, Some(&entry))
     } else {
-        answer(req, &state, body, false, Some(&entry))
+        answer(req, state, body, false, Some(&entry))
     };
     if keepable && let Some(key) = key {
         state.caches.responses.put(key, entry);

@@ -109,6 +109,9 @@ fn age(oldest: Option<DateTime<Utc>>, now: DateTime<Utc>) -> f64 {
     oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0)
 }
 
+/// A kind of job: how many wait, are scheduled, were given up; the oldest due time waiting.
+type JobCounts = (job::Kind, i64, i64, i64, Option<DateTime<Utc>>);
+
 async fn database(
     metrics: &Metrics,
     db: &DatabaseConnection,
@@ -122,7 +125,7 @@ async fn database(
     let scheduled = Condition::all()
         .add(job::Column::FailedAt.is_null())
         .add(job::Column::RunAt.gt(now));
-    let jobs: Vec<(job::Kind, i64, i64, i64, Option<DateTime<Utc>>)> = job::Entity::find()
+    let jobs: Vec<JobCounts> = job::Entity::find()
         .select_only()
         .column(job::Column::Kind)
         .column_as(
