@@ -229,6 +229,15 @@ async fn each_request_moves_its_operation_counter_by_exactly_one() {
     assert_eq!(after.value("chorus_database_up", &[]), Some(1.0));
     assert_eq!(after.value("chorus_scrape_errors_total", &[]), Some(0.0));
     assert!(after.value("chorus_db_pool_max_connections", &[]).unwrap() >= 1.0);
+    if cfg!(target_os = "linux") {
+        let rss = after.value("process_resident_memory_bytes", &[]).unwrap();
+        assert!(rss > 1024.0 * 1024.0, "{rss}");
+    }
+    let started = after.value("process_start_time_seconds", &[]).unwrap();
+    assert!(
+        (started - clock::now().timestamp() as f64).abs() < 3600.0,
+        "{started}"
+    );
 }
 
 #[tokio::test]

@@ -31,6 +31,7 @@ pub async fn scrape(state: &AppState, now: DateTime<Utc>) {
     if !metrics.enabled() {
         return;
     }
+    process(metrics);
     pool(metrics, &state.db, state.config.database_max_connections);
     caches(metrics, &state.caches);
     let read = tokio::time::timeout(QUERY_TIMEOUT, database(metrics, &state.db, now)).await;
@@ -55,6 +56,22 @@ pub async fn scrape(state: &AppState, now: DateTime<Utc>) {
         errors.increment(0);
     } else {
         errors.increment(1);
+    }
+}
+
+/// The process's resident memory, from `/proc/self/status` (Linux; elsewhere
+/// the gauge is left out).
+fn process(metrics: &Metrics) {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return;
+    };
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().strip_suffix("kB"))
+        .and_then(|n| n.trim().parse::<u64>().ok());
+    if let Some(kib) = kib {
+        metrics.set("process_resident_memory_bytes", &[], (kib * 1024) as f64);
     }
 }
 
@@ -253,6 +270,14 @@ pub(super) fn describe(recorder: &PrometheusRecorder) {
         (
             "chorus_scrape_errors_total",
             "Scrapes that could not read the database.",
+        ),
+        (
+            "process_resident_memory_bytes",
+            "Resident memory of the process (Linux).",
+        ),
+        (
+            "process_start_time_seconds",
+            "When the app started, in seconds since the Unix epoch.",
         ),
         (
             "chorus_db_pool_connections",

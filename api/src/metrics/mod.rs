@@ -65,6 +65,8 @@ impl Metrics {
         metrics.statement_failures = metrics.counter("chorus_db_statement_failures_total", &[]);
         let version = [("version", env!("CARGO_PKG_VERSION"))];
         metrics.set("chorus_build_info", &version, 1.0);
+        let started = crate::clock::now().timestamp_millis() as f64 / 1000.0;
+        metrics.set("process_start_time_seconds", &[], started);
         metrics
     }
 
