@@ -284,14 +284,7 @@ async fn serve(
             );
         }
     };
-    seen.error =
-        response
-            .errors
-            .first()
-            .and_then(|e| match e.extensions.as_ref()?.get("code")? {
-                async_graphql::Value::String(code) => Some(code.clone()),
-                _ => None,
-            });
+    seen.error = media_type::first_error_code(&response.errors).map(str::to_owned);
     // Private answers (above) are never kept, and errors are not worth keeping.
     if private || !response.errors.is_empty() || mutates {
         let mut http = cache::no_store(body);

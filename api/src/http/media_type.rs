@@ -86,6 +86,11 @@ pub fn mark_request_error(response: &mut Response, errors: &[ServerError]) {
 /// The code of the first request error `response` was marked with, if any.
 pub fn request_error_code(response: &Response) -> Option<&str> {
     let RequestErrors(errors) = response.extensions().get::<RequestErrors>()?;
+    first_error_code(errors)
+}
+
+/// The `extensions.code` of the first of `errors`.
+pub fn first_error_code(errors: &[ServerError]) -> Option<&str> {
     match errors.first()?.extensions.as_ref()?.get("code")? {
         Value::String(code) => Some(code),
         _ => None,
