@@ -42,6 +42,8 @@ pub struct Application {
     state: AppState,
     acceptor: TcpAcceptor,
     local_addr: SocketAddr,
+    /// The listener serving only `/metrics` (`CHORUS_METRICS_BIND`).
+    metrics_acceptor: Option<TcpAcceptor>,
 }
 
 impl Application {
@@ -51,9 +53,10 @@ impl Application {
         // A missing or broken key must stop start-up before anything is touched.
         let crypto = load_key_ring(&config.encryption).map_err(StartError::Keys)?;
         let storage = crate::storage::from_config(&config).map_err(StartError::Storage)?;
+        let metrics = Arc::new(crate::metrics::Metrics::new(config.metrics.enabled()));
         let (db, statements) = db::connect(&config)
             .await
-            .map(db::counted)
+            .map(|db| db::counted(db, metrics.clone()))
             .map_err(|source| StartError::Database {
                 url: redact_url(&config.database_url),
                 source,
@@ -68,11 +71,16 @@ impl Application {
                 addr: config.bind,
                 source,
             })?;
-        let local_addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().copied())
-            .unwrap_or(config.bind);
+        let local_addr = bound_address(&acceptor, config.bind);
+        let metrics_acceptor = match config.metrics.bind {
+            None => None,
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .into_acceptor()
+                    .await
+                    .map_err(|source| StartError::Bind { addr, source })?,
+            ),
+        };
         let keys = TokenKeys::new(&config.auth);
         let origins = crate::consumers::origins::OriginCache::new(&config.limits.cors_origins);
         // Without the table (migrations not applied yet) the first request retries.
@@ -98,6 +106,7 @@ impl Application {
                 )),
                 statements,
                 live: Arc::default(),
+                metrics,
                 storage,
                 db,
                 config: Arc::new(config),
@@ -106,12 +115,19 @@ impl Application {
             },
             acceptor,
             local_addr,
+            metrics_acceptor,
         })
     }
 
     /// The address the server listens on (useful when bound to port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The address of the metrics listener, when there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        let acceptor = self.metrics_acceptor.as_ref()?;
+        Some(bound_address(acceptor, self.state.config.metrics.bind?))
     }
 
     /// The base URL people should use: the configured public URL or the bound address.
@@ -156,6 +172,26 @@ impl Application {
             self.state.live.clone(),
             stop_worker.subscribe(),
         ));
+        let metrics_server = self.metrics_acceptor.map(|acceptor| {
+            let mut stop = stop_worker.subscribe();
+            tokio::spawn(
+                Server::new_with_acceptor(acceptor)
+                    .name("chorus-metrics")
+                    .run_with_graceful_shutdown(
+                        http::metrics_listener_routes(self.state.clone()),
+                        async move {
+                            let _ = stop.changed().await;
+                        },
+                        Some(config.shutdown_grace),
+                    ),
+            )
+        });
+        let upkeep = self.state.metrics.enabled().then(|| {
+            tokio::spawn(crate::metrics::upkeep(
+                self.state.metrics.clone(),
+                stop_worker.subscribe(),
+            ))
+        });
         let served = Server::new_with_acceptor(self.acceptor)
             .name("chorus")
             .run_with_graceful_shutdown(routes, shutdown, Some(config.shutdown_grace))
@@ -165,9 +201,26 @@ impl Application {
             let _ = worker.await;
         }
         let _ = watcher.await;
+        if let Some(upkeep) = upkeep {
+            let _ = upkeep.await;
+        }
+        if let Some(server) = metrics_server
+            && let Ok(Err(e)) = server.await
+        {
+            tracing::warn!(error = %e, "the metrics listener failed");
+        }
         self.state.db.clone().close().await.ok();
         served
     }
+}
+
+/// The address `acceptor` listens on (the port chosen for port 0), or `configured`.
+fn bound_address(acceptor: &TcpAcceptor, configured: SocketAddr) -> SocketAddr {
+    acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .unwrap_or(configured)
 }
 
 /// The key ring from the configuration, or (development) from the key file in the

@@ -359,6 +359,43 @@ pub struct WebhooksConfig {
     pub takedown_deadline: Duration,
 }
 
+/// The bearer token `/metrics` answers to; never printed.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    /// The shortest token accepted: a guessable one would open the metrics to anyone.
+    pub const MIN_LEN: usize = 16;
+
+    /// The token's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MetricsToken(..)")
+    }
+}
+
+/// Who may read `/metrics` (`docs/OPERATIONS.md`, "Metrics"). With neither set,
+/// nothing is measured and `/metrics` answers 404.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsConfig {
+    /// Opens `/metrics` on the main listener to requests bearing it.
+    pub token: Option<MetricsToken>,
+    /// A listener of its own serving only `/metrics`, without a token.
+    pub bind: Option<SocketAddr>,
+}
+
+impl MetricsConfig {
+    /// True when anything may read the metrics, so they are worth recording.
+    pub fn enabled(&self) -> bool {
+        self.token.is_some() || self.bind.is_some()
+    }
+}
+
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -400,6 +437,7 @@ pub struct Config {
     pub consent: ConsentConfig,
     pub submissions: SubmissionsConfig,
     pub webhooks: WebhooksConfig,
+    pub metrics: MetricsConfig,
     pub shutdown_grace: Duration,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -764,6 +802,7 @@ impl Config {
                 "must not be shorter than CHORUS_WEBHOOK_RETRY_DELAY",
             ));
         }
+        let metrics = metrics(&vars, bind)?;
         let shutdown_grace = vars.duration("CHORUS_SHUTDOWN_GRACE", "30s")?;
         let log_filter = vars.get("CHORUS_LOG").unwrap_or_else(|| "info".into());
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_filter) {
@@ -812,6 +851,7 @@ impl Config {
             consent,
             submissions,
             webhooks,
+            metrics,
             shutdown_grace,
             log_filter,
             log_format,
@@ -869,6 +909,42 @@ fn controller(vars: &Vars<'_>) -> Result<Controller, ConfigError> {
         ConfigError::new(name, reason)
     })?;
     Ok(controller)
+}
+
+/// `CHORUS_METRICS_TOKEN` and `CHORUS_METRICS_BIND`.
+fn metrics(vars: &Vars<'_>, main_bind: SocketAddr) -> Result<MetricsConfig, ConfigError> {
+    let token = match vars.get("CHORUS_METRICS_TOKEN") {
+        None => None,
+        Some(token) if token.chars().count() < MetricsToken::MIN_LEN => {
+            return Err(ConfigError::new(
+                "CHORUS_METRICS_TOKEN",
+                format!(
+                    "must be at least {} characters (`openssl rand -hex 24`)",
+                    MetricsToken::MIN_LEN
+                ),
+            ));
+        }
+        Some(token) => Some(MetricsToken(token)),
+    };
+    let bind = match vars.get("CHORUS_METRICS_BIND") {
+        None => None,
+        Some(value) => match value.parse::<SocketAddr>() {
+            Ok(addr) if addr == main_bind && addr.port() != 0 => {
+                return Err(ConfigError::new(
+                    "CHORUS_METRICS_BIND",
+                    "must differ from CHORUS_BIND: the metrics listener serves only /metrics",
+                ));
+            }
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                return Err(ConfigError::new(
+                    "CHORUS_METRICS_BIND",
+                    format!("expected a socket address such as 10.0.0.5:9187, got `{value}`"),
+                ));
+            }
+        },
+    };
+    Ok(MetricsConfig { token, bind })
 }
 
 struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
@@ -1206,6 +1282,22 @@ mod tests {
         assert_eq!(parse_duration("0s"), None);
         assert_eq!(parse_duration("5w"), None);
         assert_eq!(parse_duration("m"), None);
+    }
+
+    #[test]
+    fn metrics_are_closed_unless_a_long_token_or_a_listener_is_set() {
+        let c = config(&[]).expect("defaults are valid");
+        assert!(!c.metrics.enabled());
+        let err = config(&[("CHORUS_METRICS_TOKEN", "short-token")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_METRICS_TOKEN");
+        let c = config(&[("CHORUS_METRICS_TOKEN", "0123456789abcdef")]).expect("16 characters");
+        assert_eq!(c.metrics.token.map(|t| t.as_bytes().len()), Some(16));
+        let err = config(&[("CHORUS_METRICS_BIND", "localhost")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_METRICS_BIND");
+        let err = config(&[("CHORUS_METRICS_BIND", "127.0.0.1:8080")]).unwrap_err();
+        assert_eq!(err.var, "CHORUS_METRICS_BIND");
+        let c = config(&[("CHORUS_METRICS_BIND", "127.0.0.1:9187")]).expect("another port");
+        assert!(c.metrics.enabled() && c.metrics.token.is_none());
     }
 
     #[test]

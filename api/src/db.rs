@@ -99,12 +99,17 @@ impl StatementCount {
 }
 
 /// Counts every statement of `db` and of every clone made from it afterwards
-/// (the callback is shared by clones, so install it before cloning the pool).
-pub fn counted(mut db: DatabaseConnection) -> (DatabaseConnection, Arc<StatementCount>) {
+/// (the callback is shared by clones, so install it before cloning the pool),
+/// and times it into `metrics` (nothing when metrics are closed).
+pub fn counted(
+    mut db: DatabaseConnection,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> (DatabaseConnection, Arc<StatementCount>) {
     let count = Arc::new(StatementCount::default());
     let counter = count.clone();
     db.set_metric_callback(move |info| {
         counter.0.fetch_add(1, Ordering::Relaxed);
+        metrics.statement(info.elapsed, info.failed);
         // Only inside `with_statement_budget`; background work has none.
         let _ = BUDGET.try_with(|budget| budget.charge());
         crate::telemetry::traces::statement(info);

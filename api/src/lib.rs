@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod live;
 pub mod locale;
 pub mod media;
+pub mod metrics;
 pub mod organisations;
 pub mod owner_only;
 pub mod pagination;

@@ -33,4 +33,6 @@ pub struct AppState {
     pub statements: Arc<crate::db::StatementCount>, // SQL statements sent so far (see its docs)
     /// Wakes live subscriptions, and counts their connections.
     pub live: Arc<crate::live::Live>,
+    /// What `/metrics` shows (records nothing when metrics are closed).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

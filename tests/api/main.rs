@@ -31,6 +31,7 @@ mod live;
 mod login_limits;
 mod manners;
 mod media;
+mod metrics;
 mod newsroom_browser;
 mod newsroom_consent;
 mod newsroom_stories;

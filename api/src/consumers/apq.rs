@@ -7,7 +7,10 @@
 //! only texts up to [`MAX_QUERY_BYTES`]; the HTTP layer decides what is a query.
 //! The hash names a text anyone could send in full, so one store serves every caller.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicU64, Ordering},
+};
 
 use sha2::{Digest, Sha256};
 
@@ -42,6 +45,17 @@ pub enum Refused {
 pub struct PersistedQueries {
     texts: Mutex<Lru<[u8; 32], Arc<str>>>,
     capacity: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// How the store has been doing since the process started (for `/metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Hashes sent alone whose text the store had.
+    pub hits: u64,
+    /// Hashes sent alone whose text it did not have (the client sends it next).
+    pub misses: u64,
 }
 
 impl PersistedQueries {
@@ -50,6 +64,8 @@ impl PersistedQueries {
         Self {
             texts: Mutex::new(Lru::new(capacity_bytes)),
             capacity: capacity_bytes,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
@@ -62,6 +78,12 @@ impl PersistedQueries {
         let digest = parse_hash(hash).ok_or(Refused::Hash)?;
         if query.is_empty() {
             let found = self.lock().get(&digest);
+            let counter = if found.is_some() {
+                &self.hits
+            } else {
+                &self.misses
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
             return Ok(found.map_or(Lookup::NotFound, Lookup::Found));
         }
         let computed: [u8; 32] = Sha256::digest(query.as_bytes()).into();
@@ -77,6 +99,14 @@ impl PersistedQueries {
             return;
         }
         self.lock().insert(digest, Arc::from(query), query.len());
+    }
+
+    /// Hits and misses so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Lru<[u8; 32], Arc<str>>> {
@@ -114,6 +144,8 @@ mod tests {
             store.lookup(1, &sha(query).to_uppercase(), ""),
             Ok(Lookup::Found(Arc::from(query)))
         );
+        // The text sent with its hash is neither: only hashes sent alone count.
+        assert_eq!(store.stats(), Stats { hits: 1, misses: 1 });
     }
 
     #[test]

@@ -116,6 +116,9 @@ pub struct Cached {
     pub high_water: i64,
     /// What can change it.
     pub depends: Dependencies,
+    /// The name of the document's only operation, for `/metrics` (a hit is
+    /// answered without parsing the document).
+    pub operation: Option<Arc<str>>,
 }
 
 /// Everything an answer depends on, as one byte string.
@@ -468,6 +471,7 @@ impl ResponseCache {
             + entry.body.len()
             + entry.etag.len()
             + entry.depends.weight()
+            + entry.operation.as_ref().map_or(0, |name| name.len())
             + ENTRY_OVERHEAD;
         if !self.enabled() || weight > self.capacity / 8 {
             return;
@@ -603,6 +607,7 @@ mod tests {
             valid_until,
             high_water,
             depends,
+            operation: None,
         }
     }
 

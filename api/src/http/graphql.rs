@@ -7,6 +7,8 @@
 //! answers are reused while exact ([`crate::consumers::response_cache`]) and
 //! carry HTTP caching headers on `GET` ([`super::cache`]).
 
+use std::{sync::Arc, time::Instant};
+
 use async_graphql::{
     BatchRequest, Request as GqlRequest, Variables,
     parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
@@ -33,7 +35,8 @@ use crate::{
     state::AppState,
 };
 
-/// Executes one GraphQL request sent by GET (queries only) or POST (JSON or multipart).
+/// Executes one GraphQL request sent by GET (queries only) or POST (JSON or
+/// multipart), and measures it: its operation, how it ended, how long it took.
 #[handler]
 pub async fn handle(
     req: &Request,
@@ -42,15 +45,44 @@ pub async fn handle(
     schema: Data<&ChorusSchema>,
     request_id: Data<&RequestId>,
 ) -> Response {
-    let request_id = &request_id.0.0;
+    let started = Instant::now();
+    let mut seen = Seen::default();
+    let response = serve(req, body, &state, &schema, &request_id.0.0, &mut seen).await;
+    let outcome = media_type::request_error_code(&response)
+        .or(seen.error.as_deref())
+        .unwrap_or("ok");
+    state
+        .metrics
+        .graphql_request(seen.operation.as_deref(), outcome, started.elapsed());
+    response
+}
+
+/// What [`serve`] learnt about a request that its answer does not say plainly.
+#[derive(Default)]
+struct Seen {
+    /// The operation's name, as the request gave it or its only operation has it.
+    operation: Option<String>,
+    /// The code of the first error of an answer that was executed.
+    error: Option<String>,
+}
+
+async fn serve(
+    req: &Request,
+    body: Body,
+    state: &AppState,
+    schema: &ChorusSchema,
+    request_id: &str,
+    seen: &mut Seen,
+) -> Response {
     let uploads = upload::is_multipart(req);
     let mut gql = match read_request(req, body, &state.config).await {
         Ok(gql) => gql,
         Err((status, code, message)) => return error(status, code, message, request_id),
     };
+    seen.operation.clone_from(&gql.operation_name);
     // A hash alone is replaced by its stored text; a text with its hash is checked
     // now and remembered once the caller is known and the text proves a query.
-    let register = match persisted_query(&state, &mut gql) {
+    let register = match persisted_query(state, &mut gql) {
         Ok(register) => register,
         Err(refused) => return refused.into_response(request_id),
     };
@@ -100,7 +132,7 @@ pub async fn handle(
         }
     };
     super::cors::note_principal(req, &principal);
-    if let Some(refused) = super::throttle::refuse_if_limited(&state, &principal, request_id) {
+    if let Some(refused) = super::throttle::refuse_if_limited(state, &principal, request_id) {
         return refused;
     }
 
@@ -138,8 +170,11 @@ pub async fn handle(
         };
         let now = clock::now();
         if current && let Some(hit) = state.caches.responses.get(key, now) {
+            if seen.operation.is_none() {
+                seen.operation = hit.operation.as_deref().map(str::to_owned);
+            }
             if let Some(digest) = register {
-                register_if_query(&state, digest, &mut gql);
+                register_if_query(state, digest, &mut gql);
             }
             // No story bookkeeping here: the entry's key names this API key,
             // so the uncached run that made it already recorded this key's
@@ -149,7 +184,7 @@ pub async fn handle(
             crate::telemetry::traces::graphql_operation(gql.operation_name.as_deref(), false);
             crate::telemetry::traces::graphql_outcome(None);
             match sendable(req, &hit.body, hit.gzipped) {
-                Ok((body, gzipped)) => return answer(req, &state, body, gzipped, Some(&hit)),
+                Ok((body, gzipped)) => return answer(req, state, body, gzipped, Some(&hit)),
                 // Never expected (the bytes were gzipped here); run the query.
                 Err(e) => tracing::error!(error = %e, "a cached answer does not decode"),
             }
@@ -164,6 +199,9 @@ pub async fn handle(
         Err(refused) => Err(Some(refused)),
         Ok(()) => schema.documents.parse(&mut gql).map_err(|_| None),
     };
+    if let (None, Ok(doc)) = (&seen.operation, &parsed) {
+        seen.operation = only_operation_name(doc);
+    }
     let (mutates, introspects, cacheable, over_limits) = match parsed {
         // Measured first, in one pass: a document over the limits is walked no
         // further, here or by validation.
@@ -193,7 +231,7 @@ pub async fn handle(
     if let Some(digest) = register
         && over_limits.is_none()
     {
-        register_if_query(&state, digest, &mut gql);
+        register_if_query(state, digest, &mut gql);
     }
 
     if !state.config.graphql.public_introspection && !principal.is_staff() {
@@ -213,7 +251,7 @@ pub async fn handle(
     gql = gql.data(RequestContext {
         principal,
         client_address: client_address(req, state.config.auth.trust_forwarded_for),
-        request_id: request_id.clone(),
+        request_id: request_id.to_owned(),
         organisations: Default::default(),
         scope: Default::default(),
     });
@@ -227,7 +265,7 @@ pub async fn handle(
             Dependencies::default(),
         ),
         None => {
-            let run = crate::graphql::execute(&schema, gql, &state.config.graphql, !mutates);
+            let run = crate::graphql::execute(schema, gql, &state.config.graphql, !mutates);
             if keepable {
                 dependencies::collect(run).await
             } else {
@@ -250,6 +288,7 @@ pub async fn handle(
             );
         }
     };
+    seen.error = media_type::first_error_code(&response.errors).map(str::to_owned);
     // Private answers (above) are never kept, and errors are not worth keeping.
     if private || !response.errors.is_empty() || mutates {
         let mut http = cache::no_store(body);
@@ -259,7 +298,7 @@ pub async fn handle(
         return http;
     }
     let Some((high_water, now)) = mark else {
-        return answer(req, &state, body, false, None);
+        return answer(req, state, body, false, None);
     };
     // A write landing while the query ran does not spoil the answer: it is
     // kept at the mark read before, and that write (if it can change it) ends
@@ -275,7 +314,7 @@ pub async fn handle(
         }
         Err(e) => {
             e.log_if_internal();
-            return answer(req, &state, body, false, None);
+            return answer(req, state, body, false, None);
         }
     };
     let etag = cache::etag(&body);
@@ -299,11 +338,12 @@ pub async fn handle(
         valid_until,
         high_water,
         depends,
+        operation: seen.operation.as_deref().map(Arc::from),
     };
     let response = if gzipped && compression::accepted(req) {
-        answer(req, &state, entry.body.clone(), true, Some(&entry))
+        answer(req, state, entry.body.clone(), true, Some(&entry))
     } else {
-        answer(req, &state, body, false, Some(&entry))
+        answer(req, state, body, false, Some(&entry))
     };
     if keepable && let Some(key) = key {
         state.caches.responses.put(key, entry);
@@ -616,6 +656,15 @@ fn selects_anywhere(
                     selects_anywhere(doc, &f.node.selection_set.node, fields, depth + 1)
                 }),
         })
+}
+
+/// The name of a document's operation when it has exactly one.
+fn only_operation_name(doc: &ExecutableDocument) -> Option<String> {
+    let mut operations = doc.operations.iter();
+    match (operations.next(), operations.next()) {
+        (Some((name, _)), None) => name.map(|n| n.to_string()),
+        _ => None,
+    }
 }
 
 /// True when the operation to run (or any, if unnamed) is not a query.

@@ -83,6 +83,20 @@ pub fn mark_request_error(response: &mut Response, errors: &[ServerError]) {
         .insert(RequestErrors(errors.to_vec()));
 }
 
+/// The code of the first request error `response` was marked with, if any.
+pub fn request_error_code(response: &Response) -> Option<&str> {
+    let RequestErrors(errors) = response.extensions().get::<RequestErrors>()?;
+    first_error_code(errors)
+}
+
+/// The `extensions.code` of the first of `errors`.
+pub fn first_error_code(errors: &[ServerError]) -> Option<&str> {
+    match errors.first()?.extensions.as_ref()?.get("code")? {
+        Value::String(code) => Some(code),
+        _ => None,
+    }
+}
+
 /// True when execution never began: errors and no data, and no error at a field
 /// (parse, validation and variable errors have no path; a field's error has one).
 pub fn is_request_error(response: &GqlResponse) -> bool {

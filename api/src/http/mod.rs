@@ -3,12 +3,13 @@
 //! `/graphql` (GET for cacheable reads, POST for everything, multipart POST for
 //! uploads), `/admin` (the self-hosted GraphiQL), `/media/{id}/{variant}` (consent-checked
 //! media links), `/uploads/{id}` (the one-time URL for large uploads on local disk),
-//! `/healthz` and `/readyz`. Every
+//! `/healthz`, `/readyz` and `/metrics` (`metrics`, closed by default). Every
 //! request gets a request id (echoed in `x-request-id`) and a tracing span carrying it,
 //! which is also its OpenTelemetry server span when traces are exported.
 //! `/graphql` also answers in the media type the client prefers (`media_type`),
 //! answers CORS (`cors`), gzips large answers (`compression`) and rate-limits API
-//! keys (`throttle`).
+//! keys (`throttle`). Every request is counted and timed by its route class
+//! (`metrics::observe`).
 
 mod admin;
 mod cache;
@@ -20,6 +21,7 @@ mod graphql;
 mod health;
 mod media;
 mod media_type;
+mod metrics;
 mod request_id;
 mod subscriptions;
 mod throttle;
@@ -29,12 +31,14 @@ use poem::{
     Endpoint, EndpointExt, Route, get, handler, middleware::CatchPanic, put, web::Redirect,
 };
 
+pub use metrics::listener_routes as metrics_listener_routes;
 pub use request_id::RequestId;
 
 use crate::{graphql::ChorusSchema, state::AppState};
 
 /// Every route Chorus serves.
 pub fn routes(state: AppState, schema: ChorusSchema) -> impl Endpoint + 'static {
+    let measured = state.metrics.clone();
     Route::new()
         .at("/", get(root))
         .at(
@@ -56,9 +60,11 @@ pub fn routes(state: AppState, schema: ChorusSchema) -> impl Endpoint + 'static 
         .at("/uploads/:id", put(direct_upload::put))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
+        .at("/metrics", get(metrics::guarded))
         .data(state)
         .data(schema)
         .with(CatchPanic::new())
+        .around(move |ep, req| metrics::observe(measured.clone(), ep, req))
         .around(request_id::trace_request)
 }
 
