@@ -31,7 +31,7 @@
 #   PG_URL      server URL without database [postgres://postgres@127.0.0.1:5432]
 #   PORT        Chorus's port [8071]
 # Output: target/bench/soak-<time>.tsv (seconds since the load began, RSS in
-# KiB, the server's CPU seconds) and target/bench/soak-<time>.md (the summary,
+# KiB, the server's CPU seconds, and whether a scrape of /metrics answered) and target/bench/soak-<time>.md (the summary,
 # also printed). Exit status 1 when the soak failed.
 set -euo pipefail
 
@@ -81,6 +81,9 @@ CHORUS_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 EDITOR_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 export CHORUS_BIND=127.0.0.1:$PORT CHORUS_DEMO=false CHORUS_DATA_DIR=$WORK/data
 export CHORUS_API_KEY_RATE=1000000 CHORUS_API_KEY_BURST=1000000
+# Scraped with every sample, as Prometheus would: the metrics run under load too.
+export CHORUS_METRICS_TOKEN
+CHORUS_METRICS_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export EDITOR_EMAIL=soak-editor@chorus.example
 case $CACHE in
 on) ;;
@@ -117,11 +120,13 @@ sed -i 's/sources { variant url }/sources(variants: [\\"w800.webp\\"]) { url }/g
 HZ=$(getconf CLK_TCK)
 BEGAN=$(date +%s)
 (
-    printf 'seconds\trss_kib\tcpu_s\n'
+    printf 'seconds\trss_kib\tcpu_s\tscrape\n'
     while kill -0 "$SERVER" 2>/dev/null; do
         rss=$(awk '/^VmRSS/{print $2}' "/proc/$SERVER/status" 2>/dev/null || echo 0)
         cpu=$(awk -v hz="$HZ" '{printf "%.1f", ($14+$15)/hz}' "/proc/$SERVER/stat" 2>/dev/null || echo 0)
-        printf '%s\t%s\t%s\n' "$(($(date +%s) - BEGAN))" "$rss" "$cpu"
+        scrape=$(curl -s -o /dev/null -w '%{http_code}' -m 5 \
+            -H "Authorization: Bearer $CHORUS_METRICS_TOKEN" "http://127.0.0.1:$PORT/metrics" || true)
+        printf '%s\t%s\t%s\t%s\n' "$(($(date +%s) - BEGAN))" "$rss" "$cpu" "$scrape"
         sleep "$EVERY"
     done
 ) >"$TSV" &
@@ -154,7 +159,9 @@ rss_first=$(awk -F'\t' 'NR > 1 && $1 >= 60 { print $2; exit }' "$TSV")
 rss_end=$(awk -F'\t' -v d="$D" 'NR > 1 && $1 <= d { v = $2 } END { print v }' "$TSV")
 rss_max=$(awk -F'\t' 'NR > 1 && $2 > m { m = $2 } END { print m }' "$TSV")
 drift=$(python3 -c "print(f'{($rss_end - $rss_first) * 100 / $rss_first:+.1f}')")
-errors=$((wrk_errors + writes_failed + server_errors))
+scrape_errors=$(awk -F'\t' 'NR > 1 && $4 != "200"' "$TSV" | wc -l)
+scrapes=$(($(wc -l <"$TSV") - 1))
+errors=$((wrk_errors + writes_failed + server_errors + scrape_errors))
 verdict=passed
 if [ "$errors" -ne 0 ] || python3 -c "import sys; sys.exit(abs($drift) <= 10)"; then verdict=FAILED; fi
 
@@ -168,7 +175,7 @@ if [ "$errors" -ne 0 ] || python3 -c "import sys; sys.exit(abs($drift) <= 10)"; 
     echo "|---|---|"
     echo "| requests | $(field "$R" reqs) ($(field "$R" rps) req/s, p50 $(field "$R" p50_ms) ms, p99 $(field "$R" p99_ms) ms) |"
     echo "| editor's writes | $writes_ok saved, $writes_failed failed |"
-    echo "| errors | $errors (wrk $wrk_errors, editor $writes_failed, server log $server_errors) |"
+    echo "| errors | $errors (wrk $wrk_errors, editor $writes_failed, server log $server_errors, /metrics scrapes $scrape_errors of $scrapes) |"
     echo "| RSS after the first minute | $rss_first KiB |"
     echo "| RSS at the end | $rss_end KiB ($drift %) |"
     echo "| highest RSS sampled | $rss_max KiB |"
