@@ -213,15 +213,36 @@ fn borrowed(vars: &[(String, String)]) -> Vec<(&str, &str)> {
 async fn restore_into(
     database: &TestDatabase,
     vars: &[(String, String)],
-    from: &Path,
+    from: impl Into<Target>,
 ) -> (Result<Manifest, BackupError>, DatabaseConnection) {
     let config = Config::from_map(&database.config(&borrowed(vars))).expect("target config");
     let db = api::db::connect(&config).await.expect("target database");
     let store = api::storage::from_config(&config).expect("target store");
     let keys = api::app::load_key_ring(&config.encryption).expect("keys");
-    let place = Place::open(Location::Dir(from.to_owned()), &config).expect("place");
+    let place = Place::open(from.into().0, &config).expect("place");
     let restored = backup::restore(&db, store.as_ref(), &keys, &place).await;
     (restored, db)
+}
+
+/// A backup's location, from a directory or a parsed address.
+struct Target(Location);
+
+impl From<&Path> for Target {
+    fn from(dir: &Path) -> Self {
+        Target(Location::Dir(dir.to_owned()))
+    }
+}
+
+impl From<&PathBuf> for Target {
+    fn from(dir: &PathBuf) -> Self {
+        Target(Location::Dir(dir.clone()))
+    }
+}
+
+impl From<Location> for Target {
+    fn from(location: Location) -> Self {
+        Target(location)
+    }
 }
 
 /// What `key` reads of every published story, each media URL replaced by
@@ -373,9 +394,9 @@ async fn a_backup_of_the_embedded_default_taken_while_serving_restores_onto_s3_w
     );
 }
 
-/// A small archive's backup, for the refusals.
-async fn small_backup() -> (tempfile::TempDir, PathBuf, Manifest) {
-    let app = spawn_app_in(TestDatabase::sqlite(), &[]).await;
+/// A small archive: one storyteller, one draft with a recording.
+async fn small_archive(overrides: &[(&str, &str)]) -> (TestApp, entity::media_asset::Model) {
+    let app = spawn_app_in(TestDatabase::sqlite(), overrides).await;
     let editor = fixtures::staff(&app.db, "editor@chorus.test", Role::Editor).await;
     let author = fixtures::staff(&app.db, "author@chorus.test", Role::Contributor).await;
     let (teller, _) = fixtures::teller_with(
@@ -386,7 +407,12 @@ async fn small_backup() -> (tempfile::TempDir, PathBuf, Manifest) {
     )
     .await;
     let draft = fixtures::draft(&app.db, &author, teller.id, "Small").await;
-    fixtures::ingest(&app, &editor, Owner::Story(draft.id), &fixtures::mp3()).await;
+    let item = fixtures::ingest(&app, &editor, Owner::Story(draft.id), &fixtures::mp3()).await;
+    (app, item)
+}
+
+/// `app` backed up into a new directory.
+async fn backup_of(app: &TestApp) -> (tempfile::TempDir, PathBuf, Manifest) {
     let dir = tempfile::tempdir().expect("dir");
     let to = dir.path().join("backup");
     let place = Place::open(Location::Dir(to.clone()), &app.state.config).expect("place");
@@ -394,6 +420,35 @@ async fn small_backup() -> (tempfile::TempDir, PathBuf, Manifest) {
         .await
         .expect("backed up");
     (dir, to, manifest)
+}
+
+/// A small archive's backup, for the refusals.
+async fn small_backup() -> (tempfile::TempDir, PathBuf, Manifest) {
+    let (app, _) = small_archive(&[]).await;
+    backup_of(&app).await
+}
+
+#[tokio::test]
+async fn an_object_erased_since_the_snapshot_is_recorded_missing_and_the_rest_restores() {
+    let (app, item) = small_archive(&[]).await;
+    // As a withdrawal erasing media while the backup runs leaves it: the row
+    // is in the snapshot, the object is gone.
+    app.state
+        .storage
+        .delete(&item.storage_key)
+        .await
+        .expect("erased");
+    let (_dir, to, manifest) = backup_of(&app).await;
+    let entry = manifest
+        .objects
+        .iter()
+        .find(|o| o.key == item.storage_key)
+        .expect("still listed");
+    assert!(entry.missing && entry.file.is_none(), "{entry:?}");
+    let database = TestDatabase::new().await;
+    let (restored, _db) = restore_into(&database, &[], &to).await;
+    let restored = restored.expect("restored");
+    assert_eq!(restored.objects.iter().filter(|o| o.missing).count(), 1);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -424,31 +479,30 @@ async fn a_damaged_backup_is_refused_before_anything_is_written() {
         .iter()
         .find_map(|o| o.file.clone())
         .expect("an object");
-    let cases: [(&str, Box<dyn Fn(&Path)>, &str); 3] = [
+    // (what is damaged, the file, what the refusal names)
+    let cases = [
         (
             "a byte of a table file",
-            Box::new(|root: &Path| flip_a_byte(&root.join("tables/stories.jsonl"))),
+            "tables/stories.jsonl",
             "tables/stories.jsonl",
         ),
         (
             "a byte of a media object",
-            Box::new(move |root: &Path| flip_a_byte(&root.join(&object))),
+            object.as_str(),
             "objects/media/",
         ),
-        (
-            "the manifest cut short",
-            Box::new(|root: &Path| {
-                let path = root.join("manifest.json");
-                let bytes = std::fs::read(&path).expect("read");
-                std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("written");
-            }),
-            "manifest.json",
-        ),
+        ("the manifest cut short", "manifest.json", "manifest.json"),
     ];
-    for (what, damage, named) in cases {
+    for (what, file, named) in cases {
         let copy = dir.path().join(what.replace(' ', "-"));
         copy_dir(&good, &copy);
-        damage(&copy);
+        let path = copy.join(file);
+        if file == "manifest.json" {
+            let bytes = std::fs::read(&path).expect("read");
+            std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("written");
+        } else {
+            flip_a_byte(&path);
+        }
         let database = TestDatabase::new().await;
         let (restored, db) = restore_into(&database, &[], &copy).await;
         match restored {
@@ -597,4 +651,69 @@ fn chorus_backup_then_restore_into_another_data_dir() {
         assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     }
+}
+
+#[tokio::test]
+async fn a_local_disk_instance_backs_up_to_an_s3_prefix_and_restores_from_it() {
+    let server = S3Server::start().await;
+    let bucket = server.create_bucket();
+    let credentials = [
+        ("CHORUS_S3_ENDPOINT", server.endpoint.as_str()),
+        ("CHORUS_S3_ACCESS_KEY_ID", server.access_key.as_str()),
+        ("CHORUS_S3_SECRET_ACCESS_KEY", server.secret_key.as_str()),
+        ("CHORUS_S3_PATH_STYLE", "true"),
+    ];
+    let (app, item) = small_archive(&credentials).await;
+    let address = format!("s3://{bucket}/nightly/2026-12-07");
+    let location = Location::parse(&address).expect("address");
+    let place = Place::open(location.clone(), &app.state.config).expect("place");
+    let manifest = backup::backup(&app.db, app.state.storage.as_ref(), &place)
+        .await
+        .expect("backed up");
+    assert!(
+        manifest
+            .objects
+            .iter()
+            .any(|o| o.key == item.storage_key && !o.missing)
+    );
+    let again = backup::backup(&app.db, app.state.storage.as_ref(), &place).await;
+    assert!(matches!(again, Err(BackupError::Usage(_))), "{again:?}");
+
+    // Restored onto local disk, with the same credentials to read the bucket.
+    let database = TestDatabase::new().await;
+    let vars: Vec<(String, String)> = credentials
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let media_dir = database.dir.path().join("media");
+    let (restored, _db) = restore_into(&database, &vars, location).await;
+    assert_eq!(restored.expect("restored").rows(), manifest.rows());
+    let copied = std::fs::read(media_dir.join(&item.storage_key)).expect("object restored");
+    assert_eq!(copied, stored_bytes(&app, &item.storage_key).await);
+
+    // Without credentials an S3 address is a configuration mistake.
+    let plain = Config::from_map(&TestDatabase::sqlite().config(&[])).expect("config");
+    match Place::open(Location::parse(&address).expect("address"), &plain) {
+        Err(BackupError::Usage(message)) => {
+            assert!(message.contains("CHORUS_S3_ACCESS_KEY_ID"), "{message}")
+        }
+        other => panic!("expected a refusal, got {:?}", other.err()),
+    }
+}
+
+/// An object's bytes in `app`'s store.
+async fn stored_bytes(app: &TestApp, key: &str) -> Vec<u8> {
+    use futures_util::StreamExt;
+    let mut read = app
+        .state
+        .storage
+        .get(key, None)
+        .await
+        .expect("stored")
+        .bytes;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = read.next().await {
+        bytes.extend_from_slice(&chunk.expect("chunk"));
+    }
+    bytes
 }

@@ -49,7 +49,7 @@ macro_rules! entity_tables {
     ($($module:ident),* $(,)?) => {
         /// A copier for each entity's table.
         pub fn entity_tables() -> Vec<Box<dyn table::TableCopy>> {
-            vec![$(Box::new(table::Copy::<entity::$module::Entity>::new())),*]
+            vec![$(Box::new(table::Copy::<entity::$module::Entity>::default())),*]
         }
     };
 }

@@ -39,8 +39,8 @@ pub trait TableCopy: Send + Sync {
 /// [`TableCopy`] for the entity `E`.
 pub struct Copy<E>(PhantomData<fn() -> E>);
 
-impl<E> Copy<E> {
-    pub const fn new() -> Self {
+impl<E> Default for Copy<E> {
+    fn default() -> Self {
         Self(PhantomData)
     }
 }
