@@ -451,6 +451,15 @@ async fn an_object_erased_since_the_snapshot_is_recorded_missing_and_the_rest_re
     assert_eq!(restored.objects.iter().filter(|o| o.missing).count(), 1);
 }
 
+/// The error of a restore that was refused, after checking it wrote nothing.
+async fn refusal(restored: Result<Manifest, BackupError>, db: &DatabaseConnection) -> BackupError {
+    assert!(
+        backup::schema::tables(db).await.expect("tables").is_empty(),
+        "a refused restore writes nothing"
+    );
+    restored.expect_err("refused")
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("dir");
     for entry in std::fs::read_dir(from).expect("read") {
@@ -505,17 +514,12 @@ async fn a_damaged_backup_is_refused_before_anything_is_written() {
         }
         let database = TestDatabase::new().await;
         let (restored, db) = restore_into(&database, &[], &copy).await;
-        match restored {
-            Err(BackupError::Damaged(message)) => {
+        match refusal(restored, &db).await {
+            BackupError::Damaged(message) => {
                 assert!(message.contains(named), "{what}: {message}");
             }
-            other => panic!("{what}: expected a refusal, got {other:?}"),
+            other => panic!("{what}: expected a refusal for damage, got {other:?}"),
         }
-        assert_eq!(
-            backup::schema::tables(&db).await.expect("tables"),
-            Vec::<String>::new(),
-            "{what}: nothing written"
-        );
         db.close().await.ok();
     }
     // The undamaged backup restores.
@@ -571,16 +575,10 @@ async fn a_backup_needs_the_keys_it_names() {
         "other:YW5vdGhlci10ZXN0LWtleS1vZi0zMi1ieXRlcy14eXo=".to_owned(),
     )];
     let (restored, db) = restore_into(&database, &other_key, &good).await;
-    match restored {
-        Err(BackupError::Usage(message)) => assert!(message.contains("`test1`"), "{message}"),
-        other => panic!("expected a refusal, got {other:?}"),
+    match refusal(restored, &db).await {
+        BackupError::Usage(message) => assert!(message.contains("`test1`"), "{message}"),
+        other => panic!("expected a refusal naming the key, got {other:?}"),
     }
-    assert!(
-        backup::schema::tables(&db)
-            .await
-            .expect("tables")
-            .is_empty()
-    );
 }
 
 /// Every table of a migrated database is copied or rebuilt by a restore.
@@ -716,4 +714,27 @@ async fn stored_bytes(app: &TestApp, key: &str) -> Vec<u8> {
         bytes.extend_from_slice(&chunk.expect("chunk"));
     }
     bytes
+}
+
+#[tokio::test]
+async fn a_backup_from_a_newer_chorus_is_refused() {
+    let (_dir, good, manifest) = small_backup().await;
+    let mut newer = manifest.clone();
+    newer.chorus_version = "99.0.0".into();
+    newer
+        .migrations
+        .push("m20991231_000099_from_the_future".into());
+    std::fs::write(good.join("manifest.json"), newer.to_bytes()).expect("written");
+    let database = TestDatabase::new().await;
+    let (restored, db) = restore_into(&database, &[], &good).await;
+    match refusal(restored, &db).await {
+        BackupError::Usage(message) => {
+            assert!(message.contains("newer Chorus"), "{message}");
+            assert!(
+                message.contains("m20991231_000099_from_the_future"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }

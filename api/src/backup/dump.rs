@@ -155,7 +155,10 @@ async fn dump_table(
     let table = copier.table();
     let names = copier.columns();
     let mut kinds: Vec<Option<Kind>> = vec![None; names.len()];
-    let encrypted: Vec<bool> = names.iter().map(|n| n.ends_with("_enc")).collect();
+    let encrypted: Vec<bool> = names
+        .iter()
+        .map(|n| super::is_encrypted(table, n))
+        .collect();
     let object_column = |column: &str| {
         OBJECT_COLUMNS
             .iter()

@@ -139,6 +139,18 @@ pub fn coverage(table: &str) -> Coverage {
     }
 }
 
+/// Columns encrypted with the key ring besides the `*_enc` ones (which are
+/// found by their name): the webhook signing secrets.
+pub const ENCRYPTED_COLUMNS: &[(&str, &str)] = &[
+    ("webhook_endpoints", "secret"),
+    ("webhook_endpoints", "previous_secret"),
+];
+
+/// True when `table.column` holds values the key ring encrypted.
+pub fn is_encrypted(table: &str, column: &str) -> bool {
+    column.ends_with("_enc") || ENCRYPTED_COLUMNS.contains(&(table, column))
+}
+
 /// Columns holding object keys, as (table, key column, MIME type column).
 pub const OBJECT_COLUMNS: &[(&str, &str, Option<&str>)] = &[
     ("media_assets", "storage_key", Some("mime")),
