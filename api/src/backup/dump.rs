@@ -7,7 +7,6 @@ use std::{
     path::Path,
 };
 
-use chrono::{DateTime, Utc};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     AccessMode, DatabaseConnection, DatabaseTransaction, DbBackend, IsolationLevel,
@@ -180,15 +179,20 @@ async fn dump_table(
         for row in page {
             let mut encoded = Vec::with_capacity(row.len());
             for (i, value) in row.iter().enumerate() {
-                let (kind, json) = encoding::encode(value)
-                    .map_err(|e| BackupError::Usage(format!("{table}.{}: {e}", names[i])))?;
+                let (kind, json) =
+                    encoding::encode(value).map_err(|source| BackupError::Encoding {
+                        table: table.to_owned(),
+                        column: names[i].to_owned(),
+                        source,
+                    })?;
                 match kinds[i] {
                     None => kinds[i] = Some(kind),
                     Some(known) if known != kind => {
-                        return Err(BackupError::Usage(format!(
-                            "{table}.{} holds values of two kinds",
-                            names[i]
-                        )));
+                        return Err(BackupError::Encoding {
+                            table: table.to_owned(),
+                            column: names[i].to_owned(),
+                            source: encoding::EncodingError::Mixed(known, kind),
+                        });
                     }
                     Some(_) => {}
                 }
@@ -293,7 +297,6 @@ async fn copy_object(
 
 /// The moment a manifest's snapshot was read, for summaries.
 pub fn describe(manifest: &Manifest) -> String {
-    let at: DateTime<Utc> = manifest.created_at;
     format!(
         "{} tables, {} rows, {} objects ({} bytes; {} missing), snapshot of {}",
         manifest.tables.len(),
@@ -301,6 +304,6 @@ pub fn describe(manifest: &Manifest) -> String {
         manifest.objects.iter().filter(|o| !o.missing).count(),
         manifest.object_bytes(),
         manifest.objects.iter().filter(|o| o.missing).count(),
-        at.to_rfc3339()
+        manifest.created_at.to_rfc3339()
     )
 }

@@ -44,6 +44,8 @@ pub enum Kind {
 pub enum EncodingError {
     #[error("a column of type {0} cannot be backed up")]
     Unsupported(String),
+    #[error("the column holds values of two kinds ({0:?} and {1:?})")]
+    Mixed(Kind, Kind),
     #[error("a value does not fit its column ({kind:?}): {value}")]
     Invalid { kind: Kind, value: String },
 }

@@ -35,6 +35,13 @@ pub enum BackupError {
     /// The backup does not match its manifest; nothing was written.
     #[error("{0}")]
     Damaged(String),
+    /// A value this format cannot hold (a column type Chorus does not use yet).
+    #[error("{table}.{column}: {source}")]
+    Encoding {
+        table: String,
+        column: String,
+        source: encoding::EncodingError,
+    },
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("storage: {0}")]
