@@ -379,6 +379,22 @@ async fn a_backup_of_the_embedded_default_taken_while_serving_restores_onto_s3_w
         gone.data()["story"].is_null(),
         "the withdrawn story stays away"
     );
+    // The search index, which is rebuilt rather than copied, finds the same.
+    let search = r#"{ stories(search: "bakery") { nodes { slug } } }"#;
+    let source = archive.app.consume(&archive.key, search, json!({})).await;
+    assert_eq!(
+        source.data()["stories"]["nodes"],
+        json!([{ "slug": "the-bakery-on-the-corner" }]),
+        "source {:?}",
+        source.body
+    );
+    let found = target.consume(&archive.key, search, json!({})).await;
+    assert_eq!(
+        found.data()["stories"]["nodes"],
+        json!([{ "slug": "the-bakery-on-the-corner" }]),
+        "{:?}",
+        found.body
+    );
     // Staff sign in with the passwords they had.
     let login = target.login("editor@chorus.test", PASSWORD).await;
     assert!(login.body["errors"].is_null(), "{:?}", login.body);

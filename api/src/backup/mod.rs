@@ -126,7 +126,7 @@ pub enum Coverage {
     /// restore applies them.
     Migrations,
     /// Made from other tables (the SQLite search index and FTS5's own
-    /// tables): rebuilt on restore by the triggers that keep it.
+    /// tables): rebuilt on restore (`stories::search::rebuild_index`).
     Derived,
     /// Nothing knows it: a backup would lose it, so backups refuse to run.
     Unknown,

@@ -3,7 +3,8 @@
 //! Order: the manifest and every hash are checked and the target is found
 //! empty before anything is written; then the database is migrated to the
 //! backup's level, the rows load in one transaction (parents first, the
-//! change log and its counter last and exactly as backed up), the rest of the
+//! search index rebuilt, the change log and its counter last and exactly as
+//! backed up), the rest of the
 //! migrations run, and the objects are uploaded and their sizes checked.
 
 use std::collections::HashSet;
@@ -255,6 +256,7 @@ async fn load(
             .collect();
         load_table(txn, from, table, &copiers, &self_keys).await?;
     }
+    crate::stories::search::rebuild_index(txn).await?;
     // The loads above fired the change-log triggers: the backup's log replaces
     // what they wrote, and its counter theirs.
     let sql = format!("DELETE FROM \"{CHANGE_LOG}\"");
