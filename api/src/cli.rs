@@ -1,5 +1,5 @@
 //! The `chorus` command line: serve (the default), migrate, schema, demo, user,
-//! org, keys, bench.
+//! org, keys, backup, restore, bench.
 //!
 //! Exit codes: 0 success, 1 a runtime failure (database unreachable, port taken),
 //! 2 a usage or configuration error, printed as one line naming what to fix.
@@ -60,6 +60,19 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Copy the whole archive (database and media) to an empty directory or
+    /// S3 prefix, while Chorus serves.
+    Backup {
+        /// A directory, or s3://bucket/prefix.
+        #[arg(long)]
+        to: String,
+    },
+    /// Load a backup into this (empty) instance, after checking every hash.
+    Restore {
+        /// The backup's directory, or s3://bucket/prefix.
+        #[arg(long)]
+        from: String,
     },
     /// Benchmark support (bench/run.sh); never in production.
     Bench {
@@ -220,6 +233,8 @@ pub fn run() -> ExitCode {
             Command::User { command } => user(config, command).await,
             Command::Org { command } => org(config, command).await,
             Command::Keys { .. } => rotate_keys(config).await,
+            Command::Backup { to } => backup(config, &to).await,
+            Command::Restore { from } => restore(config, &from).await,
             Command::Bench {
                 command: BenchCommand::Seed { stories },
             } => bench_seed(config, stories).await,
@@ -543,6 +558,55 @@ async fn rotate_keys(config: Config) -> Result<(), Failure> {
     println!(
         "re-encrypted the personal data of {changed} storyteller(s) under key `{}`",
         keys.current_id()
+    );
+    Ok(())
+}
+
+fn backup_failure(e: crate::backup::BackupError) -> Failure {
+    match e {
+        crate::backup::BackupError::Usage(message) => Failure::Usage(message),
+        other => runtime(other),
+    }
+}
+
+async fn backup(config: Config, to: &str) -> Result<(), Failure> {
+    let place = crate::backup::Location::parse(to)
+        .and_then(|location| crate::backup::Place::open(location, &config))
+        .map_err(backup_failure)?;
+    let store = crate::storage::from_config(&config).map_err(runtime)?;
+    // A backup only reads: the database is not migrated.
+    let conn = db::connect(&config).await.map_err(runtime)?;
+    let manifest = crate::backup::backup(&conn, store.as_ref(), &place)
+        .await
+        .map_err(backup_failure)?;
+    println!(
+        "backed up to {to}: {}",
+        crate::backup::dump::describe(&manifest)
+    );
+    println!(
+        "keys are not in a backup: keep CHORUS_ENCRYPTION_KEY ({}) and CHORUS_JWT_SECRET with it",
+        manifest.encryption_key_ids.join(", ")
+    );
+    Ok(())
+}
+
+async fn restore(config: Config, from: &str) -> Result<(), Failure> {
+    let place = crate::backup::Location::parse(from)
+        .and_then(|location| crate::backup::Place::open(location, &config))
+        .map_err(backup_failure)?;
+    let keys = crate::app::load_key_ring(&config.encryption).map_err(Failure::Usage)?;
+    let store = crate::storage::from_config(&config).map_err(runtime)?;
+    let conn = db::connect(&config).await.map_err(runtime)?;
+    let manifest = crate::backup::restore(&conn, store.as_ref(), &keys, &place)
+        .await
+        .map_err(backup_failure)?;
+    println!(
+        "restored {from}: {}",
+        crate::backup::dump::describe(&manifest)
+    );
+    println!(
+        "withdrawals recorded after {} are not in this backup: re-apply them (docs/OPERATIONS.md, Backup and restore)",
+        manifest.created_at.to_rfc3339()
     );
     Ok(())
 }

@@ -408,6 +408,9 @@ pub struct Config {
     pub database_max_connections: u32,
     pub media_dir: PathBuf,
     pub storage: StorageConfig,
+    /// The S3 endpoint and credentials for `s3://` backup addresses: the
+    /// media store's, or the `CHORUS_S3_*` settings given beside local storage.
+    pub backup_s3: Option<S3Settings>,
     /// How long a presigned media URL (S3) stays valid.
     pub media_url_ttl: Duration,
     /// The largest file accepted through a multipart `/graphql` upload, in bytes.
@@ -552,6 +555,29 @@ impl Config {
                     format!("expected `local` or `s3`, got `{other}`"),
                 ));
             }
+        };
+        // Backups may go to a bucket while media stays on local disk: the
+        // same S3 settings then name the endpoint and credentials, and the
+        // bucket comes from the backup's `s3://` address.
+        let backup_s3 = match &storage {
+            StorageConfig::S3(settings) => Some(settings.clone()),
+            StorageConfig::Local => match (
+                vars.get("CHORUS_S3_ACCESS_KEY_ID"),
+                vars.get("CHORUS_S3_SECRET_ACCESS_KEY"),
+            ) {
+                (Some(access_key_id), Some(secret_access_key)) => Some(S3Settings {
+                    bucket: vars.get("CHORUS_S3_BUCKET").unwrap_or_default(),
+                    region: vars
+                        .get("CHORUS_S3_REGION")
+                        .unwrap_or_else(|| "us-east-1".into()),
+                    endpoint: vars.get("CHORUS_S3_ENDPOINT"),
+                    access_key_id,
+                    secret_access_key,
+                    path_style: vars.bool("CHORUS_S3_PATH_STYLE", false)?,
+                    timeouts,
+                }),
+                _ => None,
+            },
         };
         let media_url_ttl = vars.duration("CHORUS_MEDIA_URL_TTL", "5m")?;
         let media_max_upload_bytes = vars.parse_with(
@@ -832,6 +858,7 @@ impl Config {
             database_max_connections,
             media_dir,
             storage,
+            backup_s3,
             media_url_ttl,
             media_max_upload_bytes,
             media_max_files,

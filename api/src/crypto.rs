@@ -188,11 +188,22 @@ impl KeyRing {
         Envelope::parse(stored).is_some_and(|envelope| envelope.key_id != self.current.id)
     }
 
+    /// True when the key `id` is configured (current or old).
+    pub fn has_key(&self, id: &str) -> bool {
+        self.find(id).is_some()
+    }
+
     fn find(&self, id: &str) -> Option<&Key> {
         std::iter::once(&self.current)
             .chain(&self.old)
             .find(|key| key.id == id)
     }
+}
+
+/// The id of the key `stored` was encrypted with; `None` when it is not an
+/// encrypted value. Backups list these ids, never the keys.
+pub fn key_id_of(stored: &str) -> Option<&str> {
+    Envelope::parse(stored).map(|envelope| envelope.key_id)
 }
 
 /// Reads the key spec stored in `path`, or creates the file with a new spec

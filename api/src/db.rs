@@ -247,6 +247,12 @@ pub async fn begin_write(
 /// connection still reading the schema from before the drop, and fail with
 /// "already exists" (seen once in CI with migration 000021).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    migrate_up(db, None).await
+}
+
+/// Applies the next `steps` pending migrations (all of them for `None`), as
+/// [`migrate`] does; a restore stops at the level its backup was made at.
+pub async fn migrate_up(db: &DatabaseConnection, steps: Option<u32>) -> Result<(), DbErr> {
     let connect_error =
         |e: sea_orm::sqlx::Error| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()));
     match db.get_database_backend() {
@@ -256,7 +262,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
             // Already one connection (an in-memory database lives in its only
             // one, and a new connection would open another): migrate there.
             if shared.options().get_max_connections() <= 1 {
-                return Migrator::up(db, None).await;
+                return Migrator::up(db, steps).await;
             }
             let options = (*shared.connect_options()).clone();
             let pool = SqlitePoolOptions::new()
@@ -265,11 +271,11 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
                 .await
                 .map_err(connect_error)?;
             let single = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
-            let migrated = Migrator::up(&single, None).await;
+            let migrated = Migrator::up(&single, steps).await;
             single.close().await.ok();
             return migrated;
         }
-        _ => return Migrator::up(db, None).await,
+        _ => return Migrator::up(db, steps).await,
     }
     let options = (*db.get_postgres_connection_pool().connect_options())
         .clone()
@@ -280,7 +286,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
         .await
         .map_err(connect_error)?;
     let unbounded = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-    let migrated = Migrator::up(&unbounded, None).await;
+    let migrated = Migrator::up(&unbounded, steps).await;
     unbounded.close().await.ok();
     migrated
 }

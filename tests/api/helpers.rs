@@ -73,6 +73,16 @@ impl TestDatabase {
         }
     }
 
+    /// A temp SQLite file, whatever the run's backend (the embedded default).
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("chorus.db").display()
+        );
+        Self { url, pg: None, dir }
+    }
+
     /// Settings for a test app on this database; `overrides` win.
     pub fn config(&self, overrides: &[(&str, &str)]) -> HashMap<String, String> {
         let mut vars: HashMap<String, String> = [
@@ -144,6 +154,10 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 }
 
 /// Starts a server on `database` (kept until the app is dropped).
+pub async fn spawn_app_in(database: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
+    serve(database, overrides).await
+}
+
 async fn serve(database: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
     let config = Config::from_map(&database.config(overrides)).expect("valid test config");
     let app = Application::build(config).await.expect("app builds");

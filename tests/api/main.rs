@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod admin_newsroom;
 mod auth;
+mod backup;
 mod bench_seed;
 mod caching;
 mod campaigns;

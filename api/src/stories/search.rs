@@ -321,6 +321,40 @@ pub async fn fetch_by_relevance(
     Ok(pagination::assemble(rows, &request))
 }
 
+/// Builds SQLite's index again from the published texts, as migration 000021
+/// fills it (a restore loads rows in an order the triggers cannot follow: a
+/// locale may arrive before the revision it publishes). PostgreSQL's index is
+/// on the revisions themselves and needs nothing.
+pub async fn rebuild_index(db: &impl sea_orm::ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let fold = |column: &str| migration::fold_sql(backend, column);
+    let statements = [
+        "DELETE FROM story_search_docs".to_owned(),
+        // Contentless FTS5 forgets every row at once this way (and keeps its
+        // rank and secure-delete settings).
+        "INSERT INTO story_search (story_search) VALUES ('delete-all')".to_owned(),
+        "INSERT INTO story_search_docs (locale_id, story_id) \
+         SELECT id, story_id FROM story_locales WHERE published_revision_id IS NOT NULL"
+            .to_owned(),
+        format!(
+            "INSERT INTO story_search (rowid, title, summary, body) \
+             SELECT d.id, {}, {}, {} FROM story_search_docs d \
+             JOIN story_locales l ON l.id = d.locale_id \
+             JOIN story_revisions r ON r.id = l.published_revision_id",
+            fold("r.title"),
+            fold("r.summary"),
+            fold("r.body")
+        ),
+    ];
+    for statement in statements {
+        db.execute_unprepared(&statement).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
