@@ -207,7 +207,11 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // 8 MiB per worker instead of tokio's 2 MiB: an unoptimised build (`cargo
+    // run`) executing a query near the depth limit needs close to 2 MiB of
+    // stack. Address space only; pages are touched as the stack grows.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(8 * 1024 * 1024)
         .enable_all()
         .build()
     {
