@@ -754,3 +754,53 @@ async fn a_backup_from_a_newer_chorus_is_refused() {
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_table_longer_than_a_page_is_copied_whole() {
+    use entity::login_attempt;
+    use sea_orm::{ActiveValue::Set, QueryOrder};
+
+    let app = spawn_app().await;
+    // More rows than a backup reads at a time (500), over three pages.
+    let at = api::clock::now();
+    let attempts: Vec<login_attempt::ActiveModel> = (0..1_234)
+        .map(|n| login_attempt::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            email: Set(format!("person{n}@chorus.test")),
+            client_address: Set("192.0.2.1".to_owned()),
+            succeeded: Set(n % 3 == 0),
+            attempted_at: Set(at),
+            purpose: Set("staff_login".to_owned()),
+        })
+        .collect();
+    for chunk in attempts.chunks(200) {
+        login_attempt::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&app.db)
+            .await
+            .expect("attempts");
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let to = dir.path().join("backup");
+    let place = Place::open(Location::Dir(to.clone()), &app.state.config).expect("place");
+    let manifest = backup::backup(&app.db, app.state.storage.as_ref(), &place)
+        .await
+        .expect("backed up");
+    let table = manifest
+        .tables
+        .iter()
+        .find(|t| t.table == "login_attempts")
+        .expect("login_attempts backed up");
+    assert_eq!(table.rows, 1_234);
+
+    let database = TestDatabase::new().await;
+    let (restored, db) = restore_into(&database, &[], &to).await;
+    restored.expect("restored");
+    let rows = |db: DatabaseConnection| async move {
+        login_attempt::Entity::find()
+            .order_by_asc(login_attempt::Column::Id)
+            .all(&db)
+            .await
+            .expect("rows")
+    };
+    assert_eq!(rows(db).await, rows(app.db.clone()).await);
+}

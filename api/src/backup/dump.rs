@@ -173,8 +173,10 @@ async fn dump_table(
     let mut hasher = sha2::Sha256::new();
     let (mut rows, mut size) = (0u64, 0u64);
     let mut line = Vec::new();
+    let mut after = None;
     loop {
-        let page = copier.page(snapshot, rows, PAGE).await?;
+        let (page, last) = copier.page(snapshot, after.take(), PAGE).await?;
+        after = last;
         let fetched = page.len() as u64;
         for row in page {
             let mut encoded = Vec::with_capacity(row.len());

@@ -6,7 +6,8 @@ use std::marker::PhantomData;
 
 use sea_orm::{
     ActiveModelTrait, DatabaseTransaction, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait,
-    PrimaryKeyToColumn, QueryOrder, QuerySelect, Value,
+    PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect, Value,
+    sea_query::{Expr, ExprTrait},
 };
 
 /// One table's rows, as values.
@@ -18,13 +19,15 @@ pub trait TableCopy: Send + Sync {
     /// Its columns, in the entity's order.
     fn columns(&self) -> Vec<&'static str>;
 
-    /// Up to `limit` rows from `offset`, in primary-key order.
+    /// Up to `limit` rows in primary-key order, after the row whose key is
+    /// `after` (from the start without one), and the last row's key. Keyset
+    /// paging: an offset would rescan every earlier row on each page.
     async fn page(
         &self,
         db: &DatabaseTransaction,
-        offset: u64,
+        after: Option<Vec<Value>>,
         limit: u64,
-    ) -> Result<Vec<Vec<Value>>, DbErr>;
+    ) -> Result<(Vec<Vec<Value>>, Option<Vec<Value>>), DbErr>;
 
     /// Inserts `rows`, each holding the values of `columns` in order; columns
     /// not named keep their database defaults.
@@ -63,18 +66,30 @@ where
     async fn page(
         &self,
         db: &DatabaseTransaction,
-        offset: u64,
+        after: Option<Vec<Value>>,
         limit: u64,
-    ) -> Result<Vec<Vec<Value>>, DbErr> {
+    ) -> Result<(Vec<Vec<Value>>, Option<Vec<Value>>), DbErr> {
+        let keys: Vec<E::Column> = E::PrimaryKey::iter().map(|k| k.into_column()).collect();
         let mut query = E::find();
-        for key in E::PrimaryKey::iter() {
-            query = query.order_by_asc(key.into_column());
+        for key in &keys {
+            query = query.order_by_asc(*key);
         }
-        let models = query.offset(offset).limit(limit).all(db).await?;
-        Ok(models
+        if let Some(after) = after {
+            // A row-value comparison, `(a, b) > (x, y)`: the order the rows
+            // are sorted in, on SQLite and PostgreSQL alike.
+            let columns = keys.iter().map(|c| Expr::col((E::default(), *c)));
+            query = query
+                .filter(Expr::tuple(columns).gt(Expr::tuple(after.into_iter().map(Expr::val))));
+        }
+        let models = query.limit(limit).all(db).await?;
+        let last = models
+            .last()
+            .map(|m| keys.iter().map(|c| m.get(*c)).collect());
+        let rows = models
             .iter()
             .map(|m| E::Column::iter().map(|c| m.get(c)).collect())
-            .collect())
+            .collect();
+        Ok((rows, last))
     }
 
     async fn insert(
