@@ -45,15 +45,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OURS=$ROOT/bench
-if [ -n "${BENCH_KIT:-}" ]; then
-    KIT_SRC=$(cd "$BENCH_KIT" && pwd)
-elif [ -d "$ROOT/../shared/bench" ]; then
-    KIT_SRC=$(cd "$ROOT/../shared/bench" && pwd)
-else
-    KIT_SRC=$(cd "$ROOT/../../shared/bench" && pwd)
-fi
-OUT=$ROOT/target/bench
-KIT=$OUT/kit
+# shellcheck source=bench/kit.sh
+. "$ROOT/bench/kit.sh"
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 PORT=${PORT:-8070}
 CHORUS=${CHORUS_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/chorus}
@@ -109,11 +102,7 @@ stop() { # PID: ends one process this script started, and forgets it
 command -v wrk >/dev/null || apt-get install -y wrk
 command -v pgbench >/dev/null || apt-get install -y postgresql-client
 [ "${SKIP_BUILD:-}" = 1 ] || (cd "$ROOT" && cargo build --release)
-mkdir -p "$KIT" "$OUT"
-rsync -a --chmod=u+w --exclude node_modules --exclude results.tsv --exclude pgbench_logs \
-    "$KIT_SRC/" "$KIT/"
-# mixed_bodies.py reads each dialect's by-slug body from the kit's queries/.
-cp "$OURS/queries/chorus_by_slug.tmpl.json" "$KIT/queries/"
+copy_kit
 for peer in pg pg5 node22; do
     [ -d "$KIT/peers/$peer/node_modules" ] || (cd "$KIT/peers/$peer" && npm ci --no-audit --no-fund)
 done

@@ -36,15 +36,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-if [ -n "${BENCH_KIT:-}" ]; then
-    KIT_SRC=$(cd "$BENCH_KIT" && pwd)
-elif [ -d "$ROOT/../shared/bench" ]; then
-    KIT_SRC=$(cd "$ROOT/../shared/bench" && pwd)
-else
-    KIT_SRC=$(cd "$ROOT/../../shared/bench" && pwd)
-fi
-OUT=$ROOT/target/bench
-KIT=$OUT/kit
+# shellcheck source=bench/kit.sh
+. "$ROOT/bench/kit.sh"
 D=${D:-600} C=${C:-32} T=${T:-1} RATE=${RATE:-1} STORIES=${STORIES:-10000}
 BACKEND=${BACKEND:-postgres} CACHE=${CACHE:-on} EVERY=${EVERY:-5}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
@@ -67,10 +60,7 @@ log() { echo "== $*" >&2; }
 
 command -v wrk >/dev/null || apt-get install -y wrk
 [ "${SKIP_BUILD:-}" = 1 ] || (cd "$ROOT" && cargo build --release)
-mkdir -p "$KIT" "$OUT"
-rsync -a --chmod=u+w --exclude node_modules --exclude results.tsv --exclude pgbench_logs \
-    "$KIT_SRC/" "$KIT/"
-cp "$ROOT/bench/queries/chorus_by_slug.tmpl.json" "$KIT/queries/"
+copy_kit
 
 # As in bench/run.sh: a fixed key for seeding and serving, per-key rate limits
 # far above what wrk sends, and the kit's editor account.
