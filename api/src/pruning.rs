@@ -44,14 +44,25 @@ pub struct Pruned {
     pub story_changes_held: bool,
 }
 
+/// The moment `keep` before `now`, or the Unix epoch when that is earlier: a
+/// setting such as `100000000d`, meaning "keep it all", would otherwise panic
+/// the worker on every run (and a date before 4713 BC is out of PostgreSQL's
+/// range); nothing Chorus keeps predates 1970.
+fn horizon(now: DateTime<Utc>, keep: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(keep)
+        .ok()
+        .and_then(|keep| now.checked_sub_signed(keep))
+        .filter(|at| *at > DateTime::UNIX_EPOCH)
+        .unwrap_or(DateTime::UNIX_EPOCH)
+}
+
 /// Deletes what is past its setting at `now`.
 pub async fn run(
     db: &DatabaseConnection,
     settings: &PruningConfig,
     now: DateTime<Utc>,
 ) -> Result<Pruned> {
-    let before =
-        |keep: Duration| now - chrono::Duration::from_std(keep).unwrap_or(chrono::TimeDelta::MAX);
+    let before = |keep: Duration| horizon(now, keep);
     let attempts = before(settings.login_attempts.max(settings.login_window));
     let sessions = before(settings.sessions);
     let jobs = before(settings.jobs);
@@ -191,5 +202,20 @@ async fn delete<E: EntityTrait>(
         if deleted < BATCH {
             return Ok(total);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_setting_longer_than_any_date_keeps_everything_instead_of_panicking() {
+        let now = DateTime::<Utc>::from_timestamp(1_796_000_000, 0).expect("a date");
+        let day = Duration::from_secs(86_400);
+        assert_eq!(horizon(now, day), now - chrono::Duration::days(1));
+        let forever = crate::config::parse_duration("100000000d").expect("a valid setting");
+        assert_eq!(horizon(now, forever), DateTime::UNIX_EPOCH);
+        assert_eq!(horizon(now, Duration::MAX), DateTime::UNIX_EPOCH);
     }
 }
